@@ -1,0 +1,5 @@
+// WGSL kernels are imported as text (tsup's text loader; a vite plugin in tests).
+declare module '*.wgsl' {
+  const source: string;
+  export default source;
+}
