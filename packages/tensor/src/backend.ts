@@ -177,6 +177,10 @@ export interface Backend {
   rmsNorm(x: Storage, rows: number, cols: number, eps: number): { y: Storage; invRms: Storage };
   /** Gradient of rmsNorm: dx = r * (dy - y * mean(dy * y)), with r = invRms and y = x * r. */
   rmsNormBackward(dy: Storage, x: Storage, invRms: Storage, rows: number, cols: number): Storage;
+  /** SwiGLU on gateUp [rows, 2*inter] (gate first): out [rows, inter] = silu(gate) * up. */
+  swiglu(gateUp: Storage, rows: number, inter: number): Storage;
+  /** Gradient of swiglu: d gateUp [rows, 2*inter] from dOut [rows, inter]. */
+  swigluBackward(gateUp: Storage, dOut: Storage, rows: number, inter: number): Storage;
   /**
    * Rotate-half RoPE on x [batch, heads, seq, dim] with cos/sin [seq, dim]:
    * y = x * cos + rotateHalf(x) * sin (sin negated when `inverse`, which is the backward pass).
