@@ -1,0 +1,151 @@
+/** Elementwise kernels: unary maps, broadcasting binary ops and select, all over one generic loop. */
+import { typedArrayFor, type AnyTypedArray, type BinaryOp, type DType, type Storage, type UnaryOp } from '../../backend.js';
+import { cpuStorage, expectDtype, expectSameDtype, expectSize } from './storage.js';
+import { broadcastOffsets, sizeOf } from './strided.js';
+
+type Unary = (x: number) => number;
+type Binary = (a: number, b: number) => number;
+
+const FLOAT: readonly DType[] = ['f32', 'f64'];
+const NUMERIC: readonly DType[] = ['f32', 'f64', 'i32'];
+
+export function sigmoid(x: number): number {
+  // Split on sign so exp never overflows.
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+export function silu(x: number): number {
+  return x * sigmoid(x);
+}
+
+/** `i32` overrides `fn` where float arithmetic would not wrap like 32-bit integers. */
+const UNARY: Record<UnaryOp, { fn: Unary; dtypes: readonly DType[]; i32?: Unary }> = {
+  neg: { fn: (x) => -x, dtypes: NUMERIC },
+  exp: { fn: Math.exp, dtypes: FLOAT },
+  log: { fn: Math.log, dtypes: FLOAT },
+  sqrt: { fn: Math.sqrt, dtypes: FLOAT },
+  rsqrt: { fn: (x) => 1 / Math.sqrt(x), dtypes: FLOAT },
+  tanh: { fn: Math.tanh, dtypes: FLOAT },
+  sigmoid: { fn: sigmoid, dtypes: FLOAT },
+  silu: { fn: silu, dtypes: FLOAT },
+  relu: { fn: (x) => (x > 0 ? x : 0), dtypes: NUMERIC },
+  abs: { fn: Math.abs, dtypes: NUMERIC },
+  sign: { fn: Math.sign, dtypes: NUMERIC },
+  square: { fn: (x) => x * x, dtypes: NUMERIC, i32: (x) => Math.imul(x, x) },
+  reciprocal: { fn: (x) => 1 / x, dtypes: FLOAT },
+  sin: { fn: Math.sin, dtypes: FLOAT },
+  cos: { fn: Math.cos, dtypes: FLOAT },
+  floor: { fn: Math.floor, dtypes: NUMERIC },
+  not: { fn: (x) => (x ? 0 : 1), dtypes: ['bool'] },
+};
+
+export function unary(op: UnaryOp, x: Storage): AnyTypedArray {
+  const st = cpuStorage(x, `unary(${op})`, 'x');
+  const spec = UNARY[op];
+  if (!spec) throw new Error(`cpu.unary: unknown op '${op}'`);
+  expectDtype(`unary(${op})`, 'x', st.dtype, spec.dtypes);
+  const fn = st.dtype === 'i32' && spec.i32 ? spec.i32 : spec.fn;
+  const src = st.data;
+  const out = typedArrayFor(st.dtype, src.length);
+  for (let i = 0; i < src.length; i++) out[i] = fn(src[i]);
+  return out;
+}
+
+const ARITHMETIC: Record<string, Binary> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
+  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
+};
+
+// Integer semantics where float arithmetic would differ: exact wrapping product, truncating division.
+const I32_ARITHMETIC: Record<string, Binary> = {
+  mul: Math.imul,
+  div: (a, b) => Math.trunc(a / b),
+};
+
+const COMPARE: Record<string, Binary> = {
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+};
+
+const LOGICAL: Record<string, Binary> = {
+  and: (a, b) => (a && b ? 1 : 0),
+  or: (a, b) => (a || b ? 1 : 0),
+};
+
+/** The function of a binary op for operands of `dtype`, and the dtype of its result. */
+function binarySpec(op: BinaryOp, dtype: DType): { fn: Binary; outDtype: DType } {
+  const kernel = `binary(${op})`;
+  if (op in ARITHMETIC) {
+    expectDtype(kernel, 'a', dtype, NUMERIC);
+    return { fn: (dtype === 'i32' && I32_ARITHMETIC[op]) || ARITHMETIC[op], outDtype: dtype };
+  }
+  if (op in COMPARE) return { fn: COMPARE[op], outDtype: 'bool' };
+  if (op in LOGICAL) {
+    expectDtype(kernel, 'a', dtype, ['bool']);
+    return { fn: LOGICAL[op], outDtype: 'bool' };
+  }
+  throw new Error(`cpu.binary: unknown op '${op}'`);
+}
+
+export function binary(
+  op: BinaryOp,
+  a: Storage,
+  aShape: readonly number[],
+  b: Storage,
+  bShape: readonly number[],
+  outShape: readonly number[],
+): AnyTypedArray {
+  const kernel = `binary(${op})`;
+  const sa = cpuStorage(a, kernel, 'a');
+  const sb = cpuStorage(b, kernel, 'b');
+  const dtype = expectSameDtype(kernel, { a: sa.dtype, b: sb.dtype });
+  const { fn, outDtype } = binarySpec(op, dtype);
+  expectSize(kernel, 'a', sa.size, sizeOf(aShape));
+  expectSize(kernel, 'b', sb.size, sizeOf(bShape));
+  const ia = broadcastOffsets(kernel, aShape, outShape);
+  const ib = broadcastOffsets(kernel, bShape, outShape);
+  const x = sa.data;
+  const y = sb.data;
+  const out = typedArrayFor(outDtype, sizeOf(outShape));
+  for (let i = 0; i < out.length; i++) out[i] = fn(x[ia ? ia[i] : i], y[ib ? ib[i] : i]);
+  return out;
+}
+
+export function where(
+  cond: Storage,
+  condShape: readonly number[],
+  a: Storage,
+  aShape: readonly number[],
+  b: Storage,
+  bShape: readonly number[],
+  outShape: readonly number[],
+): AnyTypedArray {
+  const sc = cpuStorage(cond, 'where', 'cond');
+  const sa = cpuStorage(a, 'where', 'a');
+  const sb = cpuStorage(b, 'where', 'b');
+  expectDtype('where', 'cond', sc.dtype, ['bool']);
+  const dtype = expectSameDtype('where', { a: sa.dtype, b: sb.dtype });
+  expectSize('where', 'cond', sc.size, sizeOf(condShape));
+  expectSize('where', 'a', sa.size, sizeOf(aShape));
+  expectSize('where', 'b', sb.size, sizeOf(bShape));
+  const ic = broadcastOffsets('where', condShape, outShape);
+  const ia = broadcastOffsets('where', aShape, outShape);
+  const ib = broadcastOffsets('where', bShape, outShape);
+  const c = sc.data;
+  const x = sa.data;
+  const y = sb.data;
+  const out = typedArrayFor(dtype, sizeOf(outShape));
+  for (let i = 0; i < out.length; i++) out[i] = c[ic ? ic[i] : i] ? x[ia ? ia[i] : i] : y[ib ? ib[i] : i];
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * The matrix-multiply core shared by matmul and attention: C = A * B for strided A [m, k] and
+ * B [k, n] of any numeric typed array, computed in f64 into a contiguous f64 C.
+ *
+ * Goto-style blocking: a KC x NC block of B and an MC x KC block of A are packed into f64 panels
+ * (NR columns / MR rows wide, zero-padded at the edges), then a 4x4 register-blocked micro-kernel
+ * with sixteen local accumulators runs down each pair of panels. Packing makes the inner loop read
+ * both operands sequentially whatever the transposes, and keeps them in cache.
+ */
+export interface MatrixView {
+  data: ArrayLike<number>;
+  offset: number;
+  rowStride: number;
+  colStride: number;
+}
+
+const MR = 4;
+const NR = 4;
+const KC = 256;
+const MC = 64;
+const NC = 1024;
+
+/** Overwrites c[cOffset .. cOffset + m*n) (row-major, row length n) with A * B. */
+export function gemm(a: MatrixView, b: MatrixView, c: Float64Array, cOffset: number, m: number, n: number, k: number): void {
+  c.fill(0, cOffset, cOffset + m * n);
+  if (m === 0 || n === 0 || k === 0) return;
+  const aPack = new Float64Array(Math.ceil(Math.min(m, MC) / MR) * MR * Math.min(k, KC));
+  const bPack = new Float64Array(Math.ceil(Math.min(n, NC) / NR) * NR * Math.min(k, KC));
+  const tile = new Float64Array(MR * NR);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packB(b, pc, jc, kc, nc, bPack);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        packA(a, ic, pc, mc, kc, aPack);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = Math.min(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = Math.min(MR, mc - ir);
+            const cIndex = cOffset + (ic + ir) * n + jc + jr;
+            microKernel(aPack, ir * kc, bPack, jr * kc, kc, c, cIndex, n, rows, cols, tile);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** aPack[panel][kk][r] = A[i0 + panel*MR + r, p0 + kk], zero beyond the last row. */
+function packA(a: MatrixView, i0: number, p0: number, mc: number, kc: number, aPack: Float64Array): void {
+  const { data, rowStride, colStride } = a;
+  let dst = 0;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = Math.min(MR, mc - ir);
+    for (let kk = 0; kk < kc; kk++) {
+      const src = a.offset + (i0 + ir) * rowStride + (p0 + kk) * colStride;
+      for (let r = 0; r < MR; r++) aPack[dst++] = r < rows ? data[src + r * rowStride] : 0;
+    }
+  }
+}
+
+/** bPack[panel][kk][c] = B[p0 + kk, j0 + panel*NR + c], zero beyond the last column. */
+function packB(b: MatrixView, p0: number, j0: number, kc: number, nc: number, bPack: Float64Array): void {
+  const { data, rowStride, colStride } = b;
+  let dst = 0;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = Math.min(NR, nc - jr);
+    for (let kk = 0; kk < kc; kk++) {
+      const src = b.offset + (p0 + kk) * rowStride + (j0 + jr) * colStride;
+      for (let col = 0; col < NR; col++) bPack[dst++] = col < cols ? data[src + col * colStride] : 0;
+    }
+  }
+}
+
+/** c[rows x cols tile at cIndex] += (MR x kc panel of A) * (kc x NR panel of B). */
+function microKernel(
+  ap: Float64Array,
+  ai: number,
+  bp: Float64Array,
+  bi: number,
+  kc: number,
+  c: Float64Array,
+  cIndex: number,
+  ldc: number,
+  rows: number,
+  cols: number,
+  tile: Float64Array,
+): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let kk = 0; kk < kc; kk++, ai += MR, bi += NR) {
+    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
+    const b0 = bp[bi], b1 = bp[bi + 1], b2 = bp[bi + 2], b3 = bp[bi + 3];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+  }
+  if (rows === MR && cols === NR) {
+    let i = cIndex;
+    c[i] += c00; c[i + 1] += c01; c[i + 2] += c02; c[i + 3] += c03; i += ldc;
+    c[i] += c10; c[i + 1] += c11; c[i + 2] += c12; c[i + 3] += c13; i += ldc;
+    c[i] += c20; c[i + 1] += c21; c[i + 2] += c22; c[i + 3] += c23; i += ldc;
+    c[i] += c30; c[i + 1] += c31; c[i + 2] += c32; c[i + 3] += c33;
+    return;
+  }
+  // Edge tile: spill to a scratch tile and add only the valid rows and columns.
+  tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
+  tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
+  tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23;
+  tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
+  for (let r = 0; r < rows; r++) {
+    for (let col = 0; col < cols; col++) c[cIndex + r * ldc + col] += tile[r * NR + col];
+  }
+}

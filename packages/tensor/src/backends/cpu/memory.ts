@@ -1,0 +1,79 @@
+/** Creation and movement kernels: fill, cast, strided copy, region copy. */
+import { typedArrayFor, type AnyTypedArray, type DType, type Storage, type StridedView } from '../../backend.js';
+import { cpuStorage, expectNonNegativeInt, expectSameDtype, expectSize } from './storage.js';
+import { sizeOf, stridedOffsets } from './strided.js';
+
+const I32_MIN = -2147483648;
+const I32_MAX = 2147483647;
+
+/** Converts one value to the representation of `dtype`: i32 truncates toward zero and saturates, NaN -> 0. */
+export function convertValue(value: number, dtype: DType): number {
+  switch (dtype) {
+    case 'f32':
+    case 'f64':
+      return value;
+    case 'i32':
+      return Number.isNaN(value) ? 0 : Math.min(I32_MAX, Math.max(I32_MIN, Math.trunc(value)));
+    case 'bool':
+      return value !== 0 ? 1 : 0;
+  }
+}
+
+export function fill(dtype: DType, size: number, value: number): AnyTypedArray {
+  expectNonNegativeInt('fill', 'size', size);
+  return typedArrayFor(dtype, size).fill(convertValue(value, dtype));
+}
+
+export function cast(x: Storage, to: DType): AnyTypedArray {
+  const src = cpuStorage(x, 'cast', 'x').data;
+  const out = typedArrayFor(to, src.length);
+  if (to === 'f32' || to === 'f64') {
+    out.set(src);
+  } else {
+    for (let i = 0; i < src.length; i++) out[i] = convertValue(src[i], to);
+  }
+  return out;
+}
+
+export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
+  const st = cpuStorage(x, 'stridedCopy', 'x');
+  const { shape, strides, offset } = view;
+  if (shape.length !== strides.length) {
+    throw new Error(`cpu.stridedCopy: expected ${shape.length} strides for shape [${shape.join(', ')}], found ${strides.length}`);
+  }
+  const size = sizeOf(shape);
+  const out = typedArrayFor(st.dtype, size);
+  if (size === 0) return out;
+  // The extreme offsets the view can reach must lie inside x.
+  let lo = offset;
+  let hi = offset;
+  shape.forEach((n, d) => {
+    const reach = strides[d] * (n - 1);
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  });
+  if (lo < 0 || hi >= st.size) {
+    throw new Error(`cpu.stridedCopy: view reaches offsets [${lo}, ${hi}] outside a storage of ${st.size} elements`);
+  }
+  const src = st.data;
+  const idx = stridedOffsets(shape, strides, offset);
+  for (let i = 0; i < size; i++) out[i] = src[idx[i]];
+  return out;
+}
+
+export function copyRegion(src: Storage, dst: Storage, rows: number, srcRowLen: number, dstRowLen: number, dstColOffset: number): void {
+  const s = cpuStorage(src, 'copyRegion', 'src');
+  const d = cpuStorage(dst, 'copyRegion', 'dst');
+  expectSameDtype('copyRegion', { dst: d.dtype, src: s.dtype });
+  for (const [name, v] of Object.entries({ rows, srcRowLen, dstRowLen, dstColOffset })) expectNonNegativeInt('copyRegion', name, v);
+  expectSize('copyRegion', 'src', s.size, rows * srcRowLen);
+  expectSize('copyRegion', 'dst', d.size, rows * dstRowLen);
+  if (dstColOffset + srcRowLen > dstRowLen) {
+    throw new Error(`cpu.copyRegion: columns [${dstColOffset}, ${dstColOffset + srcRowLen}) exceed the destination row length ${dstRowLen}`);
+  }
+  const from = s.data;
+  const to = d.data;
+  for (let r = 0; r < rows; r++) {
+    to.set(from.subarray(r * srcRowLen, (r + 1) * srcRowLen), r * dstRowLen + dstColOffset);
+  }
+}

@@ -1,0 +1,35 @@
+/** RMSNorm without weight over the last axis, returning 1/rms per row for the backward pass. */
+import type { Storage } from '../../../backend.js';
+import { cpuStorage, expectSameDtype, floatLike, type FloatArray } from '../storage.js';
+import { rowsOperand } from './rows.js';
+
+export function rmsNorm(x: Storage, rows: number, cols: number, eps: number): { y: FloatArray; invRms: FloatArray } {
+  const src = rowsOperand('rmsNorm', 'x', x, rows, cols);
+  const y = floatLike(src, src.length);
+  const invRms = floatLike(src, rows);
+  for (let r = 0, off = 0; r < rows; r++, off += cols) {
+    let sumSq = 0;
+    for (let j = off; j < off + cols; j++) sumSq += src[j] * src[j];
+    const inv = 1 / Math.sqrt(sumSq / cols + eps);
+    invRms[r] = inv;
+    for (let j = off; j < off + cols; j++) y[j] = src[j] * inv;
+  }
+  return { y, invRms };
+}
+
+export function rmsNormBackward(dy: Storage, x: Storage, invRms: Storage, rows: number, cols: number): FloatArray {
+  const k = 'rmsNormBackward';
+  const g = rowsOperand(k, 'dy', dy, rows, cols);
+  const xs = rowsOperand(k, 'x', x, rows, cols);
+  const inv = rowsOperand(k, 'invRms', invRms, rows, 1);
+  expectSameDtype(k, { x: cpuStorage(x, k, 'x').dtype, dy: cpuStorage(dy, k, 'dy').dtype, invRms: cpuStorage(invRms, k, 'invRms').dtype });
+  const dx = floatLike(xs, xs.length);
+  for (let r = 0, off = 0; r < rows; r++, off += cols) {
+    const ir = inv[r];
+    let dot = 0;
+    for (let j = off; j < off + cols; j++) dot += g[j] * xs[j] * ir;
+    const mean = dot / cols;
+    for (let j = off; j < off + cols; j++) dx[j] = ir * (g[j] - xs[j] * ir * mean);
+  }
+  return dx;
+}

@@ -1,0 +1,39 @@
+/**
+ * Rotate-half RoPE: y = x * cos + rotateHalf(x) * sin, rotateHalf([x1, x2]) = [-x2, x1].
+ * `inverse` negates sin; that is the exact backward pass when sin repeats across the two halves
+ * (sin[:, j] == sin[:, j + dim/2]), as it does for standard RoPE tables.
+ */
+import type { Storage } from '../../../backend.js';
+import { cpuStorage, expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
+
+export function rope(
+  x: Storage,
+  cos: Storage,
+  sin: Storage,
+  batch: number,
+  heads: number,
+  seq: number,
+  dim: number,
+  inverse: boolean,
+): FloatArray {
+  for (const [name, v] of Object.entries({ batch, heads, seq, dim })) expectNonNegativeInt('rope', name, v);
+  if (dim % 2 !== 0) throw new Error(`cpu.rope: expected an even dim, found ${dim}`);
+  const xs = floatOperand('rope', 'x', x, batch * heads * seq * dim);
+  const c = floatOperand('rope', 'cos', cos, seq * dim);
+  const s = floatOperand('rope', 'sin', sin, seq * dim);
+  expectSameDtype('rope', { x: cpuStorage(x, 'rope', 'x').dtype, cos: cpuStorage(cos, 'rope', 'cos').dtype, sin: cpuStorage(sin, 'rope', 'sin').dtype });
+  const half = dim / 2;
+  const sign = inverse ? -1 : 1;
+  const y = floatLike(xs, xs.length);
+  for (let row = 0; row < batch * heads * seq; row++) {
+    const off = row * dim;
+    const t = (row % seq) * dim;
+    for (let j = 0; j < half; j++) {
+      const x1 = xs[off + j];
+      const x2 = xs[off + j + half];
+      y[off + j] = x1 * c[t + j] - sign * x2 * s[t + j];
+      y[off + j + half] = x2 * c[t + j + half] + sign * x1 * s[t + j + half];
+    }
+  }
+  return y;
+}

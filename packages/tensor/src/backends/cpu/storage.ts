@@ -1,0 +1,114 @@
+/**
+ * CPU storage: a typed array tagged with its dtype, plus the checks every kernel runs on its
+ * operands so that misuse fails loudly with the kernel's name, what it expected and what it found.
+ */
+import type { AnyTypedArray, DType, Storage } from '../../backend.js';
+
+export class CpuStorage implements Storage {
+  readonly backend = 'cpu' as const;
+  private array: AnyTypedArray | null;
+
+  constructor(
+    readonly dtype: DType,
+    data: AnyTypedArray,
+  ) {
+    this.array = data;
+  }
+
+  get size(): number {
+    return this.array?.length ?? 0;
+  }
+
+  get freed(): boolean {
+    return this.array === null;
+  }
+
+  /** The backing array; throws after free so that use-after-free cannot go unnoticed. */
+  get data(): AnyTypedArray {
+    if (this.array === null) throw new Error('cpu: storage used after free');
+    return this.array;
+  }
+
+  release(): void {
+    this.array = null;
+  }
+}
+
+export type FloatArray = Float32Array | Float64Array;
+export type FloatDType = 'f32' | 'f64';
+
+export function dtypeOfArray(a: AnyTypedArray): DType {
+  if (a instanceof Float32Array) return 'f32';
+  if (a instanceof Float64Array) return 'f64';
+  if (a instanceof Int32Array) return 'i32';
+  return 'bool';
+}
+
+export function isFloat(dtype: DType): dtype is FloatDType {
+  return dtype === 'f32' || dtype === 'f64';
+}
+
+/** Unwraps a storage made by the CPU backend. */
+export function cpuStorage(s: Storage, kernel: string, operand: string): CpuStorage {
+  if (!(s instanceof CpuStorage)) {
+    throw new Error(`cpu.${kernel}: ${operand} must be a cpu storage, found one from backend '${s.backend}'`);
+  }
+  return s;
+}
+
+export function expectDtype(kernel: string, operand: string, found: DType, expected: readonly DType[]): void {
+  if (!expected.includes(found)) {
+    throw new Error(`cpu.${kernel}: expected ${operand} of dtype ${expected.join(' or ')}, found ${found}`);
+  }
+}
+
+export function expectSameDtype(kernel: string, operands: Record<string, DType>): DType {
+  const entries = Object.entries(operands);
+  const [firstName, first] = entries[0];
+  for (const [name, dtype] of entries.slice(1)) {
+    if (dtype !== first) {
+      throw new Error(`cpu.${kernel}: expected ${name} to have the dtype of ${firstName} (${first}), found ${dtype}`);
+    }
+  }
+  return first;
+}
+
+export function expectSize(kernel: string, operand: string, found: number, expected: number): void {
+  if (found !== expected) {
+    throw new Error(`cpu.${kernel}: expected ${operand} to have ${expected} elements, found ${found}`);
+  }
+}
+
+export function expectNonNegativeInt(kernel: string, name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`cpu.${kernel}: expected ${name} to be a non-negative integer, found ${value}`);
+  }
+}
+
+/** A float operand: checks dtype and element count, returns its array. */
+export function floatOperand(kernel: string, operand: string, s: Storage, size: number): FloatArray {
+  const st = cpuStorage(s, kernel, operand);
+  expectDtype(kernel, operand, st.dtype, ['f32', 'f64']);
+  expectSize(kernel, operand, st.size, size);
+  return st.data as FloatArray;
+}
+
+/** An i32 index operand whose values must lie in [0, bound) (values equal to `allowed` pass too). */
+export function indexOperand(kernel: string, operand: string, s: Storage, size: number, bound: number, allowed?: number): Int32Array {
+  const st = cpuStorage(s, kernel, operand);
+  expectDtype(kernel, operand, st.dtype, ['i32']);
+  expectSize(kernel, operand, st.size, size);
+  const ids = st.data as Int32Array;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if ((id < 0 || id >= bound) && id !== allowed) {
+      throw new Error(`cpu.${kernel}: ${operand}[${i}] = ${id} is outside [0, ${bound})`);
+    }
+  }
+  return ids;
+}
+
+/** A fresh float array of the same kind as `like`. */
+export function floatLike(like: FloatArray, size: number): FloatArray {
+  return like instanceof Float32Array ? new Float32Array(size) : new Float64Array(size);
+}
