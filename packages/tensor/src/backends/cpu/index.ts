@@ -39,7 +39,6 @@ export function createCpuBackend(): Backend {
     alloc: (dtype: DType, size: number) => adopt(fill(dtype, size, 0)),
     free(storage: Storage) {
       const s = cpuStorage(storage, 'free', 'storage');
-      if (s.freed) throw new Error('cpu.free: storage freed twice');
       bytes -= s.size * DTYPE_BYTES[s.dtype];
       s.release();
     },

@@ -48,11 +48,12 @@ export function isFloat(dtype: DType): dtype is FloatDType {
   return dtype === 'f32' || dtype === 'f64';
 }
 
-/** Unwraps a storage made by the CPU backend. */
+/** Unwraps a live storage made by the CPU backend. */
 export function cpuStorage(s: Storage, kernel: string, operand: string): CpuStorage {
   if (!(s instanceof CpuStorage)) {
     throw new Error(`cpu.${kernel}: ${operand} must be a cpu storage, found one from backend '${s.backend}'`);
   }
+  if (s.freed) throw new Error(`cpu.${kernel}: ${operand} was already freed`);
   return s;
 }
 

@@ -1,0 +1,86 @@
+/** Helpers shared by the CPU backend's tests: storages from arrays, seeded data, closeness, finite differences. */
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { AnyTypedArray, DType, Storage } from '../../backend.js';
+import { typedArrayFor } from '../../backend.js';
+import { createCpuBackend } from './index.js';
+import { cpuStorage } from './storage.js';
+
+export const backend = createCpuBackend();
+
+export function store(dtype: DType, values: ArrayLike<number>): Storage {
+  const s = backend.alloc(dtype, values.length);
+  const data = typedArrayFor(dtype, values.length);
+  data.set(Array.from(values));
+  backend.write(s, data);
+  return s;
+}
+
+export async function values(s: Storage): Promise<number[]> {
+  return Array.from(await backend.read(s));
+}
+
+/** Deterministic uniform numbers in [lo, hi) from a seed (mulberry32). */
+export function seeded(seed: number, n: number, lo = -1, hi = 1): number[] {
+  let a = seed >>> 0;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out.push(lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296));
+  }
+  return out;
+}
+
+export function seededInts(seed: number, n: number, bound: number): number[] {
+  return seeded(seed, n, 0, bound).map(Math.floor);
+}
+
+/** Sizes that straddle block boundaries. */
+export const awkwardSize = fc.constantFrom(1, 2, 3, 5, 7, 17, 33);
+export const smallSize = fc.integer({ min: 1, max: 6 });
+export const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
+export const floatDtype = fc.constantFrom<'f32' | 'f64'>('f32', 'f64');
+
+/** |a - e| <= atol + rtol * |e| elementwise, NaN matching NaN. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) || !Number.isFinite(e)) {
+      expect(a, `element ${i}`).toBe(e);
+      continue;
+    }
+    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+      throw new Error(`element ${i}: got ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
+    }
+  }
+}
+
+/**
+ * Central finite differences of the scalar L(x) = sum(weights * f(x)) at x, in f64.
+ * Compare with a backward kernel given dy = weights.
+ */
+export function numericGradient(f: (x: number[]) => ArrayLike<number>, x: number[], weights: ArrayLike<number>, h = 1e-6): number[] {
+  const loss = (v: number[]): number => {
+    const y = f(v);
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += weights[i] * y[i];
+    return s;
+  };
+  return x.map((_, i) => {
+    const plus = x.slice();
+    const minus = x.slice();
+    plus[i] += h;
+    minus[i] -= h;
+    return (loss(plus) - loss(minus)) / (2 * h);
+  });
+}
+
+/** Synchronous view of a CPU storage's data, for finite differences that run a forward kernel many times. */
+export function dataOf(s: Storage): AnyTypedArray {
+  return cpuStorage(s, 'test', 'storage').data;
+}
