@@ -1,0 +1,181 @@
+/** Elementwise ops with NumPy broadcasting, and their gradients. */
+import type { BinaryOp, DType, UnaryOp } from '../backend.js';
+import { record } from '../autodiff.js';
+import { broadcastShapes, padShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { fromStorage, full } from './creation.js';
+import { reshape } from './movement.js';
+import { sumToShape } from './reduce.js';
+
+export type Operand = Tensor | number;
+
+const isFloat = (d: DType): boolean => d === 'f32' || d === 'f64';
+
+/** The dtype two operands meet at: floats win over integers, integers over bools. */
+function commonDType(a: DType, b: DType): DType {
+  if (a === b) return a;
+  for (const d of ['f64', 'f32', 'i32'] as const) if (a === d || b === d) return d;
+  return 'bool';
+}
+
+/** Brings a number or a tensor of another dtype to `dtype`; `temporary` says the caller must dispose it. */
+function asTensor(x: Operand, dtype: DType, like: Tensor): { t: Tensor; temporary: boolean } {
+  if (typeof x === 'number') return { t: fromStorage(like.backend, like.backend.fill(dtype, 1, x), []), temporary: true };
+  if (x.dtype === dtype) return { t: x, temporary: false };
+  return { t: fromStorage(x.backend, x.backend.cast(x.storage, dtype), x.shape), temporary: true };
+}
+
+function checkSameBackend(a: Tensor, b: Tensor, op: string): void {
+  if (a.backend !== b.backend) throw new Error(`${op}: operands live on different backends (${a.backend.name} and ${b.backend.name}).`);
+}
+
+/** Runs a broadcasting binary kernel on two operands, at least one of them a tensor. */
+function binaryKernel(op: BinaryOp, a: Operand, b: Operand, dtype?: DType): Tensor {
+  const like = typeof a === 'number' ? (b as Tensor) : a;
+  const target = dtype ?? commonDType(typeof a === 'number' ? like.dtype : a.dtype, typeof b === 'number' ? like.dtype : b.dtype);
+  const ta = asTensor(a, target, like);
+  const tb = asTensor(b, target, like);
+  try {
+    checkSameBackend(ta.t, tb.t, op);
+    const outShape = broadcastShapes(ta.t.shape, tb.t.shape, op);
+    const r = outShape.length;
+    const storage = like.backend.binary(op, ta.t.storage, padShape(ta.t.shape, r), tb.t.storage, padShape(tb.t.shape, r), outShape);
+    return fromStorage(like.backend, storage, outShape);
+  } finally {
+    if (ta.temporary) ta.t.dispose();
+    if (tb.temporary) tb.t.dispose();
+  }
+}
+
+const tensorsOf = (...xs: Operand[]): Tensor[] => xs.filter((x): x is Tensor => typeof x !== 'number');
+
+/** Gradient of a broadcast input: sum the output gradient back to the input's shape. */
+function reduceTo(grad: Tensor, x: Operand): Tensor | null {
+  return typeof x === 'number' ? null : sumToShape(grad, x.shape);
+}
+
+function binaryWithGrad(op: BinaryOp, a: Operand, b: Operand, grads: (g: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Tensor {
+  const out = binaryKernel(op, a, b);
+  const inputs = tensorsOf(a, b);
+  return record(out, op, inputs, (g) => {
+    const [ga, gb] = grads(g, out);
+    const reduced = [ga && reduceTo(ga, a), gb && reduceTo(gb, b)];
+    return typeof a === 'number' ? [reduced[1]!] : typeof b === 'number' ? [reduced[0]!] : reduced;
+  });
+}
+
+export const add = (a: Operand, b: Operand): Tensor => binaryWithGrad('add', a, b, (g) => [g, g]);
+export const sub = (a: Operand, b: Operand): Tensor => binaryWithGrad('sub', a, b, (g) => [g, neg(g)]);
+export const mul = (a: Operand, b: Operand): Tensor => binaryWithGrad('mul', a, b, (g) => [mul(g, b), mul(g, a)]);
+export const div = (a: Operand, b: Operand): Tensor =>
+  binaryWithGrad('div', a, b, (g, out) => [div(g, b), typeof b === 'number' ? null : neg(div(mul(g, out), b))]);
+
+export const pow = (a: Operand, b: Operand): Tensor =>
+  binaryWithGrad('pow', a, b, (g, out) => [
+    typeof a === 'number' ? null : mul(g, mul(b, pow(a, typeof b === 'number' ? b - 1 : sub(b, 1)))),
+    typeof b === 'number' ? null : mul(g, mul(out, typeof a === 'number' ? Math.log(a) : log(a))),
+  ]);
+
+/** Ties send the gradient to the first operand, as PyTorch's clamp-style max does. */
+export const maximum = (a: Operand, b: Operand): Tensor =>
+  binaryWithGrad('maximum', a, b, (g) => {
+    const pick = ge(a, b);
+    return [where(pick, g, 0), where(pick, 0, g)];
+  });
+export const minimum = (a: Operand, b: Operand): Tensor =>
+  binaryWithGrad('minimum', a, b, (g) => {
+    const pick = le(a, b);
+    return [where(pick, g, 0), where(pick, 0, g)];
+  });
+
+/** Comparisons return bool tensors and carry no gradient. */
+export const eq = (a: Operand, b: Operand): Tensor => binaryKernel('eq', a, b, compareDType(a, b));
+export const ne = (a: Operand, b: Operand): Tensor => binaryKernel('ne', a, b, compareDType(a, b));
+export const lt = (a: Operand, b: Operand): Tensor => binaryKernel('lt', a, b, compareDType(a, b));
+export const le = (a: Operand, b: Operand): Tensor => binaryKernel('le', a, b, compareDType(a, b));
+export const gt = (a: Operand, b: Operand): Tensor => binaryKernel('gt', a, b, compareDType(a, b));
+export const ge = (a: Operand, b: Operand): Tensor => binaryKernel('ge', a, b, compareDType(a, b));
+
+function compareDType(a: Operand, b: Operand): DType {
+  const dts = tensorsOf(a, b).map((t) => t.dtype);
+  return dts.length === 2 ? commonDType(dts[0]!, dts[1]!) : dts[0]!;
+}
+
+export const logicalAnd = (a: Tensor, b: Tensor): Tensor => binaryKernel('and', toBool(a), toBool(b), 'bool');
+export const logicalOr = (a: Tensor, b: Tensor): Tensor => binaryKernel('or', toBool(a), toBool(b), 'bool');
+export const logicalNot = (a: Tensor): Tensor => unaryKernel('not', toBool(a));
+
+function toBool(t: Tensor): Tensor {
+  if (t.dtype !== 'bool') throw new Error(`logical ops take bool tensors, found ${t.dtype}.`);
+  return t;
+}
+
+function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
+  return fromStorage(x.backend, x.backend.unary(op, x.storage), x.shape);
+}
+
+function unaryWithGrad(op: UnaryOp, x: Tensor, grad: (g: Tensor, out: Tensor) => Tensor): Tensor {
+  const out = unaryKernel(op, x);
+  return record(out, op, [x], (g) => [grad(g, out)]);
+}
+
+export const neg = (x: Tensor): Tensor => unaryWithGrad('neg', x, (g) => neg(g));
+export const exp = (x: Tensor): Tensor => unaryWithGrad('exp', x, (g, y) => mul(g, y));
+export const log = (x: Tensor): Tensor => unaryWithGrad('log', x, (g) => div(g, x));
+export const sqrt = (x: Tensor): Tensor => unaryWithGrad('sqrt', x, (g, y) => div(mul(g, 0.5), y));
+export const rsqrt = (x: Tensor): Tensor => unaryWithGrad('rsqrt', x, (g, y) => mul(g, mul(pow(y, 3), -0.5)));
+export const tanh = (x: Tensor): Tensor => unaryWithGrad('tanh', x, (g, y) => mul(g, sub(1, mul(y, y))));
+export const sigmoid = (x: Tensor): Tensor => unaryWithGrad('sigmoid', x, (g, y) => mul(g, mul(y, sub(1, y))));
+export const silu = (x: Tensor): Tensor =>
+  unaryWithGrad('silu', x, (g) => {
+    const s = sigmoid(x);
+    return mul(g, mul(s, add(1, mul(x, sub(1, s)))));
+  });
+export const relu = (x: Tensor): Tensor => unaryWithGrad('relu', x, (g) => where(gt(x, 0), g, 0));
+export const abs = (x: Tensor): Tensor => unaryWithGrad('abs', x, (g) => mul(g, sign(x)));
+export const square = (x: Tensor): Tensor => unaryWithGrad('square', x, (g) => mul(g, mul(x, 2)));
+export const reciprocal = (x: Tensor): Tensor => unaryWithGrad('reciprocal', x, (g, y) => neg(mul(g, mul(y, y))));
+export const sin = (x: Tensor): Tensor => unaryWithGrad('sin', x, (g) => mul(g, cos(x)));
+export const cos = (x: Tensor): Tensor => unaryWithGrad('cos', x, (g) => neg(mul(g, sin(x))));
+/** Piecewise-constant ops: zero gradient almost everywhere, so they record nothing. */
+export const sign = (x: Tensor): Tensor => unaryKernel('sign', x);
+export const floor = (x: Tensor): Tensor => unaryKernel('floor', x);
+
+/** Broadcasting select: cond (bool) ? a : b. */
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  if (cond.dtype !== 'bool') throw new Error(`where: the condition must be a bool tensor, found ${cond.dtype}.`);
+  const dtypes = tensorsOf(a, b).map((t) => t.dtype);
+  const dtype = dtypes.length === 0 ? 'f32' : dtypes.reduce(commonDType);
+  const ta = asTensor(a, dtype, cond);
+  const tb = asTensor(b, dtype, cond);
+  let out: Tensor;
+  try {
+    checkSameBackend(ta.t, cond, 'where');
+    checkSameBackend(tb.t, cond, 'where');
+    const outShape = broadcastShapes(broadcastShapes(cond.shape, ta.t.shape, 'where'), tb.t.shape, 'where');
+    const r = outShape.length;
+    const storage = cond.backend.where(cond.storage, padShape(cond.shape, r), ta.t.storage, padShape(ta.t.shape, r), tb.t.storage, padShape(tb.t.shape, r), outShape);
+    out = fromStorage(cond.backend, storage, outShape);
+  } finally {
+    if (ta.temporary) ta.t.dispose();
+    if (tb.temporary) tb.t.dispose();
+  }
+  return record(out, 'where', tensorsOf(a, b), (g) => {
+    const grads: (Tensor | null)[] = [];
+    if (typeof a !== 'number') grads.push(sumToShape(where(cond, g, 0), a.shape));
+    if (typeof b !== 'number') grads.push(sumToShape(where(cond, 0, g), b.shape));
+    return grads;
+  });
+}
+
+/** Converts to another dtype (float to int truncates toward zero); gradients flow between float dtypes. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return reshape(x, x.shape);
+  const out = fromStorage(x.backend, x.backend.cast(x.storage, dtype), x.shape);
+  if (!isFloat(dtype) || !isFloat(x.dtype)) return out;
+  return record(out, 'cast', [x], (g) => [cast(g, x.dtype)]);
+}
+
+export function scalar(value: number, dtype: DType = 'f32'): Tensor {
+  return full([], value, { dtype });
+}
