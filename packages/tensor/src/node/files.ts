@@ -1,0 +1,83 @@
+/**
+ * Node-only file helpers: atomic writes (a reader sees the old file or the new one, never a mix,
+ * and a failed write leaves the old file as it was) and safetensors files on top of them.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  MAX_HEADER_BYTES,
+  parseSafetensors,
+  parseSafetensorsHeader,
+  serializeSafetensors,
+  type SafetensorsHeader,
+  type SafetensorsMap,
+  type SafetensorsTensor,
+} from '../io/safetensors.js';
+
+/**
+ * Writes `bytes` to a temporary file in the same folder (so the rename cannot cross file systems),
+ * flushes it to disk, then renames it over `path`. On failure the temporary file is removed and the
+ * error, which names `path`, is rethrown.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temporary, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw new Error(`cannot write ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Runs a read, rethrowing a file-system error with a message that names the file. */
+async function reading<T>(path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new Error(`cannot read safetensors file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Reads and decodes a whole safetensors file; errors name the file. */
+export async function readSafetensorsFile(path: string): Promise<SafetensorsMap> {
+  const bytes = await reading(path, () => readFile(path));
+  return parseSafetensors(bytes, path);
+}
+
+/** Reads only the length prefix and the header of a safetensors file (cheap for large files). */
+export async function readSafetensorsHeaderFile(path: string): Promise<SafetensorsHeader> {
+  const { bytes, size } = await reading(path, async () => {
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      const prefix = new Uint8Array(Math.min(8, size));
+      await handle.read(prefix, 0, prefix.length, 0);
+      const headerLength = prefix.length === 8 ? Number(new DataView(prefix.buffer).getBigUint64(0, true)) : 0;
+      // An implausible length is reported by the parser from the prefix alone.
+      if (headerLength > MAX_HEADER_BYTES) return { bytes: prefix, size };
+      const bytes = new Uint8Array(Math.min(size, 8 + headerLength));
+      await handle.read(bytes, 0, bytes.length, 0);
+      return { bytes, size };
+    } finally {
+      await handle.close();
+    }
+  });
+  return parseSafetensorsHeader(bytes, { source: path, fileSize: size });
+}
+
+/** Serialises and writes atomically (see `writeFileAtomic`). */
+export async function writeSafetensorsFile(
+  path: string,
+  entries: Record<string, SafetensorsTensor>,
+  metadata?: Record<string, string>,
+): Promise<void> {
+  await writeFileAtomic(path, serializeSafetensors(entries, metadata));
+}
