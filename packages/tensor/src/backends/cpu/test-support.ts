@@ -84,3 +84,8 @@ export function numericGradient(f: (x: number[]) => ArrayLike<number>, x: number
 export function dataOf(s: Storage): AnyTypedArray {
   return cpuStorage(s, 'test', 'storage').data;
 }
+
+/** Checks a backward kernel against central differences of sum(dy * forward(x)) in f64. */
+export function expectGradient(forward: (x: number[]) => ArrayLike<number>, x: number[], dy: number[], analytic: ArrayLike<number>, tol = 1e-6): void {
+  expectClose(analytic, numericGradient(forward, x, dy), tol, tol);
+}
