@@ -31,7 +31,7 @@ export class Rng {
     let mixed = seed >>> 0;
     for (const s of streams) mixed = splitmix32(mixed ^ Math.imul(s + 1, 0x27d4eb2d))();
     const next = splitmix32(mixed);
-    const rng = new Rng([next(), next(), next(), next() | 1]);
+    const rng = new Rng([next(), next(), next(), (next() | 1) >>> 0]);
     for (let i = 0; i < 12; i++) rng.nextU32();
     return rng;
   }
@@ -49,7 +49,7 @@ export class Rng {
 
   nextU32(): number {
     let t = (this.a + this.b) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
+    this.a = (this.b ^ (this.b >>> 9)) >>> 0;
     this.b = (this.c + (this.c << 3)) >>> 0;
     this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
     this.d = (this.d + 1) >>> 0;
