@@ -22,6 +22,11 @@ export * as nn from './ops/nn.js';
 export { AdamATan2, AdamW, type AdamOptions, type AdamState } from './optim/adam.js';
 export { SignSGD } from './optim/sign-sgd.js';
 export { Rng, erf, erfinv, fillNormal, fillTruncNormal, fillUniform } from './random.js';
+export { warmupCosineLr, type WarmupCosineOptions } from './schedule.js';
+export {
+  parseSafetensors, parseSafetensorsHeader, serializeSafetensors, SafetensorsError,
+  type LoadedTensor, type SafetensorsDtype, type SafetensorsMap, type SafetensorsTensor,
+} from './io/safetensors.js';
 
 import type { Tensor } from './tensor.js';
 

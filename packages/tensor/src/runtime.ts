@@ -30,6 +30,17 @@ export function cpuBackend(): Backend {
   return cpu;
 }
 
+/** Runs fn with `backend` as the backend for new tensors, then restores the previous one. */
+export function withBackend<T>(backend: Backend, fn: () => T): T {
+  const previous = state.backend;
+  state.backend = backend;
+  try {
+    return fn();
+  } finally {
+    state.backend = previous;
+  }
+}
+
 /** The backend for new tensors: the CPU until setBackend() chooses another. */
 export function activeBackend(): Backend {
   state.backend ??= cpuBackend();

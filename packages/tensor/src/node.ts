@@ -1,0 +1,40 @@
+/**
+ * @hrm-webgpu/tensor/node: the Node-only half of the package. Loads Dawn (npm `webgpu`) to give
+ * WebGPU to Node, chooses a backend from HRM_BACKEND, and reads/writes files atomically.
+ */
+import type { BackendName } from './backend.js';
+import { setBackend } from './backends.js';
+import { nodeGpu } from './backends/webgpu/dawn-node.js';
+import { readEnv } from './backends/webgpu/env.js';
+
+export { nodeGpu } from './backends/webgpu/dawn-node.js';
+export { readSafetensorsFile, readSafetensorsHeaderFile, writeFileAtomic, writeSafetensorsFile } from './node/files.js';
+
+export type BackendPreference = BackendName | 'auto';
+
+/**
+ * Activates a backend for this process. `auto` (the default, or HRM_BACKEND) takes WebGPU through
+ * Dawn when an adapter exists (Vulkan first, then OpenGL ES in compatibility mode) and otherwise
+ * the CPU, printing one line that says why. An explicit `webgpu` fails instead of falling back.
+ */
+export async function initBackend(preference?: BackendPreference, log: (line: string) => void = (l) => console.error(l)): Promise<BackendName> {
+  const choice = preference ?? parsePreference(readEnv('HRM_BACKEND'));
+  if (choice === 'cpu') return (await setBackend('cpu')).name;
+  const reasons: string[] = [];
+  for (const flags of [undefined, ['backend=opengles']]) {
+    try {
+      return (await setBackend('webgpu', { gpu: nodeGpu(flags ? { flags } : {}) })).name;
+    } catch (err) {
+      reasons.push(`${flags ? 'OpenGL ES' : 'default'}: ${(err as Error).message}`);
+    }
+  }
+  if (choice === 'webgpu') throw new Error(`WebGPU was requested but is unavailable (${reasons.join('; ')}).`);
+  log(`hrm-webgpu: using the CPU backend, WebGPU is unavailable (${reasons.join('; ')}).`);
+  return (await setBackend('cpu')).name;
+}
+
+function parsePreference(value: string | undefined): BackendPreference {
+  if (value === undefined || value === '') return 'auto';
+  if (value === 'cpu' || value === 'webgpu' || value === 'auto') return value;
+  throw new Error(`HRM_BACKEND must be cpu, webgpu or auto, found "${value}".`);
+}
