@@ -1,0 +1,115 @@
+/**
+ * `hrm eval`: runs a checkpoint over a dataset split (halt_max_steps segments per example) and
+ * reports the metrics of spec section 5; Sudoku data with ratings also gets exact accuracy by
+ * difficulty bucket, ARC data pass@1 and pass@2 by voting over augmentations. Writes a JSON report.
+ */
+import { writeFileAtomic } from '@hrm-webgpu/tensor/node';
+import type { Command } from '../cli.js';
+import { examplePuzzles, type PuzzleDataset } from '../data/dataset.js';
+import { ArcVoter, type ArcReport } from '../data/arc/vote.js';
+import { evaluateDataset, type EvalOutputs } from '../train/evaluate.js';
+import { createProgress } from '../report/progress.js';
+import { numberFlag, parseFlags, stringFlag, UsageError } from './args.js';
+import { backendFlags, initBackendFromFlags } from './backend.js';
+import { loadEvalSplit } from './data-source.js';
+import { loadModel } from './load-model.js';
+import { difficultyBuckets, type DifficultyBucket } from './difficulty.js';
+
+const usage = `Usage: hrm eval CHECKPOINT --data PATH [flags]
+
+Evaluates a checkpoint (step_N.safetensors, or an official export with --config) on a dataset
+folder or raw source: accuracy, exact_accuracy, q_halt_accuracy, steps; Sudoku exact accuracy by
+difficulty bucket; ARC pass@1 and pass@2. Writes the JSON report to --report.
+
+  --data PATH        dataset folder or raw source
+  --split NAME       split to evaluate (default: test, else train)
+  --config FILE      configuration JSON for checkpoints that store none
+  --batch-size N     rows per evaluation batch (default: 256)
+  --limit N          evaluate only the first N examples
+  --report FILE      where to write the JSON report (default: CHECKPOINT with .eval.json)
+  --backend B        cpu | webgpu | auto`;
+
+export interface EvalReport {
+  checkpoint: string;
+  data: string;
+  step?: number;
+  metrics: EvalOutputs['metrics'];
+  sudoku?: { buckets: DifficultyBucket[] };
+  arc?: Omit<ArcReport, 'perTask'> & { perTask: { task: string; solved: Record<number, boolean> }[] };
+}
+
+const isArc = (d: PuzzleDataset) => d.metadata.vocab_size === 12 && d.metadata.seq_len === 900 && d.identifiers !== undefined;
+
+function arcReport(data: PuzzleDataset, out: EvalOutputs): EvalReport['arc'] {
+  const voter = new ArcVoter();
+  const s = data.metadata.seq_len;
+  const puzzles = examplePuzzles(data);
+  for (let e = 0; e < out.exact.length; e++) {
+    const row = (a: Int32Array) => a.slice(e * s, (e + 1) * s);
+    voter.add({
+      puzzleName: data.identifiers![data.puzzleIdentifiers[puzzles[e]!]!]!,
+      input: row(data.inputs),
+      label: row(data.labels).map((t) => Math.max(t, 0)),
+      prediction: row(out.predictions),
+      qHaltLogit: out.qHalt[e]!,
+    });
+  }
+  const report = voter.report([1, 2]);
+  return { ...report, perTask: report.perTask.map((t) => ({ task: t.task, solved: t.solved })) };
+}
+
+export const evalCommand: Command = {
+  usage,
+  async run(argv) {
+    const flags = parseFlags(argv, {
+      data: { type: 'string' },
+      split: { type: 'string' },
+      config: { type: 'string' },
+      'batch-size': { type: 'string' },
+      limit: { type: 'string' },
+      report: { type: 'string' },
+      ...backendFlags,
+    }, true);
+    const [checkpoint, ...extra] = flags.positionals;
+    if (checkpoint === undefined) throw new UsageError('missing the checkpoint file');
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    const dataPath = stringFlag(flags, 'data');
+    if (dataPath === undefined) throw new UsageError('missing required flag --data');
+    const batchSize = numberFlag(flags, 'batch-size', 'integer') ?? 256;
+    if (batchSize < 1) throw new UsageError('--batch-size must be at least 1');
+    const limit = numberFlag(flags, 'limit', 'integer');
+    const reportFile = stringFlag(flags, 'report') ?? checkpoint.replace(/\.safetensors$/, '') + '.eval.json';
+
+    await initBackendFromFlags(flags);
+    const data = await loadEvalSplit(dataPath, stringFlag(flags, 'split'));
+    const { model, config, step } = await loadModel(checkpoint, stringFlag(flags, 'config'));
+    for (const k of ['seq_len', 'vocab_size'] as const) {
+      if (config[k] !== data.metadata[k]) throw new Error(`the checkpoint's ${k} is ${config[k]} but the data's is ${data.metadata[k]}`);
+    }
+    const total = Math.min(data.labels.length / data.metadata.seq_len, limit ?? Infinity);
+    const progress = createProgress({ total, label: 'eval', fields: [] });
+    let out: EvalOutputs;
+    try {
+      out = await evaluateDataset(model, data, { batchSize, ...(limit !== undefined ? { limit } : {}), onBatch: (done) => progress.update(done, {}) });
+    } finally {
+      progress.stop();
+    }
+
+    const report: EvalReport = { checkpoint, data: dataPath, ...(step !== undefined ? { step } : {}), metrics: out.metrics };
+    const m = out.metrics;
+    console.log(`examples: ${m.count}`);
+    console.log(`exact_accuracy: ${(100 * m.exact_accuracy).toFixed(2)}%  accuracy: ${(100 * m.accuracy).toFixed(2)}%  q_halt_accuracy: ${(100 * m.q_halt_accuracy).toFixed(2)}%  steps: ${m.steps.toFixed(2)}`);
+    if (data.ratings && !isArc(data)) {
+      const buckets = difficultyBuckets(data.ratings.subarray(0, out.exact.length), out.exact);
+      report.sudoku = { buckets };
+      console.log('exact accuracy by difficulty (solver backtracks):');
+      for (const b of buckets) console.log(`  ${b.label.padEnd(12)} ${(100 * b.exact_accuracy).toFixed(2).padStart(6)}%  (${b.count} puzzles)`);
+    }
+    if (isArc(data)) {
+      report.arc = arcReport(data, out);
+      console.log(`ARC: ${report.arc!.tasks} tasks, pass@1 ${(100 * report.arc!.passAt[1]!).toFixed(2)}%, pass@2 ${(100 * report.arc!.passAt[2]!).toFixed(2)}%`);
+    }
+    await writeFileAtomic(reportFile, new TextEncoder().encode(JSON.stringify(report, null, 2) + '\n'));
+    console.log(`report: ${reportFile}`);
+  },
+};

@@ -1,0 +1,20 @@
+/**
+ * @hrm-webgpu/hrm/node: the Node-only parts (files, the terminal): training runs with their
+ * output folder, checkpoint files and the metrics log.
+ */
+export { runTraining, readRunConfig, type RunConfig, type RunOptions, type RunResult } from './train/run.js';
+export {
+  describeCheckpoint,
+  latestCheckpointStep,
+  readCheckpointFile,
+  readTrainingCheckpoint,
+  storedConfig,
+  trainingStateFile,
+  weightsFile,
+  writeModelCheckpoint,
+  writeTrainingCheckpoint,
+  type CheckpointDescription,
+} from './train/checkpoint-files.js';
+export { MetricsLog, readMetricsLog } from './train/metrics-log.js';
+export { loadModel, type LoadedModel } from './commands/load-model.js';
+export { main } from './cli.js';
