@@ -29,7 +29,7 @@ function rmsNorm(x: Float64Array, rows: number, d: number, eps: number): Float64
   return y;
 }
 
-const addArrays = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]!);
+const addArrays = (a: Float64Array, b: Float64Array): Float64Array => Float64Array.from(a, (v, i) => v + b[i]!);
 
 /** One sequence [S, hidden] through one block. */
 function block(cfg: HRMConfig, P: Params, prefix: string, h: Float64Array, S: number): Float64Array {
