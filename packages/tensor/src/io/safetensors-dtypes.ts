@@ -19,8 +19,8 @@ export type StoredDtype = SafetensorsTensor['dtype'];
 
 interface DtypeCodec {
   readonly bytes: number;
-  /** Decodes `count` elements from `bytes` (a view of exactly this tensor's data). */
-  decode(bytes: Uint8Array, count: number, describe: () => string): SafetensorsTensor['data'];
+  /** Decodes `count` elements from `bytes` (a view of exactly this tensor's data); `fail` reports bad values. */
+  decode(bytes: Uint8Array, count: number, fail: (message: string) => never): SafetensorsTensor['data'];
 }
 
 const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -37,16 +37,14 @@ function decodeWith<T extends Float32Array | Float64Array | Int32Array>(
   };
 }
 
-function decodeI64(bytes: Uint8Array, count: number, describe: () => string): Int32Array {
+function decodeI64(bytes: Uint8Array, count: number, fail: (message: string) => never): Int32Array {
   const out = new Int32Array(count);
   const v = view(bytes);
   for (let i = 0; i < count; i++) {
     const low = v.getInt32(8 * i, true);
     const high = v.getInt32(8 * i + 4, true);
     // The value fits in an i32 exactly when the high word is the sign extension of the low one.
-    if (high !== low >> 31) {
-      throw new RangeError(`${describe()}: I64 element ${i} (${v.getBigInt64(8 * i, true)}) does not fit in i32`);
-    }
+    if (high !== low >> 31) fail(`I64 element ${i} (${v.getBigInt64(8 * i, true)}) does not fit in i32`);
     out[i] = low;
   }
   return out;

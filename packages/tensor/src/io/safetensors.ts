@@ -186,7 +186,9 @@ export function parseSafetensors(bytes: Uint8Array, source: string = DEFAULT_SOU
   const tensors = new Map<string, LoadedTensor>();
   for (const { name, dtype, shape, begin, end } of header.entries) {
     const slice = bytes.subarray(header.dataStart + begin, header.dataStart + end);
-    const data = DTYPE_CODECS[dtype].decode(slice, elementCount(shape), () => `${source}: tensor '${name}'`);
+    const data = DTYPE_CODECS[dtype].decode(slice, elementCount(shape), (message) => {
+      throw new SafetensorsError(`${source}: tensor '${name}': ${message}`);
+    });
     tensors.set(name, { ...tensorOf(data, shape), fileDtype: dtype });
   }
   return Object.assign(tensors, { metadata: header.metadata });
