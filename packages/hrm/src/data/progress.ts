@@ -1,2 +1,2 @@
-/** Optional progress reporting for long builds: called with items done out of total. */
+/** Progress of a long build: called with the items done out of the total after each item. */
 export type OnProgress = (done: number, total: number) => void;

@@ -85,7 +85,6 @@ export function buildArcDataset(tasks: NamedArcTask[], opts: ArcBuildOptions): {
     if (group[0]!.examples.length > 0) split.push(group);
   };
   tasks.forEach((t, i) => {
-    opts.onProgress?.(i, tasks.length);
     const group = augmentArcTask(t.name, t.task, opts.augmentations, opts.retriesFactor ?? 5, rng);
     if (t.split === 'training') {
       addGroup(groups.train, group.map((p) => ({ name: p.name, examples: [...p.train, ...p.test] })));
@@ -93,6 +92,7 @@ export function buildArcDataset(tasks: NamedArcTask[], opts: ArcBuildOptions): {
       addGroup(groups.train, group.map((p) => ({ name: p.name, examples: p.train })));
       addGroup(groups.test, group.map((p) => ({ name: p.name, examples: p.test })));
     }
+    opts.onProgress?.(i + 1, tasks.length);
   });
 
   const identifiers = ['<blank>'];

@@ -21,11 +21,11 @@ export function buildMazeSplit(mazes: MazePair[], opts: { augment: boolean; onPr
   const { rows, cols } = mazes[0]!.input;
   const builder = new DatasetBuilder(rows * cols);
   mazes.forEach((m, i) => {
-    opts.onProgress?.(i, mazes.length);
     for (let t = 0; t < (opts.augment ? DIHEDRAL_COUNT : 1); t++) {
       builder.addPuzzle(0, [{ input: dihedralTransform(m.input, t).data, label: dihedralTransform(m.label, t).data }]);
     }
     builder.endGroup();
+    opts.onProgress?.(i + 1, mazes.length);
   });
   return builder.finish(
     { pad_id: 0, ignore_label_id: 0, blank_identifier_id: 0, vocab_size: MAZE_VOCAB_SIZE, num_puzzle_identifiers: 1 },
@@ -36,8 +36,9 @@ export function buildMazeSplit(mazes: MazePair[], opts: { augment: boolean; onPr
 export function generateMazes(count: number, opts: MazeOptions, seed: number, onProgress?: OnProgress): MazePair[] {
   const rng = Rng.fromSeed(seed);
   return Array.from({ length: count }, (_, i) => {
-    onProgress?.(i, count);
-    return generateMaze(opts, rng);
+    const maze = generateMaze(opts, rng);
+    onProgress?.(i + 1, count);
+    return maze;
   });
 }
 

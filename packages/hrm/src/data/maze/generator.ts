@@ -81,7 +81,7 @@ function placeEnds(g: Grid, minPathLength: number, rng: Rng): GeneratedMaze | nu
 
 export function generateMaze(opts: MazeOptions, rng: Rng): GeneratedMaze {
   const { size, minPathLength, extraOpenings = 0.1, maxAttempts = 200 } = opts;
-  if (!(Number.isInteger(size) && size >= 4)) throw new Error(`maze size must be an integer >= 4, got ${size}`);
+  if (!(Number.isInteger(size) && size >= 5)) throw new Error(`maze size must be an integer >= 5, got ${size}`);
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const g = carve(size, rng);
     openExtraWalls(g, extraOpenings, rng);

@@ -29,13 +29,13 @@ export const sudokuBoardFromTokens = (tokens: Int32Array): Board => tokens.map((
 /** Completes entries without a solution with the solver; `file` names errors. */
 export function solveEntries(entries: SudokuEntry[], box: BoxSize, file: string, onProgress?: OnProgress): SolvedSudoku[] {
   return entries.map((e, i) => {
-    onProgress?.(i, entries.length);
     const result = analyseSudoku(e.puzzle, box);
     if (!result.solution) throw new Error(`${file}:${e.line}: the puzzle has no solution`);
     if (!result.unique) throw new Error(`${file}:${e.line}: the puzzle has more than one solution`);
     if (e.solution && !e.solution.every((v, k) => v === result.solution![k])) {
       throw new Error(`${file}:${e.line}: the given answer is not the puzzle's solution`);
     }
+    onProgress?.(i + 1, entries.length);
     return { puzzle: e.puzzle, solution: result.solution, rating: e.rating ?? result.backtracks };
   });
 }
@@ -53,12 +53,12 @@ export function buildSudokuSplit(puzzles: SolvedSudoku[], opts: SudokuSplitOptio
   const rng = Rng.fromSeed(opts.seed);
   const builder = new DatasetBuilder(box ** 4);
   puzzles.forEach((p, i) => {
-    opts.onProgress?.(i, puzzles.length);
     for (let a = 0; a <= augmentations; a++) {
       const pair = a === 0 ? p : augmentSudoku(p.puzzle, p.solution, box, rng);
       builder.addPuzzle(0, [{ input: sudokuTokens(pair.puzzle), label: sudokuTokens(pair.solution), rating: p.rating }]);
     }
     builder.endGroup();
+    opts.onProgress?.(i + 1, puzzles.length);
   });
   return builder.finish(
     { pad_id: 0, ignore_label_id: 0, blank_identifier_id: 0, vocab_size: sudokuVocabSize(box), num_puzzle_identifiers: 1 },

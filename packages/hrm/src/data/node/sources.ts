@@ -1,0 +1,168 @@
+/**
+ * Loading data from a path that is either a dataset folder (official layout) or a raw source:
+ * a Sudoku puzzle-line file, a `source,question,answer,rating` CSV (Sudoku or Maze), or an
+ * ARC folder (with `training/` and/or `evaluation/` task files). Raw sources are built in
+ * memory with the same builders as `hrm data build`.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { buildArcDataset, type ArcSourceSplit, type NamedArcTask } from '../arc/build.js';
+import { parseArcTask } from '../arc/task.js';
+import type { PuzzleDataset } from '../dataset.js';
+import { buildMazeSplit, parseMazeCsv, type MazePair } from '../maze/build.js';
+import type { OnProgress } from '../progress.js';
+import { holdOut, subsample } from '../split.js';
+import type { BoxSize } from '../sudoku/board.js';
+import { buildSudokuSplit, solveEntries, type SolvedSudoku } from '../sudoku/build.js';
+import { parseSudokuCsv, parseSudokuLines } from '../sudoku/parse.js';
+import { isDatasetSplitDir, readDataset } from './datasetFiles.js';
+
+export type SourceKind = 'dataset' | 'sudoku-lines' | 'sudoku-csv' | 'maze-csv' | 'arc';
+
+/** Progress of one named phase of a build (solving, augmenting, ...); may return undefined. */
+export type PhaseProgress = (phase: string) => OnProgress | undefined;
+
+export interface Splits {
+  train?: PuzzleDataset;
+  test?: PuzzleDataset;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+const ARC_SPLITS: ArcSourceSplit[] = ['training', 'evaluation'];
+
+export function detectSource(path: string): SourceKind {
+  if (!existsSync(path)) throw new Error(`${path}: not found`);
+  if (statSync(path).isDirectory()) {
+    if (isDatasetSplitDir(path) || isDatasetSplitDir(join(path, 'train')) || isDatasetSplitDir(join(path, 'test'))) return 'dataset';
+    if (ARC_SPLITS.some((s) => existsSync(join(path, s)))) return 'arc';
+    throw new Error(`${path}: neither a dataset folder (dataset.json) nor an ARC folder (training/, evaluation/)`);
+  }
+  if (extname(path).toLowerCase() !== '.csv') return 'sudoku-lines';
+  const firstRow = readText(path).split(/\r?\n/, 2)[1] ?? '';
+  const question = firstRow.split(',')[1] ?? '';
+  return question.length === 16 || question.length === 81 ? 'sudoku-csv' : 'maze-csv';
+}
+
+/** Every task of an ARC folder, `training/` then `evaluation/`, files in name order. */
+export function readArcFolder(dir: string): NamedArcTask[] {
+  const tasks = ARC_SPLITS.filter((s) => existsSync(join(dir, s))).flatMap((split) =>
+    readdirSync(join(dir, split))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => {
+        const file = join(dir, split, f);
+        return { name: basename(f, '.json'), split, task: parseArcTask(readText(file), file) };
+      }),
+  );
+  if (tasks.length === 0) throw new Error(`${dir}: no task files in training/ or evaluation/`);
+  return tasks;
+}
+
+/** The puzzles of a Sudoku line file or CSV, solved (and checked unique) where no answer is given. */
+export function readSudokuSource(file: string, onProgress?: OnProgress): { box: BoxSize; puzzles: SolvedSudoku[] } {
+  const text = readText(file);
+  const { box, entries } = extname(file).toLowerCase() === '.csv' ? parseSudokuCsv(text, file) : parseSudokuLines(text, file);
+  return { box, puzzles: solveEntries(entries, box, file, onProgress) };
+}
+
+export const readMazeSource = (file: string): MazePair[] => parseMazeCsv(readText(file), file);
+
+export interface SourceOptions {
+  /** Augmented copies per puzzle in the train split (default 0). */
+  augmentations?: number;
+  seed?: number;
+  /** Share of a single-file source held out as the test split (default 0.1). */
+  testFraction?: number;
+  /** A separate file for the test split (instead of holding out part of the source). */
+  testSource?: string;
+  /** Keep only this many training puzzles (the "1k" settings). */
+  subsample?: number;
+  /** Sudoku: keep puzzles rated at least this (backtracks). */
+  minRating?: number;
+  /** Maze: add the 8 dihedral images to the train split. */
+  augmentMazes?: boolean;
+  progress?: PhaseProgress;
+}
+
+function trainTest<T>(items: T[], testItems: T[] | undefined, opts: SourceOptions): { train: T[]; test: T[] } {
+  const seed = opts.seed ?? 0;
+  const parts = testItems ? { train: items, test: testItems } : holdOut(items, opts.testFraction ?? 0.1, seed);
+  return { train: opts.subsample !== undefined ? subsample(parts.train, opts.subsample, seed) : parts.train, test: parts.test };
+}
+
+export function buildSudokuSource(file: string, opts: SourceOptions = {}): Splits {
+  const read = (f: string) => {
+    const r = readSudokuSource(f, opts.progress?.(`solve ${basename(f)}`));
+    return { box: r.box, puzzles: r.puzzles.filter((p) => p.rating >= (opts.minRating ?? 0)) };
+  };
+  const main = read(file);
+  const separate = opts.testSource ? read(opts.testSource) : undefined;
+  if (separate && separate.box !== main.box) throw new Error(`${opts.testSource}: board size differs from ${file}`);
+  const { train, test } = trainTest(main.puzzles, separate?.puzzles, opts);
+  return sudokuSplits(train, test, main.box, opts);
+}
+
+export function sudokuSplits(train: SolvedSudoku[], test: SolvedSudoku[], box: BoxSize, opts: SourceOptions): Splits {
+  const seed = opts.seed ?? 0;
+  const split = (puzzles: SolvedSudoku[], augmentations: number, name: string) =>
+    puzzles.length > 0 ? buildSudokuSplit(puzzles, { box, augmentations, seed, onProgress: opts.progress?.(`build ${name}`) }) : undefined;
+  return nonEmpty({ train: split(train, opts.augmentations ?? 0, 'train'), test: split(test, 0, 'test') });
+}
+
+export function buildMazeSource(file: string, opts: SourceOptions = {}): Splits {
+  const { train, test } = trainTest(readMazeSource(file), opts.testSource ? readMazeSource(opts.testSource) : undefined, opts);
+  return mazeSplits(train, test, opts);
+}
+
+export function mazeSplits(train: MazePair[], test: MazePair[], opts: SourceOptions): Splits {
+  const split = (mazes: MazePair[], augment: boolean, name: string) =>
+    mazes.length > 0 ? buildMazeSplit(mazes, { augment, onProgress: opts.progress?.(`build ${name}`) }) : undefined;
+  return nonEmpty({ train: split(train, opts.augmentMazes ?? false, 'train'), test: split(test, false, 'test') });
+}
+
+export function buildArcSource(dir: string, opts: SourceOptions = {}): Splits {
+  const tasks = readArcFolder(dir);
+  const { train, test } = buildArcDataset(tasks, { augmentations: opts.augmentations ?? 0, seed: opts.seed ?? 0, onProgress: opts.progress?.('augment') });
+  return nonEmpty({ train, test });
+}
+
+function nonEmpty(s: Splits): Splits {
+  const out: Splits = {};
+  if (s.train && s.train.groupIndices.length > 1) out.train = s.train;
+  if (s.test && s.test.groupIndices.length > 1) out.test = s.test;
+  return out;
+}
+
+/** Both splits of a dataset folder or raw source (a split is absent when the source has none). */
+export async function loadPuzzleSourceSplits(path: string, opts: SourceOptions = {}): Promise<Splits> {
+  switch (detectSource(path)) {
+    case 'dataset': {
+      if (isDatasetSplitDir(path)) return { train: readDataset(path, 'train') };
+      const splits: Splits = {};
+      for (const s of ['train', 'test'] as const) if (isDatasetSplitDir(join(path, s))) splits[s] = readDataset(path, s);
+      return splits;
+    }
+    case 'sudoku-lines':
+    case 'sudoku-csv':
+      return buildSudokuSource(path, opts);
+    case 'maze-csv':
+      return buildMazeSource(path, opts);
+    case 'arc':
+      return buildArcSource(path, opts);
+  }
+}
+
+/** One split of a dataset folder or raw source; a split folder given directly is returned as is. */
+export async function loadPuzzleSource(path: string, opts: SourceOptions & { split: 'train' | 'test' }): Promise<PuzzleDataset> {
+  if (isDatasetSplitDir(path)) return readDataset(path, opts.split);
+  const d = (await loadPuzzleSourceSplits(path, opts))[opts.split];
+  if (!d) throw new Error(`${path}: has no ${opts.split} split`);
+  return d;
+}
