@@ -47,7 +47,7 @@ export function detectSource(path: string): SourceKind {
   if (extname(path).toLowerCase() !== '.csv') return 'sudoku-lines';
   const firstRow = readText(path).split(/\r?\n/, 2)[1] ?? '';
   const question = firstRow.split(',')[1] ?? '';
-  return question.length === 16 || question.length === 81 ? 'sudoku-csv' : 'maze-csv';
+  return /^[0-9.]+$/.test(question) ? 'sudoku-csv' : 'maze-csv';
 }
 
 /** Every task of an ARC folder, `training/` then `evaluation/`, files in name order. */
