@@ -2,7 +2,7 @@
  * Evaluation of one batch (the reference's evaluate loop): halt_max_steps segments from a fresh
  * carry, no exploration, so every sample runs every segment; metrics of the final segment.
  */
-import { type Tensor, argmax, noGrad, tidy } from '@hrm-webgpu/tensor';
+import { argmax, noGrad, tidy } from '@hrm-webgpu/tensor';
 import type { PuzzleBatch } from '../data/types.js';
 import { type ActMetrics, actLoss, readMetrics } from '../losses.js';
 import type { HRM } from '../model/hrm.js';
@@ -29,31 +29,35 @@ export interface EvaluateOptions {
 }
 
 export async function evaluateBatch(model: HRM, batch: PuzzleBatch, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
+  const segments = model.config.halt_max_steps;
   let carry: ACTCarry = initialCarry(model, batch.size);
-  const last = model.config.halt_max_steps - 1;
+  let result: EvaluateResult | undefined;
   try {
-    for (let segment = 0; ; segment++) {
-      const final = segment === last;
+    for (let segment = 0; segment < segments; segment++) {
+      const final = segment === segments - 1;
+      const report = final || opts.onSegment !== undefined;
       const step = tidy(() =>
         noGrad(() => {
           const { carry: next, outputs } = actStep(model, carry, batch, { training: false });
-          const metrics: Tensor | null = final ? actLoss(outputs, next, model.config.loss_type).metrics : null;
-          const report = final || opts.onSegment !== undefined;
-          return { next, metrics, predictions: report ? argmax(outputs.logits, -1) : null, qHalt: report ? outputs.qHaltLogits : null };
+          return {
+            next,
+            metrics: final ? actLoss(outputs, next, model.config.loss_type).metrics : null,
+            predictions: report ? argmax(outputs.logits, -1) : null,
+            qHalt: report ? outputs.qHaltLogits : null,
+          };
         }),
       );
       disposeCarry(carry);
       carry = step.next;
       try {
-        if (step.predictions && step.qHalt) {
-          const prediction: SegmentPrediction = {
-            segment,
-            predictions: (await step.predictions.data()) as Int32Array,
-            qHaltLogits: (await step.qHalt.data()) as Float32Array | Float64Array,
-          };
-          opts.onSegment?.(prediction);
-          if (step.metrics) return { ...prediction, metrics: await readMetrics(step.metrics) };
-        }
+        if (!step.predictions || !step.qHalt) continue;
+        const prediction: SegmentPrediction = {
+          segment,
+          predictions: (await step.predictions.data()) as Int32Array,
+          qHaltLogits: (await step.qHalt.data()) as Float32Array | Float64Array,
+        };
+        opts.onSegment?.(prediction);
+        if (step.metrics) result = { ...prediction, metrics: await readMetrics(step.metrics) };
       } finally {
         for (const t of [step.metrics, step.predictions, step.qHalt]) t?.dispose();
       }
@@ -61,4 +65,5 @@ export async function evaluateBatch(model: HRM, batch: PuzzleBatch, opts: Evalua
   } finally {
     disposeCarry(carry);
   }
+  return result!;
 }
