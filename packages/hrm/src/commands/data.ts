@@ -9,11 +9,11 @@ import { generateMazes } from '../data/maze/build.js';
 import { mazeHardThreshold } from '../data/maze/maze.js';
 import { readDataset, writeDataset } from '../data/node/datasetFiles.js';
 import { buildArcSource, buildMazeSource, buildSudokuSource, mazeSplits, sudokuSplits, type PhaseProgress, type Splits } from '../data/node/sources.js';
-import type { OnProgress } from '../data/progress.js';
 import { Rng } from '../data/rng.js';
 import { renderExample } from '../data/show.js';
 import type { BoxSize } from '../data/sudoku/board.js';
 import { generateSudoku } from '../data/sudoku/generator.js';
+import { createProgress, type Progress } from '../report/progress.js';
 import { boolFlag, numberFlag, oneOf, parseFlags, requiredStringFlag, stringFlag, UsageError, type FlagSpec, type ParsedFlags } from './args.js';
 
 const usage = `Usage:
@@ -46,18 +46,14 @@ const buildFlags: FlagSpec = {
   help: { type: 'boolean', short: 'h' },
 };
 
-/** A progress line per phase on stderr, about every 10% and at the end. */
-const printProgress: PhaseProgress = (phase) => {
-  let shown = -1;
-  const started = Date.now();
-  const report: OnProgress = (done, total) => {
-    const tenth = Math.floor((10 * done) / total);
-    if (tenth === shown && done !== total) return;
-    shown = tenth;
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    process.stderr.write(`${phase}: ${done}/${total} (${seconds}s)\n`);
+/** A progress bar (or plain lines off a terminal) per build phase, on stderr. */
+const showProgress: PhaseProgress = (phase) => {
+  let progress: Progress | undefined;
+  return (done, total) => {
+    progress ??= createProgress({ total, label: phase });
+    progress.update(done);
+    if (done === total) progress.stop();
   };
-  return report;
 };
 
 function nonNegativeInt(flags: ParsedFlags, name: string): number | undefined {
@@ -83,7 +79,7 @@ function buildSudoku(flags: ParsedFlags, common: { augmentations: number; seed: 
       testSource: stringFlag(flags, 'test-source'),
       subsample: positiveInt(flags, 'subsample'),
       minRating: numberFlag(flags, 'min-rating'),
-      progress: printProgress,
+      progress: showProgress,
     });
   }
   const box: BoxSize = oneOf('--size', stringFlag(flags, 'size') ?? '9', ['4', '9'] as const) === '4' ? 2 : 3;
@@ -95,20 +91,20 @@ function buildSudoku(flags: ParsedFlags, common: { augmentations: number; seed: 
     maxBacktracks: nonNegativeInt(flags, 'max-backtracks') ?? Infinity,
   };
   const rng = Rng.fromSeed(common.seed, 7);
-  const onProgress = printProgress('generate');
+  const onProgress = showProgress('generate');
   const total = generate! + testCount;
   const puzzles = Array.from({ length: total }, (_, i) => {
     const g = generateSudoku(options, rng);
     onProgress?.(i + 1, total);
     return { puzzle: g.puzzle, solution: g.solution, rating: g.backtracks };
   });
-  return sudokuSplits(puzzles.slice(0, generate), puzzles.slice(generate), box, { ...common, progress: printProgress });
+  return sudokuSplits(puzzles.slice(0, generate), puzzles.slice(generate), box, { ...common, progress: showProgress });
 }
 
 function buildMaze(flags: ParsedFlags, common: { augmentations: number; seed: number }): Splits {
   const augmentMazes = boolFlag(flags, 'dihedral');
   const source = stringFlag(flags, 'source');
-  if (source !== undefined) return buildMazeSource(source, { ...common, augmentMazes, progress: printProgress });
+  if (source !== undefined) return buildMazeSource(source, { ...common, augmentMazes, progress: showProgress });
   const size = positiveInt(flags, 'size');
   const count = positiveInt(flags, 'count');
   if (size === undefined || count === undefined) throw new UsageError('give --size N and --count N (or --source FILE)');
@@ -117,9 +113,9 @@ function buildMaze(flags: ParsedFlags, common: { augmentations: number; seed: nu
     minPathLength: nonNegativeInt(flags, 'min-path') ?? mazeHardThreshold(size),
     extraOpenings: numberFlag(flags, 'openings'),
   };
-  const train = generateMazes(count, options, common.seed, printProgress('generate train'));
-  const test = generateMazes(nonNegativeInt(flags, 'test') ?? count, options, common.seed + 1, printProgress('generate test'));
-  return mazeSplits(train, test, { augmentMazes, progress: printProgress });
+  const train = generateMazes(count, options, common.seed, showProgress('generate train'));
+  const test = generateMazes(nonNegativeInt(flags, 'test') ?? count, options, common.seed + 1, showProgress('generate test'));
+  return mazeSplits(train, test, { augmentMazes, progress: showProgress });
 }
 
 const builders = {
@@ -136,7 +132,7 @@ const builders = {
   arc: {
     flags: { source: { type: 'string' } },
     defaultAug: 8,
-    build: (flags: ParsedFlags, common: { augmentations: number; seed: number }) => buildArcSource(requiredStringFlag(flags, 'source'), { ...common, progress: printProgress }),
+    build: (flags: ParsedFlags, common: { augmentations: number; seed: number }) => buildArcSource(requiredStringFlag(flags, 'source'), { ...common, progress: showProgress }),
   },
 } satisfies Record<string, { flags: FlagSpec; defaultAug: number; build: (f: ParsedFlags, c: { augmentations: number; seed: number }) => Splits }>;
 
