@@ -1,6 +1,7 @@
 import { expand, gather, memory, noGrad, reshape, setBackend, tensor, tidy } from '@hrm-webgpu/tensor';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { modelSeqLen, officialSudokuConfig } from '../config.js';
+import { type HRMConfig, modelSeqLen, officialSudokuConfig } from '../config.js';
 import { hostCopy, maxAbsDiff, randomBatch, randomizeZeroInits, tinyConfig } from './fixtures.testing.js';
 import { HRM } from './hrm.js';
 import { bufferSpecs, countTrainableParameters, parameterSpecs } from './params.js';
@@ -56,6 +57,40 @@ describe('HRM parameters', () => {
   });
 });
 
+/** Runs one segment from H_init/L_init in f64 and returns the largest deviation from the naive reference. */
+async function deviationFromReference(config: HRMConfig, seed: number, batchSize = 2): Promise<number> {
+  const model = new HRM(config, { seed, dtype: 'f64' });
+  randomizeZeroInits(model, seed + 1);
+  const batch = randomBatch(config, batchSize, seed + 2);
+  const S = modelSeqLen(config);
+  const H = config.hidden_size;
+  const P = await hostCopy([...model.parameters, ...model.buffers]);
+  const init = (key: string) => Array.from({ length: batchSize }, () => Float64Array.from({ length: S * H }, (_, i) => P.get(key)![i % H]!));
+  const expected = referenceSegment(config, P, init('H_init'), init('L_init'), batch.inputs, batch.puzzleIdentifiers);
+
+  const before = memory().tensors;
+  const got = tidy(() =>
+    noGrad(() => {
+      const state = (key: string) => expand(reshape(model.buffer(key), [1, 1, H]), [batchSize, S, H]);
+      const table = model.puzzleEmbTable;
+      const rows = table ? gather(table, tensor(batch.puzzleIdentifiers, { dtype: 'i32' }), 0) : null;
+      const x = model.embed(tensor(batch.inputs, { shape: [batchSize, config.seq_len], dtype: 'i32' }), rows);
+      const out = runSegment(model, state('H_init'), state('L_init'), x, config.gradient);
+      return [out.logits, out.qHaltLogits, out.qContinueLogits, out.zH];
+    }),
+  );
+  const [logits, qHalt, qCont, zH] = await Promise.all(got.map((t) => t.data()));
+  got.forEach((t) => t.dispose());
+  expect(memory().tensors).toBe(before);
+  model.dispose();
+  return Math.max(
+    maxAbsDiff(logits!, expected.logits.flatMap((a) => [...a])),
+    maxAbsDiff(qHalt!, expected.qHalt),
+    maxAbsDiff(qCont!, expected.qContinue),
+    maxAbsDiff(zH!, expected.zH.flatMap((a) => [...a])),
+  );
+}
+
 describe('HRM forward', () => {
   for (const variant of [
     { name: 'rope, one prefix position', overrides: {} },
@@ -63,36 +98,30 @@ describe('HRM forward', () => {
     { name: 'no puzzle embedding, 2 layers, 3x1 cycles', overrides: { puzzle_emb_ndim: 0, H_layers: 2, L_layers: 2, H_cycles: 3, L_cycles: 1 } },
   ]) {
     it(`matches a naive re-implementation of the spec (${variant.name})`, async () => {
-      const config = tinyConfig(variant.overrides);
-      const model = new HRM(config, { seed: 3, dtype: 'f64' });
-      randomizeZeroInits(model, 11);
-      const batch = randomBatch(config, 2, 5);
-      const S = modelSeqLen(config);
-      const P = await hostCopy([...model.parameters, ...model.buffers]);
-      const init = (key: string) => Array.from({ length: 2 }, () => Float64Array.from({ length: S * config.hidden_size }, (_, i) => P.get(key)![i % config.hidden_size]!));
-      const expected = referenceSegment(config, P, init('H_init'), init('L_init'), batch.inputs, batch.puzzleIdentifiers);
-
-      const before = memory().tensors;
-      const got = tidy(() =>
-        noGrad(() => {
-          const state = (key: string) => expand(reshape(model.buffer(key), [1, 1, config.hidden_size]), [2, S, config.hidden_size]);
-          const zH = state('H_init');
-          const zL = state('L_init');
-          const table = model.puzzleEmbTable;
-          const rows = table ? gather(table, tensor(batch.puzzleIdentifiers, { dtype: 'i32' }), 0) : null;
-          const x = model.embed(tensor(batch.inputs, { shape: [2, config.seq_len], dtype: 'i32' }), rows);
-          const out = runSegment(model, zH, zL, x, config.gradient);
-          return [out.logits, out.qHaltLogits, out.qContinueLogits, out.zH];
-        }),
-      );
-      const [logits, qHalt, qCont, zH] = await Promise.all(got.map((t) => t.data()));
-      got.forEach((t) => t.dispose());
-      expect(memory().tensors).toBe(before);
-      expect(maxAbsDiff(logits!, expected.logits.flatMap((a) => [...a]))).toBeLessThan(1e-9);
-      expect(maxAbsDiff(qHalt!, expected.qHalt)).toBeLessThan(1e-9);
-      expect(maxAbsDiff(qCont!, expected.qContinue)).toBeLessThan(1e-9);
-      expect(maxAbsDiff(zH!, expected.zH.flatMap((a) => [...a]))).toBeLessThan(1e-9);
-      model.dispose();
+      expect(await deviationFromReference(tinyConfig(variant.overrides), 3)).toBeLessThan(1e-9);
     });
   }
+
+  it('matches the naive re-implementation on random small configurations', async () => {
+    const configs = fc.record({
+      hidden: fc.constantFrom(8, 12),
+      heads: fc.constantFrom(1, 2),
+      seq_len: fc.integer({ min: 1, max: 5 }),
+      puzzle_emb_ndim: fc.constantFrom(0, 5, 12, 20),
+      H_cycles: fc.integer({ min: 1, max: 3 }),
+      L_cycles: fc.integer({ min: 1, max: 2 }),
+      H_layers: fc.integer({ min: 1, max: 2 }),
+      L_layers: fc.integer({ min: 1, max: 2 }),
+      pos_encodings: fc.constantFrom('rope' as const, 'learned' as const),
+      expansion: fc.constantFrom(1, 2.5),
+      seed: fc.integer({ min: 0, max: 1000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(configs, async ({ hidden, heads, seed, ...rest }) => {
+        const config = tinyConfig({ ...rest, hidden_size: hidden, num_heads: heads });
+        expect(await deviationFromReference(config, seed, 1 + (seed % 2))).toBeLessThan(1e-9);
+      }),
+      { numRuns: 8, seed: 17 },
+    );
+  });
 });
