@@ -11,7 +11,7 @@ import type { Grid } from '../grid/grid.js';
 import type { OnProgress } from '../progress.js';
 import { Rng } from '../rng.js';
 import { applyArcAugmentation, augmentedName, randomArcAugmentation } from './augment.js';
-import { ARC_SEQ_LEN, ARC_VOCAB_SIZE, encodeCanvas } from './canvas.js';
+import { ARC_PAD, ARC_SEQ_LEN, ARC_VOCAB_SIZE, encodeCanvas } from './canvas.js';
 import { ARC_MAX_SIZE, type ArcPair, type ArcTask } from './task.js';
 
 export type ArcSourceSplit = 'training' | 'evaluation';
@@ -74,7 +74,7 @@ function encodePair(p: ArcPair, translate: boolean, rng: Rng): { input: Int32Arr
     top = rng.int(0, ARC_MAX_SIZE - Math.max(p.input.rows, p.output.rows) + 1);
     left = rng.int(0, ARC_MAX_SIZE - Math.max(p.input.cols, p.output.cols) + 1);
   }
-  const label = encodeCanvas(p.output, top, left).map((t) => (t === 0 ? IGNORE_LABEL_ID : t));
+  const label = encodeCanvas(p.output, top, left).map((t) => (t === ARC_PAD ? IGNORE_LABEL_ID : t));
   return { input: encodeCanvas(p.input, top, left), label };
 }
 
