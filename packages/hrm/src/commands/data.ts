@@ -31,8 +31,9 @@ const usage = `Usage:
       --min-path L         shortest path longer than L (default: Maze-Hard, 110 at 30x30, scaled)
       --openings P         share of interior walls knocked out after carving (default 0.1)
       --dihedral           add the 8 dihedral images of each training maze
-  hrm data build arc --source DIR --out DIR [--aug N]
-      DIR holds training/ and/or evaluation/ task files (e.g. ARC-AGI-1's data folder)
+  hrm data build arc --source DIR --out DIR [--aug N] [--tasks N]
+      DIR holds training/ and/or evaluation/ task files (e.g. ARC-AGI-1's data folder);
+      --tasks N keeps N random tasks of each folder (quick runs)
   hrm data show DIR [--split train|test] [-n 3]
 
 Common build flags: --aug N (augmented copies per training puzzle; Sudoku default 0, ARC 8),
@@ -130,9 +131,10 @@ const builders = {
     build: buildMaze,
   },
   arc: {
-    flags: { source: { type: 'string' } },
+    flags: { source: { type: 'string' }, tasks: { type: 'string' } },
     defaultAug: 8,
-    build: (flags: ParsedFlags, common: { augmentations: number; seed: number }) => buildArcSource(requiredStringFlag(flags, 'source'), { ...common, progress: showProgress }),
+    build: (flags: ParsedFlags, common: { augmentations: number; seed: number }) =>
+      buildArcSource(requiredStringFlag(flags, 'source'), { ...common, tasksPerFolder: positiveInt(flags, 'tasks'), progress: showProgress }),
   },
 } satisfies Record<string, { flags: FlagSpec; defaultAug: number; build: (f: ParsedFlags, c: { augmentations: number; seed: number }) => Splits }>;
 

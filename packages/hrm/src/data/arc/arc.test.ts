@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { IGNORE_LABEL_ID, numExamples } from '../dataset.js';
 import { DIHEDRAL_INVERSE, dihedralTransform, gridFromRows, gridsEqual, inverseDihedralTransform, type Grid } from '../grid/grid.js';
 import { Rng } from '../rng.js';
-import { referenceDataDir } from '../testData.js';
+import { referenceDataDir } from '../node/testData.js';
 import { applyArcAugmentation, augmentedName, parseAugmentedName, randomArcAugmentation, undoArcAugmentation } from './augment.js';
 import { buildArcDataset, type NamedArcTask } from './build.js';
 import { ARC_EOS, cropCanvas, encodeCanvas } from './canvas.js';

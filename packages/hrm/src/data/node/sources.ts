@@ -86,6 +86,8 @@ export interface SourceOptions {
   subsample?: number;
   /** Sudoku: keep puzzles rated at least this (backtracks). */
   minRating?: number;
+  /** ARC: keep this many tasks (chosen at random) of each of training/ and evaluation/. */
+  tasksPerFolder?: number;
   /** Maze: add the 8 dihedral images to the train split. */
   augmentMazes?: boolean;
   progress?: PhaseProgress;
@@ -128,7 +130,9 @@ export function mazeSplits(train: MazePair[], test: MazePair[], opts: SourceOpti
 }
 
 export function buildArcSource(dir: string, opts: SourceOptions = {}): Splits {
-  const tasks = readArcFolder(dir);
+  const all = readArcFolder(dir);
+  const perFolder = (split: ArcSourceSplit) => all.filter((t) => t.split === split);
+  const tasks = opts.tasksPerFolder === undefined ? all : ARC_SPLITS.flatMap((s) => subsample(perFolder(s), opts.tasksPerFolder!, opts.seed ?? 0));
   const { train, test } = buildArcDataset(tasks, { augmentations: opts.augmentations ?? 0, seed: opts.seed ?? 0, onProgress: opts.progress?.('augment') });
   return nonEmpty({ train, test });
 }

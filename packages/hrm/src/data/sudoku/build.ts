@@ -6,7 +6,7 @@
 import { DatasetBuilder, type PuzzleDataset } from '../dataset.js';
 import type { OnProgress } from '../progress.js';
 import { Rng } from '../rng.js';
-import type { Board, BoxSize } from './board.js';
+import { isValidSolution, solvesPuzzle, type Board, type BoxSize } from './board.js';
 import { augmentSudoku } from './augment.js';
 import type { SudokuEntry } from './parse.js';
 import { analyseSudoku } from './solver.js';
@@ -26,18 +26,31 @@ export const sudokuTokens = (board: Board): Int32Array => board.map((v) => v + 1
 /** Tokens back to a board; PAD and blank both become 0. */
 export const sudokuBoardFromTokens = (tokens: Int32Array): Board => tokens.map((t) => Math.max(0, t - 1));
 
-/** Completes entries without a solution with the solver; `file` names errors. */
+/**
+ * Pairs every entry with its solution: a given answer (CSV) is checked against the puzzle's
+ * rules, which is cheap; otherwise the solver finds the solution and proves it unique, and its
+ * backtracks become the rating. `file` names errors.
+ */
 export function solveEntries(entries: SudokuEntry[], box: BoxSize, file: string, onProgress?: OnProgress): SolvedSudoku[] {
   return entries.map((e, i) => {
-    const result = analyseSudoku(e.puzzle, box);
-    if (!result.solution) throw new Error(`${file}:${e.line}: the puzzle has no solution`);
-    if (!result.unique) throw new Error(`${file}:${e.line}: the puzzle has more than one solution`);
-    if (e.solution && !e.solution.every((v, k) => v === result.solution![k])) {
-      throw new Error(`${file}:${e.line}: the given answer is not the puzzle's solution`);
-    }
+    const solved = e.solution && e.rating !== undefined ? checkedAnswer(e, box, file) : solvedBySearch(e, box, file);
     onProgress?.(i + 1, entries.length);
-    return { puzzle: e.puzzle, solution: result.solution, rating: e.rating ?? result.backtracks };
+    return solved;
   });
+}
+
+function checkedAnswer(e: SudokuEntry, box: BoxSize, file: string): SolvedSudoku {
+  if (!isValidSolution(e.solution!, box) || !solvesPuzzle(e.puzzle, e.solution!)) {
+    throw new Error(`${file}:${e.line}: the answer is not a valid solution of the question`);
+  }
+  return { puzzle: e.puzzle, solution: e.solution!, rating: e.rating! };
+}
+
+function solvedBySearch(e: SudokuEntry, box: BoxSize, file: string): SolvedSudoku {
+  const result = analyseSudoku(e.puzzle, box);
+  if (!result.solution) throw new Error(`${file}:${e.line}: the puzzle has no solution`);
+  if (!result.unique) throw new Error(`${file}:${e.line}: the puzzle has more than one solution`);
+  return { puzzle: e.puzzle, solution: result.solution, rating: result.backtracks };
 }
 
 export interface SudokuSplitOptions {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
-import { referenceDataDir } from '../testData.js';
+import { referenceDataDir } from '../node/testData.js';
 import { numExamples } from '../dataset.js';
 import { countGivens, isValidSolution, solvesPuzzle, type BoxSize } from './board.js';
 import { applySudokuTransform, augmentSudoku, randomSudokuTransform } from './augment.js';
@@ -95,6 +95,9 @@ describe('readers', () => {
     const { entries } = parseSudokuCsv(`source,question,answer,rating\nx,${EASY},${answer},5\n`, 'e.csv');
     expect(entries[0]!.rating).toBe(5);
     expect(() => parseSudokuCsv(`source,question,answer,rating\nx,${EASY},${answer}\n`, 'e.csv')).toThrow(/e\.csv:2: expected 4 fields/);
+    const wrong = answer.slice(0, 80) + (answer[80] === '9' ? '8' : '9');
+    const bad = parseSudokuCsv(`source,question,answer,rating\nx,${EASY},${wrong},5\n`, 'e.csv');
+    expect(() => solveEntries(bad.entries, 3, 'e.csv')).toThrow(/e\.csv:2: the answer is not a valid solution/);
   });
 });
 
