@@ -1,4 +1,4 @@
-import { Rng, memory, setBackend } from '@hrm-webgpu/tensor';
+import { Rng, memory, parseSafetensors, serializeSafetensors, setBackend } from '@hrm-webgpu/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateBatch, type SegmentPrediction } from './act/evaluate.js';
 import { hostCopy, randomBatch, randomizeZeroInits, tinyConfig } from './model/fixtures.testing.js';
@@ -29,7 +29,9 @@ describe('traceSegments and evaluateBatch', () => {
     expect(trace[0]!.qHaltLogits.shape).toEqual([3]);
     expect([...trace[3]!.logits.data]).toEqual([...trace[0]!.logits.data]);
     expect([...trace[1]!.logits.data]).not.toEqual([...trace[0]!.logits.data]);
-    expect(Object.keys(segmentTraceEntries(trace))).toContain('segments.3.q_continue_logits');
+    const file = parseSafetensors(serializeSafetensors(segmentTraceEntries(trace)));
+    expect(file.get('segments.3.q_continue_logits')!.shape).toEqual([3]);
+    expect(file.get('segments.1.logits')!.data).toEqual(trace[1]!.logits.data);
 
     const seen: SegmentPrediction[] = [];
     const result = await evaluateBatch(model, batch, { onSegment: (s) => seen.push(s) });

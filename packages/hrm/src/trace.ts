@@ -10,10 +10,8 @@ import type { PuzzleBatch } from './data/types.js';
 import { type ActMetrics, actLoss, readMetrics } from './losses.js';
 import type { HRM } from './model/hrm.js';
 
-export interface HostArray {
-  shape: number[];
-  data: Float32Array | Float64Array;
-}
+/** A host tensor in the shape serializeSafetensors takes. */
+export type HostArray = { dtype: 'f32'; shape: number[]; data: Float32Array } | { dtype: 'f64'; shape: number[]; data: Float64Array };
 
 export interface SegmentTrace {
   /** [B, seq_len, vocab] */
@@ -25,7 +23,10 @@ export interface SegmentTrace {
 }
 
 async function toHost(t: Tensor): Promise<HostArray> {
-  return { shape: [...t.shape], data: (await t.data()) as Float32Array | Float64Array };
+  const data = await t.data();
+  if (data instanceof Float32Array) return { dtype: 'f32', shape: [...t.shape], data };
+  if (data instanceof Float64Array) return { dtype: 'f64', shape: [...t.shape], data };
+  throw new Error(`trace: expected a float tensor, found ${t.dtype}.`);
 }
 
 /** n evaluation segments from the initial carry (slots halt, and restart, only at halt_max_steps). */
