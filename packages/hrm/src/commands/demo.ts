@@ -6,16 +6,12 @@ import { join } from 'node:path';
 import { backendName } from '@hrm-webgpu/tensor';
 import type { Command } from '../cli.js';
 import { demoSudoku4x4Config, type HRMConfig } from '../config.js';
-import type { PuzzleDataset } from '../data/dataset.js';
-import { Rng } from '../data/rng.js';
-import { boardToLine } from '../data/sudoku/board.js';
-import { buildSudokuSplit, type SolvedSudoku } from '../data/sudoku/build.js';
-import { generateSudoku } from '../data/sudoku/generator.js';
 import { evaluateDataset } from '../train/evaluate.js';
 import { runTraining } from '../train/run.js';
 import type { TrainingConfig } from '../train/training-config.js';
 import { numberFlag, parseFlags, stringFlag, boolFlag } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
+import { generateDemoData } from './demo-data.js';
 import { printSolve } from './solve.js';
 
 /** The demo's configuration, tuned by measurement on a 2-core machine (see the README). */
@@ -44,34 +40,6 @@ export const DEMO_TRAINING: Omit<TrainingConfig, 'seed'> = {
   puzzle_emb_weight_decay: 0.1,
   eval_every: 500,
 };
-
-export interface DemoData {
-  train: PuzzleDataset;
-  test: PuzzleDataset;
-}
-
-/** Unique-solution 4x4 puzzles with as few givens as uniqueness allows; test puzzles never occur in training. */
-export function generateDemoData(opts: { trainPuzzles: number; testPuzzles: number; augmentations: number; seed: number }): DemoData {
-  const rng = Rng.fromSeed(opts.seed);
-  const seen = new Set<string>();
-  const draw = (count: number): SolvedSudoku[] => {
-    const out: SolvedSudoku[] = [];
-    while (out.length < count) {
-      const g = generateSudoku({ box: 2 }, rng);
-      const key = boardToLine(g.puzzle);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ puzzle: g.puzzle, solution: g.solution, rating: g.backtracks });
-    }
-    return out;
-  };
-  const test = draw(opts.testPuzzles);
-  const train = draw(opts.trainPuzzles);
-  return {
-    train: buildSudokuSplit(train, { box: 2, augmentations: opts.augmentations, seed: opts.seed + 1 }),
-    test: buildSudokuSplit(test, { box: 2, augmentations: 0, seed: opts.seed + 2 }),
-  };
-}
 
 const usage = `Usage: hrm demo [--out DIR] [--steps N] [--seed N] [--backend cpu|webgpu|auto]
 

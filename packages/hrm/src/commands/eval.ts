@@ -9,9 +9,9 @@ import { examplePuzzles, type PuzzleDataset } from '../data/dataset.js';
 import { ArcVoter, type ArcReport } from '../data/arc/vote.js';
 import { evaluateDataset, type EvalOutputs } from '../train/evaluate.js';
 import { createProgress } from '../report/progress.js';
-import { numberFlag, parseFlags, stringFlag, UsageError } from './args.js';
+import { numberFlag, oneOf, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
-import { loadEvalSplit } from './data-source.js';
+import { loadEvalData } from './data-source.js';
 import { loadModel } from './load-model.js';
 import { difficultyBuckets, type DifficultyBucket } from './difficulty.js';
 
@@ -22,7 +22,8 @@ folder or raw source: accuracy, exact_accuracy, q_halt_accuracy, steps; Sudoku e
 difficulty bucket; ARC pass@1 and pass@2. Writes the JSON report to --report.
 
   --data PATH        dataset folder or raw source
-  --split NAME       split to evaluate (default: test, else train)
+  --split NAME       train or test (default: a dataset folder's test split, else train;
+                     every puzzle of a raw source)
   --config FILE      configuration JSON for checkpoints that store none
   --batch-size N     rows per evaluation batch (default: 256)
   --limit N          evaluate only the first N examples
@@ -81,7 +82,8 @@ export const evalCommand: Command = {
     const reportFile = stringFlag(flags, 'report') ?? checkpoint.replace(/\.safetensors$/, '') + '.eval.json';
 
     await initBackendFromFlags(flags);
-    const data = await loadEvalSplit(dataPath, stringFlag(flags, 'split'));
+    const splitName = stringFlag(flags, 'split');
+    const data = await loadEvalData(dataPath, splitName === undefined ? undefined : oneOf('--split', splitName, ['train', 'test'] as const));
     const { model, config, step } = await loadModel(checkpoint, stringFlag(flags, 'config'));
     for (const k of ['seq_len', 'vocab_size'] as const) {
       if (config[k] !== data.metadata[k]) throw new Error(`the checkpoint's ${k} is ${config[k]} but the data's is ${data.metadata[k]}`);

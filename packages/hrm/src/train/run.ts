@@ -30,6 +30,8 @@ export interface RunConfig {
   training: TrainingConfig;
   /** Where the data came from, for the record and for `--resume`. */
   data: string;
+  /** How a raw source was split and augmented, so that a resumed run reads the same data. */
+  dataOptions?: { seed?: number; augmentations?: number; testSource?: string };
 }
 
 export interface RunOptions extends RunConfig {
@@ -92,7 +94,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     log = await MetricsLog.resume(join(out, 'metrics.jsonl'), resumeStep);
     print(`resumed from ${join(out, `step_${resumeStep}.safetensors`)}`);
   } else {
-    await writeFileAtomic(join(out, RUN_FILE), encodeJson({ arch, training, data: opts.data } satisfies RunConfig));
+    await writeFileAtomic(join(out, RUN_FILE), encodeJson({ arch, training, data: opts.data, ...(opts.dataOptions ? { dataOptions: opts.dataOptions } : {}) } satisfies RunConfig));
     trainer = Trainer.start(model, opts.train, training);
     log = await MetricsLog.create(join(out, 'metrics.jsonl'));
   }

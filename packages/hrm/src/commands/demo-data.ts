@@ -1,0 +1,35 @@
+/** The demo's data: generated 4x4 Sudoku, with held-out test puzzles that never occur in training. */
+import type { PuzzleDataset } from '../data/dataset.js';
+import { Rng } from '../data/rng.js';
+import { boardToLine } from '../data/sudoku/board.js';
+import { buildSudokuSplit, type SolvedSudoku } from '../data/sudoku/build.js';
+import { generateSudoku } from '../data/sudoku/generator.js';
+
+export interface DemoData {
+  train: PuzzleDataset;
+  test: PuzzleDataset;
+}
+
+/** Unique-solution puzzles with as few givens as uniqueness allows (minimal puzzles). */
+export function generateDemoData(opts: { trainPuzzles: number; testPuzzles: number; augmentations: number; seed: number }): DemoData {
+  const rng = Rng.fromSeed(opts.seed);
+  const seen = new Set<string>();
+  const draw = (count: number): SolvedSudoku[] => {
+    const out: SolvedSudoku[] = [];
+    while (out.length < count) {
+      const g = generateSudoku({ box: 2 }, rng);
+      const key = boardToLine(g.puzzle);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ puzzle: g.puzzle, solution: g.solution, rating: g.backtracks });
+    }
+    return out;
+  };
+  const test = draw(opts.testPuzzles);
+  const train = draw(opts.trainPuzzles);
+  return {
+    train: buildSudokuSplit(train, { box: 2, augmentations: opts.augmentations, seed: opts.seed + 1 }),
+    test: buildSudokuSplit(test, { box: 2, augmentations: 0, seed: opts.seed + 2 }),
+  };
+}
+

@@ -1,0 +1,51 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DatasetMetadata } from '../data/types.js';
+import { parseFlags, UsageError } from './args.js';
+import { resolveSettings, settingFlags, splitConfigObject } from './model-flags.js';
+
+const meta: DatasetMetadata = {
+  pad_id: 0, ignore_label_id: 0, blank_identifier_id: 0, vocab_size: 6, seq_len: 16,
+  num_puzzle_identifiers: 1, total_groups: 10, mean_puzzle_examples: 1, sets: ['all'],
+};
+const flags = (argv: string[]) => parseFlags(argv, settingFlags);
+
+describe('resolveSettings', () => {
+  it('layers preset, file and flags, and takes the data sizes from the metadata', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hrm-flags-'));
+    const file = join(dir, 'cfg.json');
+    writeFileSync(file, JSON.stringify({ arch: { hidden_size: 32, num_heads: 4 }, lr: 0.002, global_batch_size: 16 }));
+    const { arch, training } = resolveSettings({ preset: 'sudoku4x4', configFile: file, flags: flags(['--H_cycles', '3', '--steps', '7']) }, meta);
+    expect(arch).toMatchObject({ hidden_size: 32, num_heads: 4, H_cycles: 3, seq_len: 16, vocab_size: 6, batch_size: 16 });
+    expect(training).toMatchObject({ lr: 0.002, global_batch_size: 16, steps: 7 });
+  });
+
+  it('names the flag whose value is not a number', () => {
+    expect(() => resolveSettings({ preset: 'sudoku4x4', flags: flags(['--hidden_size', 'big']) }, meta)).toThrow(/--hidden_size expects a number, got 'big'/);
+    expect(() => resolveSettings({ preset: 'sudoku4x4', flags: flags(['--H_layers', '1.5']) }, meta)).toThrow(/--H_layers expects an integer/);
+  });
+
+  it('rejects unknown flags, presets and config fields by name', () => {
+    expect(() => flags(['--hiden_size', '3'])).toThrow(UsageError);
+    expect(() => flags(['--hiden_size', '3'])).toThrow(/hiden_size/);
+    expect(() => resolveSettings({ preset: 'chess', flags: flags([]) }, meta)).toThrow(/--preset must be one of/);
+    expect(() => splitConfigObject([1], 'x.json')).toThrow(/x.json: expected a JSON object/);
+    const dir = mkdtempSync(join(tmpdir(), 'hrm-flags-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ hidden_sise: 32 }));
+    expect(() => resolveSettings({ preset: 'sudoku4x4', configFile: file, flags: flags([]) }, meta)).toThrow(/hidden_sise/);
+  });
+
+  it('refuses a configuration whose data sizes disagree with the data', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hrm-flags-'));
+    const file = join(dir, 'cfg.json');
+    writeFileSync(file, JSON.stringify({ seq_len: 81 }));
+    expect(() => resolveSettings({ preset: 'sudoku4x4', configFile: file, flags: flags([]) }, meta)).toThrow(/seq_len is 81 in the configuration but 16 in the data/);
+  });
+
+  it('names a missing config file', () => {
+    expect(() => resolveSettings({ configFile: '/nonexistent/cfg.json', flags: flags([]) }, meta)).toThrow(/config file \/nonexistent\/cfg.json not found/);
+  });
+});

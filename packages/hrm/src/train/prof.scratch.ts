@@ -1,0 +1,15 @@
+import { setBackend } from '@hrm-webgpu/tensor';
+import { demoSudoku4x4Config } from '../config.js';
+import { HRM } from '../model/hrm.js';
+import { generateDemoData } from '../commands/demo-data.js';
+import { Trainer } from './trainer.js';
+await setBackend('cpu');
+const data = generateDemoData({ trainPuzzles: 300, testPuzzles: 10, augmentations: 0, seed: 1 });
+const batch = Number(process.argv[2] ?? 64), hidden = Number(process.argv[3] ?? 64);
+const arch = demoSudoku4x4Config({ hidden_size: hidden, num_heads: 2, expansion: 2, puzzle_emb_ndim: hidden, halt_max_steps: 4, batch_size: batch });
+const model = new HRM(arch, { seed: 0 });
+const trainer = Trainer.start(model, data.train, { global_batch_size: batch, steps: 1000, lr: 1e-3, lr_min_ratio: 1, lr_warmup_steps: 10, weight_decay: 0.1, beta1: 0.9, beta2: 0.95, puzzle_emb_lr: 1e-3, puzzle_emb_weight_decay: 0.1, seed: 0, eval_every: 0 });
+await trainer.next();
+const t = performance.now();
+for (let i = 0; i < 5; i++) await trainer.next();
+console.log(`batch ${batch} hidden ${hidden}: ${((performance.now() - t) / 5).toFixed(0)} ms/step`);
