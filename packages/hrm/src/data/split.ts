@@ -18,3 +18,19 @@ export function subsample<T>(items: T[], count: number, seed: number): T[] {
   Rng.fromSeed(seed, 2).permutation(items.length).subarray(0, count).forEach((i) => (keep[i] = 1));
   return items.filter((_, i) => keep[i]);
 }
+
+/** `count` items drawn uniformly from a stream of unknown length (reservoir sampling), in stream order. */
+export function reservoirSample<T>(items: Iterable<T>, count: number, seed: number): T[] {
+  const rng = Rng.fromSeed(seed, 3);
+  const kept: { index: number; item: T }[] = [];
+  let seen = 0;
+  for (const item of items) {
+    if (kept.length < count) kept.push({ index: seen, item });
+    else {
+      const slot = rng.int(0, seen + 1);
+      if (slot < count) kept[slot] = { index: seen, item };
+    }
+    seen++;
+  }
+  return kept.sort((a, b) => a.index - b.index).map((k) => k.item);
+}

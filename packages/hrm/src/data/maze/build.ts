@@ -43,8 +43,8 @@ export function generateMazes(count: number, opts: MazeOptions, seed: number, on
 }
 
 /** Reads the official maze CSV (square grids of `# SGo` row-major in question and answer). */
-export function parseMazeCsv(text: string, file: string): MazePair[] {
-  return parsePuzzleCsv(text, file).map((row) => {
+export function parseMazeCsv(lines: Iterable<string>, file: string): MazePair[] {
+  return [...parsePuzzleCsv(lines, file)].map((row) => {
     const side = Math.round(Math.sqrt(row.question.length));
     if (side * side !== row.question.length) throw new Error(`${file}:${row.line}: ${row.question.length} cells do not form a square grid`);
     const grid = (text: string) => ({ rows: side, cols: side, data: mazeTokensFromText(text, `${file}:${row.line}`) });

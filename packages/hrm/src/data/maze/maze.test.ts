@@ -76,8 +76,8 @@ describe('maze generator', () => {
     expect(d.metadata).toMatchObject({ seq_len: 64, vocab_size: 6 });
     const row = (g: Grid) => mazeToText(g).replace(/\n/g, '');
     const csv = `source,question,answer,rating\n${mazes.map((m) => `gen,${row(m.input)},${row(m.label)},0`).join('\n')}\n`;
-    const back = parseMazeCsv(csv, 'm.csv');
+    const back = parseMazeCsv(csv.split('\n'), 'm.csv');
     expect(Array.from(back[1]!.label.data)).toEqual(Array.from(mazes[1]!.label.data));
-    expect(() => parseMazeCsv(csv.replace('#', 'x'), 'm.csv')).toThrow(/m\.csv:2: invalid maze character 'x'/);
+    expect(() => parseMazeCsv(csv.replace('#', 'x').split('\n'), 'm.csv')).toThrow(/m\.csv:2: invalid maze character 'x'/);
   });
 });

@@ -10,7 +10,8 @@ import { Rng } from '../rng.js';
 import { boardToLine } from '../sudoku/board.js';
 import { generateSudoku } from '../sudoku/generator.js';
 import { readDataset, writeDataset } from './datasetFiles.js';
-import { detectSource, loadPuzzleSource, loadPuzzleSourceSplits } from './sources.js';
+import { readLines } from './readLines.js';
+import { buildSudokuSource, detectSource, loadPuzzleSource, loadPuzzleSourceSplits } from './sources.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hrm-data-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -77,6 +78,14 @@ describe('raw sources', () => {
     expect(Array.from(only.inputs)).toEqual(Array.from(test!.inputs));
   });
 
+  it('samples training puzzles while reading when the test split has its own file', () => {
+    const train = sudokuFile('train4.txt', 30, 2);
+    const test = sudokuFile('test4.txt', 4, 2);
+    const { train: t, test: u } = buildSudokuSource(train, { testSource: test, subsample: 10, seed: 5 });
+    expect(t!.groupIndices.length - 1).toBe(10);
+    expect(u!.groupIndices.length - 1).toBe(4);
+  });
+
   it('reads the Sudoku CSV and a Maze CSV', async () => {
     const rng = Rng.fromSeed(4);
     const g = generateSudoku({ box: 3, targetGivens: 30 }, rng);
@@ -114,5 +123,21 @@ describe('raw sources', () => {
     expect(detectSource(out)).toBe('dataset');
     const back = await loadPuzzleSourceSplits(out);
     expect(plain(back.test!)).toEqual(plain(splits.test!));
+  });
+});
+
+describe('readLines', () => {
+  it('splits lines across chunk boundaries and keeps a last line without newline', () => {
+    const file = join(root, 'big.txt');
+    const line = (i: number) => `${i}:`.padEnd(81, '.');
+    const count = 70_000; // about 5.7 MB: more than one 4 MiB chunk
+    writeFileSync(file, Array.from({ length: count }, (_, i) => line(i)).join('\r\n'));
+    let n = 0;
+    for (const l of readLines(file)) {
+      expect(l.replace(/\r$/, '')).toBe(line(n));
+      n++;
+    }
+    expect(n).toBe(count);
+    expect(() => [...readLines(join(root, 'absent.txt'))]).toThrow(/absent\.txt: cannot read: ENOENT/);
   });
 });

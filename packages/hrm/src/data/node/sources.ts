@@ -11,10 +11,11 @@ import { parseArcTask } from '../arc/task.js';
 import type { PuzzleDataset } from '../dataset.js';
 import { buildMazeSplit, parseMazeCsv, type MazePair } from '../maze/build.js';
 import type { OnProgress } from '../progress.js';
-import { holdOut, subsample } from '../split.js';
+import { holdOut, reservoirSample, subsample } from '../split.js';
 import type { BoxSize } from '../sudoku/board.js';
 import { buildSudokuSplit, solveEntries, type SolvedSudoku } from '../sudoku/build.js';
-import { parseSudokuCsv, parseSudokuLines } from '../sudoku/parse.js';
+import { parseSudokuCsv, parseSudokuLines, sameBoardSize, type SudokuEntry } from '../sudoku/parse.js';
+import { readLines } from './readLines.js';
 import { isDatasetSplitDir, readDataset } from './datasetFiles.js';
 
 export type SourceKind = 'dataset' | 'sudoku-lines' | 'sudoku-csv' | 'maze-csv' | 'arc';
@@ -45,7 +46,10 @@ export function detectSource(path: string): SourceKind {
     throw new Error(`${path}: neither a dataset folder (dataset.json) nor an ARC folder (training/, evaluation/)`);
   }
   if (extname(path).toLowerCase() !== '.csv') return 'sudoku-lines';
-  const firstRow = readText(path).split(/\r?\n/, 2)[1] ?? '';
+  const lines = readLines(path);
+  lines.next();
+  const firstRow = lines.next().value ?? '';
+  lines.return(undefined);
   const question = firstRow.split(',')[1] ?? '';
   return /^[0-9.]+$/.test(question) ? 'sudoku-csv' : 'maze-csv';
 }
@@ -65,14 +69,15 @@ export function readArcFolder(dir: string): NamedArcTask[] {
   return tasks;
 }
 
-/** The puzzles of a Sudoku line file or CSV, solved (and checked unique) where no answer is given. */
-export function readSudokuSource(file: string, onProgress?: OnProgress): { box: BoxSize; puzzles: SolvedSudoku[] } {
-  const text = readText(file);
-  const { box, entries } = extname(file).toLowerCase() === '.csv' ? parseSudokuCsv(text, file) : parseSudokuLines(text, file);
-  return { box, puzzles: solveEntries(entries, box, file, onProgress) };
+const isCsv = (file: string) => extname(file).toLowerCase() === '.csv';
+
+/** The entries of a Sudoku line file or CSV, parsed as they are read. */
+export function sudokuEntries(file: string): Iterable<SudokuEntry> {
+  const lines = readLines(file);
+  return sameBoardSize(isCsv(file) ? parseSudokuCsv(lines, file) : parseSudokuLines(lines, file), file);
 }
 
-export const readMazeSource = (file: string): MazePair[] => parseMazeCsv(readText(file), file);
+export const readMazeSource = (file: string): MazePair[] => parseMazeCsv(readLines(file), file);
 
 export interface SourceOptions {
   /** Augmented copies per puzzle in the train split (default 0). */
@@ -99,13 +104,23 @@ function trainTest<T>(items: T[], testItems: T[] | undefined, opts: SourceOption
   return { train: opts.subsample !== undefined ? subsample(parts.train, opts.subsample, seed) : parts.train, test: parts.test };
 }
 
+function* ratedAtLeast(entries: Iterable<SudokuEntry>, minRating: number): Generator<SudokuEntry> {
+  for (const e of entries) if (e.rating === undefined || e.rating >= minRating) yield e;
+}
+
 export function buildSudokuSource(file: string, opts: SourceOptions = {}): Splits {
-  const read = (f: string) => {
-    const r = readSudokuSource(f, opts.progress?.(`solve ${basename(f)}`));
-    return { box: r.box, puzzles: r.puzzles.filter((p) => p.rating >= (opts.minRating ?? 0)) };
+  const minRating = opts.minRating ?? 0;
+  const read = (f: string, sample?: number) => {
+    const rated = ratedAtLeast(sudokuEntries(f), minRating);
+    const entries = sample === undefined ? [...rated] : reservoirSample(rated, sample, opts.seed ?? 0);
+    if (entries.length === 0) throw new Error(`${f}: no puzzles found`);
+    const puzzles = solveEntries(entries, f, opts.progress?.(`solve ${basename(f)}`));
+    return { box: entries[0]!.box, puzzles: puzzles.filter((p) => p.rating >= minRating) };
   };
-  const main = read(file);
-  const separate = opts.testSource ? read(opts.testSource) : undefined;
+  // With a separate test file, the training sample is drawn while reading: multi-million-row
+  // sources never sit in memory whole.
+  const main = read(file, opts.testSource !== undefined ? opts.subsample : undefined);
+  const separate = opts.testSource !== undefined ? read(opts.testSource) : undefined;
   if (separate && separate.box !== main.box) throw new Error(`${opts.testSource}: board size differs from ${file}`);
   const { train, test } = trainTest(main.puzzles, separate?.puzzles, opts);
   return sudokuSplits(train, test, main.box, opts);

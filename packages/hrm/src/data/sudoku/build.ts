@@ -31,23 +31,23 @@ export const sudokuBoardFromTokens = (tokens: Int32Array): Board => tokens.map((
  * rules, which is cheap; otherwise the solver finds the solution and proves it unique, and its
  * backtracks become the rating. `file` names errors.
  */
-export function solveEntries(entries: SudokuEntry[], box: BoxSize, file: string, onProgress?: OnProgress): SolvedSudoku[] {
+export function solveEntries(entries: SudokuEntry[], file: string, onProgress?: OnProgress): SolvedSudoku[] {
   return entries.map((e, i) => {
-    const solved = e.solution && e.rating !== undefined ? checkedAnswer(e, box, file) : solvedBySearch(e, box, file);
+    const solved = e.solution && e.rating !== undefined ? checkedAnswer(e, file) : solvedBySearch(e, file);
     onProgress?.(i + 1, entries.length);
     return solved;
   });
 }
 
-function checkedAnswer(e: SudokuEntry, box: BoxSize, file: string): SolvedSudoku {
-  if (!isValidSolution(e.solution!, box) || !solvesPuzzle(e.puzzle, e.solution!)) {
+function checkedAnswer(e: SudokuEntry, file: string): SolvedSudoku {
+  if (!isValidSolution(e.solution!, e.box) || !solvesPuzzle(e.puzzle, e.solution!)) {
     throw new Error(`${file}:${e.line}: the answer is not a valid solution of the question`);
   }
   return { puzzle: e.puzzle, solution: e.solution!, rating: e.rating! };
 }
 
-function solvedBySearch(e: SudokuEntry, box: BoxSize, file: string): SolvedSudoku {
-  const result = analyseSudoku(e.puzzle, box);
+function solvedBySearch(e: SudokuEntry, file: string): SolvedSudoku {
+  const result = analyseSudoku(e.puzzle, e.box);
   if (!result.solution) throw new Error(`${file}:${e.line}: the puzzle has no solution`);
   if (!result.unique) throw new Error(`${file}:${e.line}: the puzzle has more than one solution`);
   return { puzzle: e.puzzle, solution: result.solution, rating: result.backtracks };

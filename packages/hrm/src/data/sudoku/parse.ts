@@ -1,12 +1,13 @@
 /**
- * Sudoku text formats: one puzzle per line (16 or 81 characters, '.' or '0' for a blank,
- * '#' starting a comment line) and the Sudoku-Extreme CSV. Errors name the file and line.
+ * Sudoku text formats, read lazily: one puzzle per line (16 or 81 characters, '.' or '0' for a
+ * blank, '#' starting a comment line) and the Sudoku-Extreme CSV. Errors name the file and line.
  */
 import { parsePuzzleCsv } from '../csv.js';
 import { boxSizeForCells, type Board, type BoxSize } from './board.js';
 
 export interface SudokuEntry {
   puzzle: Board;
+  box: BoxSize;
   /** Known solution (CSV answers); absent for puzzle-line files. */
   solution?: Board;
   /** Known rating (CSV); absent for puzzle-line files. */
@@ -33,36 +34,33 @@ export function parseBoard(text: string, where: string): { board: Board; box: Bo
   return { board, box };
 }
 
-function checkSameBox(box: BoxSize, first: BoxSize | undefined, where: string): BoxSize {
-  if (first !== undefined && first !== box) throw new Error(`${where}: board size differs from earlier lines`);
-  return box;
-}
-
-export function parseSudokuLines(text: string, file: string): { box: BoxSize; entries: SudokuEntry[] } {
-  const entries: SudokuEntry[] = [];
-  let box: BoxSize | undefined;
-  text.split(/\n/).forEach((raw, i) => {
+export function* parseSudokuLines(lines: Iterable<string>, file: string): Generator<SudokuEntry> {
+  let lineNumber = 0;
+  for (const raw of lines) {
+    lineNumber++;
     const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const where = `${file}:${i + 1}`;
-    const parsed = parseBoard(line, where);
-    box = checkSameBox(parsed.box, box, where);
-    entries.push({ puzzle: parsed.board, line: i + 1 });
-  });
-  if (box === undefined) throw new Error(`${file}: no puzzles found`);
-  return { box, entries };
+    if (line === '' || line.startsWith('#')) continue;
+    const { board, box } = parseBoard(line, `${file}:${lineNumber}`);
+    yield { puzzle: board, box, line: lineNumber };
+  }
 }
 
-export function parseSudokuCsv(text: string, file: string): { box: BoxSize; entries: SudokuEntry[] } {
-  let box: BoxSize | undefined;
-  const entries = parsePuzzleCsv(text, file).map((row) => {
+export function* parseSudokuCsv(lines: Iterable<string>, file: string): Generator<SudokuEntry> {
+  for (const row of parsePuzzleCsv(lines, file)) {
     const where = `${file}:${row.line}`;
     const q = parseBoard(row.question, where);
     const a = parseBoard(row.answer, where);
-    box = checkSameBox(q.box, box, where);
     if (a.board.includes(0)) throw new Error(`${where}: the answer has blanks`);
-    return { puzzle: q.board, solution: a.board, rating: row.rating, line: row.line };
-  });
-  if (box === undefined) throw new Error(`${file}: no puzzles found`);
-  return { box, entries };
+    yield { puzzle: q.board, box: q.box, solution: a.board, rating: row.rating, line: row.line };
+  }
+}
+
+/** Passes entries through, failing at the first whose board size differs from the first entry's. */
+export function* sameBoardSize(entries: Iterable<SudokuEntry>, file: string): Generator<SudokuEntry> {
+  let box: BoxSize | undefined;
+  for (const e of entries) {
+    box ??= e.box;
+    if (e.box !== box) throw new Error(`${file}:${e.line}: a ${e.box ** 2}x${e.box ** 2} board after ${box ** 2}x${box ** 2} ones`);
+    yield e;
+  }
 }

@@ -9,7 +9,7 @@ import { countGivens, isValidSolution, solvesPuzzle, type BoxSize } from './boar
 import { applySudokuTransform, augmentSudoku, randomSudokuTransform } from './augment.js';
 import { buildSudokuSplit, solveEntries, sudokuBoardFromTokens } from './build.js';
 import { generateSudoku, randomSolvedBoard } from './generator.js';
-import { parseBoard, parseSudokuCsv, parseSudokuLines } from './parse.js';
+import { parseBoard, parseSudokuCsv, parseSudokuLines, sameBoardSize } from './parse.js';
 import { analyseSudoku, solveSudoku } from './solver.js';
 
 const EASY = '53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79';
@@ -83,21 +83,22 @@ describe('generator', () => {
 
 describe('readers', () => {
   it('reads puzzle lines with comments, naming file and line on errors', () => {
-    const { box, entries } = parseSudokuLines(`# comment\n${EASY}\n\n${EASY.replace(/\./g, '0')}\n`, 'p.txt');
-    expect(box).toBe(3);
+    const entries = [...parseSudokuLines(`# comment\n${EASY}\n\n${EASY.replace(/\./g, '0')}\n`.split('\n'), 'p.txt')];
+    expect(entries.map((e) => e.box)).toEqual([3, 3]);
     expect(entries.map((e) => e.line)).toEqual([2, 4]);
-    expect(() => parseSudokuLines(`# c\n${EASY.slice(1)}x\n`, 'p.txt')).toThrow(/p\.txt:2: invalid character 'x'/);
-    expect(() => parseSudokuLines(`${EASY}\n123\n`, 'p.txt')).toThrow(/p\.txt:2: expected 16 or 81 cells/);
+    const parseAll = (text: string) => [...sameBoardSize(parseSudokuLines(text.split('\n'), 'p.txt'), 'p.txt')];
+    expect(() => parseAll(`# c\n${EASY.slice(1)}x\n`)).toThrow(/p\.txt:2: invalid character 'x'/);
+    expect(() => parseAll(`${EASY}\n123\n`)).toThrow(/p\.txt:2: expected 16 or 81 cells/);
+    expect(() => parseAll(`${EASY}\n${'.'.repeat(16)}\n`)).toThrow(/p\.txt:2: a 4x4 board after 9x9 ones/);
   });
 
   it('reads the source,question,answer,rating CSV', () => {
     const answer = Array.from(analyseSudoku(parseBoard(EASY, 't').board, 3).solution!).join('');
-    const { entries } = parseSudokuCsv(`source,question,answer,rating\nx,${EASY},${answer},5\n`, 'e.csv');
-    expect(entries[0]!.rating).toBe(5);
-    expect(() => parseSudokuCsv(`source,question,answer,rating\nx,${EASY},${answer}\n`, 'e.csv')).toThrow(/e\.csv:2: expected 4 fields/);
+    const csv = (rows: string) => [...parseSudokuCsv(`source,question,answer,rating\n${rows}\n`.split('\n'), 'e.csv')];
+    expect(csv(`x,${EASY},${answer},5`)[0]!.rating).toBe(5);
+    expect(() => csv(`x,${EASY},${answer}`)).toThrow(/e\.csv:2: expected 4 fields/);
     const wrong = answer.slice(0, 80) + (answer[80] === '9' ? '8' : '9');
-    const bad = parseSudokuCsv(`source,question,answer,rating\nx,${EASY},${wrong},5\n`, 'e.csv');
-    expect(() => solveEntries(bad.entries, 3, 'e.csv')).toThrow(/e\.csv:2: the answer is not a valid solution/);
+    expect(() => solveEntries(csv(`x,${EASY},${wrong},5`), 'e.csv')).toThrow(/e\.csv:2: the answer is not a valid solution/);
   });
 });
 
@@ -125,8 +126,8 @@ const top1465 = join(referenceDataDir(), 'sudoku', 'puzzles3_magictour_top1465.t
 
 describe('reference puzzles', () => {
   it.runIf(existsSync(top1465))('solves and rates the first 300 of top1465, each uniquely', () => {
-    const { entries } = parseSudokuLines(readFileSync(top1465, 'utf8'), top1465);
-    const solved = solveEntries(entries.slice(0, 300), 3, top1465);
+    const entries = [...parseSudokuLines(readFileSync(top1465, 'utf8').split('\n'), top1465)];
+    const solved = solveEntries(entries.slice(0, 300), top1465);
     for (const s of solved) {
       expect(isValidSolution(s.solution, 3)).toBe(true);
       expect(solvesPuzzle(s.puzzle, s.solution)).toBe(true);
