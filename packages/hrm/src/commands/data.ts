@@ -26,7 +26,7 @@ const usage = `Usage:
       --generate N         generate N training puzzles (plus --test M, default N/10)
       --size 4|9           board size when generating    --givens G  remove givens down to G
       --min-backtracks B, --max-backtracks B   difficulty range of generated puzzles
-  hrm data build maze (--size N --count N | --source FILE) --out DIR [flags]
+  hrm data build maze (--size N --count N | --source FILE [--test-source FILE]) --out DIR [flags]
       --count N, --test N  mazes to generate for train and test (test default: count)
       --min-path L         shortest path longer than L (default: Maze-Hard, 110 at 30x30, scaled)
       --openings P         share of interior walls knocked out after carving (default 0.1)
@@ -105,7 +105,10 @@ function buildSudoku(flags: ParsedFlags, common: { augmentations: number; seed: 
 function buildMaze(flags: ParsedFlags, common: { augmentations: number; seed: number }): Splits {
   const augmentMazes = boolFlag(flags, 'dihedral');
   const source = stringFlag(flags, 'source');
-  if (source !== undefined) return buildMazeSource(source, { ...common, augmentMazes, progress: showProgress });
+  if (source !== undefined) {
+    const testSource = stringFlag(flags, 'test-source');
+    return buildMazeSource(source, { ...common, augmentMazes, testSource, testFraction: numberFlag(flags, 'test-fraction'), progress: showProgress });
+  }
   const size = positiveInt(flags, 'size');
   const count = positiveInt(flags, 'count');
   if (size === undefined || count === undefined) throw new UsageError('give --size N and --count N (or --source FILE)');
@@ -126,7 +129,7 @@ const builders = {
     build: buildSudoku,
   },
   maze: {
-    flags: { source: { type: 'string' }, size: { type: 'string' }, count: { type: 'string' }, test: { type: 'string' }, 'min-path': { type: 'string' }, openings: { type: 'string' }, dihedral: { type: 'boolean' } },
+    flags: { source: { type: 'string' }, 'test-source': { type: 'string' }, 'test-fraction': { type: 'string' }, size: { type: 'string' }, count: { type: 'string' }, test: { type: 'string' }, 'min-path': { type: 'string' }, openings: { type: 'string' }, dihedral: { type: 'boolean' } },
     defaultAug: 0,
     build: buildMaze,
   },
