@@ -8,6 +8,11 @@ import { create, globals } from 'webgpu';
 import { readEnv } from './env.js';
 
 let installedGlobals = false;
+/**
+ * Dawn's instance dies with its JavaScript GPU object, while devices made from it keep polling it:
+ * a collected GPU object crashes the process later (in InstanceBase::ProcessEvents). Keep them.
+ */
+const liveInstances: GPU[] = [];
 
 export function nodeGpu(options: { flags?: string[] } = {}): GPU {
   if (!installedGlobals) {
@@ -16,5 +21,7 @@ export function nodeGpu(options: { flags?: string[] } = {}): GPU {
     installedGlobals = true;
   }
   const fromEnv = readEnv('HRM_DAWN_FLAGS')?.split(',').map((f) => f.trim()).filter((f) => f) ?? [];
-  return create(options.flags ?? fromEnv);
+  const gpu = create(options.flags ?? fromEnv);
+  liveInstances.push(gpu);
+  return gpu;
 }
