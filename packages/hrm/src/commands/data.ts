@@ -36,8 +36,14 @@ const usage = `Usage:
       --tasks N keeps N random tasks of each folder (quick runs)
   hrm data show DIR [--split train|test] [-n 3]
 
-Common build flags: --aug N (augmented copies per training puzzle; Sudoku default 0, ARC 8),
+Common build flags: --aug N (augmented copies per training puzzle: Sudoku default 0, ARC 8;
+mazes use --dihedral instead),
 --seed S (default 0), --force (overwrite an existing dataset in --out).`;
+
+interface CommonOptions {
+  augmentations: number;
+  seed: number;
+}
 
 const buildFlags: FlagSpec = {
   out: { type: 'string' },
@@ -69,7 +75,7 @@ function positiveInt(flags: ParsedFlags, name: string): number | undefined {
   return v;
 }
 
-function buildSudoku(flags: ParsedFlags, common: { augmentations: number; seed: number }): Splits {
+function buildSudoku(flags: ParsedFlags, common: CommonOptions): Splits {
   const source = stringFlag(flags, 'source');
   const generate = positiveInt(flags, 'generate');
   if ((source === undefined) === (generate === undefined)) throw new UsageError('give exactly one of --source FILE and --generate N');
@@ -102,7 +108,8 @@ function buildSudoku(flags: ParsedFlags, common: { augmentations: number; seed: 
   return sudokuSplits(puzzles.slice(0, generate), puzzles.slice(generate), box, { ...common, progress: showProgress });
 }
 
-function buildMaze(flags: ParsedFlags, common: { augmentations: number; seed: number }): Splits {
+function buildMaze(flags: ParsedFlags, common: CommonOptions): Splits {
+  if (stringFlag(flags, 'aug') !== undefined) throw new UsageError('mazes take --dihedral (the 8 dihedral images), not --aug');
   const augmentMazes = boolFlag(flags, 'dihedral');
   const source = stringFlag(flags, 'source');
   if (source !== undefined) {
@@ -136,10 +143,10 @@ const builders = {
   arc: {
     flags: { source: { type: 'string' }, tasks: { type: 'string' } },
     defaultAug: 8,
-    build: (flags: ParsedFlags, common: { augmentations: number; seed: number }) =>
+    build: (flags: ParsedFlags, common: CommonOptions) =>
       buildArcSource(requiredStringFlag(flags, 'source'), { ...common, tasksPerFolder: positiveInt(flags, 'tasks'), progress: showProgress }),
   },
-} satisfies Record<string, { flags: FlagSpec; defaultAug: number; build: (f: ParsedFlags, c: { augmentations: number; seed: number }) => Splits }>;
+} satisfies Record<string, { flags: FlagSpec; defaultAug: number; build: (f: ParsedFlags, c: CommonOptions) => Splits }>;
 
 function describeSplit(name: string, d: PuzzleDataset): string {
   const m = d.metadata;
