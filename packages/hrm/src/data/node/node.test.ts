@@ -131,13 +131,11 @@ describe('readLines', () => {
     const file = join(root, 'big.txt');
     const line = (i: number) => `${i}:`.padEnd(81, '.');
     const count = 70_000; // about 5.7 MB: more than one 4 MiB chunk
-    writeFileSync(file, Array.from({ length: count }, (_, i) => line(i)).join('\r\n'));
-    let n = 0;
-    for (const l of readLines(file)) {
-      expect(l.replace(/\r$/, '')).toBe(line(n));
-      n++;
-    }
-    expect(n).toBe(count);
+    const expected = Array.from({ length: count }, (_, i) => line(i));
+    writeFileSync(file, expected.join('\r\n'));
+    const read = Array.from(readLines(file), (l) => l.replace(/\r$/, ''));
+    expect(read.length).toBe(count);
+    expect(read.every((l, i) => l === expected[i])).toBe(true);
     expect(() => [...readLines(join(root, 'absent.txt'))]).toThrow(/absent\.txt: cannot read: ENOENT/);
   });
 });
