@@ -1,0 +1,123 @@
+/**
+ * Batched matmul with transposed operands and broadcast batch strides (shaders/matmul.wgsl).
+ *
+ * Variants: `blocked` (4x4 per thread, no workgroup memory; vec4 loads when every size and stride
+ * is a multiple of 4) and `tiled` (64x64 workgroup tiles in workgroup memory). The variant for each
+ * shape class comes from HRM_MATMUL_VARIANT if set, else from `tuneMatmul`'s timed trial, else a
+ * default by adapter kind (blocked on CPU-emulated adapters, tiled elsewhere).
+ */
+import type { MatmulParams, Storage } from '../../../backend.js';
+import source from '../../../../../../shaders/matmul.wgsl';
+import { readEnv } from '../env.js';
+import { asGpuStorage, packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { fastestVariant, isCpuEmulated, rememberVariant, tunedVariant } from './autotune.js';
+
+export const MATMUL_VARIANTS = ['blocked', 'tiled'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+/** Output elements per workgroup along each axis. */
+const BLOCKED_TILE = 32;
+const TILED_TILE = 64;
+/** Work (m * n * k * batch) from which a matmul counts as large. */
+const LARGE_WORK = 2 ** 24;
+
+export function matmul(engine: WebGpuEngine, a: Storage, b: Storage, p: MatmulParams, variant?: MatmulVariant): GpuStorage {
+  validate(a, b, p);
+  const out = engine.createStorage('f32', p.batch * p.m * p.n);
+  if (out.size === 0) return out;
+  encodeMatmul(engine, variant ?? matmulVariant(engine, p), a, b, out, p);
+  return out;
+}
+
+/** Shape classes get their own trial: vec4-aligned or not, small or large. */
+export function matmulShapeClass(p: MatmulParams): string {
+  const work = p.m * p.n * p.k * p.batch;
+  return `matmul/${isVec4Aligned(p) ? 'vec4' : 'scalar'}/${work >= LARGE_WORK ? 'large' : 'small'}`;
+}
+
+export function matmulVariant(engine: WebGpuEngine, p: MatmulParams): MatmulVariant {
+  const forced = readEnv('HRM_MATMUL_VARIANT');
+  if (forced) {
+    if (!(MATMUL_VARIANTS as readonly string[]).includes(forced)) {
+      throw new Error(`HRM_MATMUL_VARIANT='${forced}': expected one of ${MATMUL_VARIANTS.join(', ')}`);
+    }
+    return forced as MatmulVariant;
+  }
+  return tunedVariant<MatmulVariant>(engine, matmulShapeClass(p)) ?? (isCpuEmulated(engine) ? 'blocked' : 'tiled');
+}
+
+/** Representative shapes for each shape class, used by the trial. */
+const TRIAL_SHAPES: readonly [number, number, number][] = [
+  [128, 128, 128],
+  [127, 129, 131],
+  [384, 384, 384],
+  [381, 383, 387],
+];
+
+/**
+ * Times both variants on one shape per shape class and remembers the winners for this engine.
+ * Returns the choices by shape class.
+ */
+export async function tuneMatmul(engine: WebGpuEngine): Promise<Record<string, MatmulVariant>> {
+  const chosen: Record<string, MatmulVariant> = {};
+  for (const [m, n, k] of TRIAL_SHAPES) {
+    const p: MatmulParams = { batch: 1, m, n, k, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
+    const a = engine.createStorage('f32', m * k);
+    const b = engine.createStorage('f32', k * n);
+    const out = engine.createStorage('f32', m * n);
+    engine.write(a, new Float32Array(m * k).fill(0.5));
+    engine.write(b, new Float32Array(k * n).fill(0.25));
+    const variant = await fastestVariant(
+      engine,
+      MATMUL_VARIANTS.map((v) => ({ variant: v, run: () => encodeMatmul(engine, v, a, b, out, p) })),
+    );
+    rememberVariant(engine, matmulShapeClass(p), variant);
+    chosen[matmulShapeClass(p)] = variant;
+    for (const s of [a, b, out]) engine.release(s);
+  }
+  return chosen;
+}
+
+function isVec4Aligned(p: MatmulParams): boolean {
+  return [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride].every((v) => v % 4 === 0);
+}
+
+/** Encodes C = op(A) op(B) into `out` with the given variant. */
+export function encodeMatmul(engine: WebGpuEngine, variant: MatmulVariant, a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
+  const vec4 = variant === 'blocked' && isVec4Aligned(p);
+  const tile = variant === 'blocked' ? BLOCKED_TILE : TILED_TILE;
+  const x = Math.ceil(p.n / tile);
+  const y = Math.ceil(p.m / tile);
+  const maxPerDim = engine.limits.maxComputeWorkgroupsPerDimension;
+  if (x > maxPerDim || y > maxPerDim) {
+    throw new Error(`webgpu matmul: [${p.m}, ${p.n}] output needs more than ${maxPerDim} workgroups along one axis`);
+  }
+  for (let batchBase = 0; batchBase < p.batch; batchBase += maxPerDim) {
+    engine.dispatch({
+      name: `matmul_${variant}${vec4 ? '_vec4' : ''}`,
+      source,
+      entryPoint: variant,
+      defines: { VEC4: vec4 },
+      overrides: { TRANS_A: Number(p.transA), TRANS_B: Number(p.transB) },
+      workgroups: [x, y, Math.min(maxPerDim, p.batch - batchBase)],
+      inputs: [a, b],
+      outputs: [out],
+      uniforms: packUniforms([p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, batchBase]),
+    });
+  }
+}
+
+function validate(a: Storage, b: Storage, p: MatmulParams): void {
+  const { batch, m, n, k, aBatchStride, bBatchStride } = p;
+  for (const [name, v] of Object.entries({ batch, m, n, k, aBatchStride, bBatchStride })) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`webgpu matmul: ${name} must be a non-negative integer, found ${v}`);
+  }
+  for (const [name, s, stride, size] of [
+    ['a', a, aBatchStride, m * k],
+    ['b', b, bBatchStride, k * n],
+  ] as const) {
+    if (asGpuStorage(s).dtype !== 'f32') throw new Error(`webgpu matmul: ${name} must be f32, found ${s.dtype}`);
+    const needed = batch === 0 ? 0 : (batch - 1) * stride + size;
+    if (s.size < needed) throw new Error(`webgpu matmul: ${name} needs at least ${needed} elements for this batch layout, found ${s.size}`);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Shared harness for WebGPU tests: one backend per test process (poison mode on, so kernels that
+ * leave outputs unwritten show NaN / out-of-range values), and `compareWithCpu`, which runs the
+ * same Backend call on the CPU oracle and on WebGPU and compares the results.
+ *
+ * Without an adapter the WebGPU suites are skipped with a printed notice, unless
+ * HRM_REQUIRE_WEBGPU=1 (CI), which turns the missing adapter into a failure.
+ *
+ * Tolerances: |gpu - cpu| <= atol + rtol * |cpu| elementwise, NaN matching NaN, integers and bools
+ * exact. The default rtol 1e-5 suits exactly rounded f32 ops; looser bounds are chosen per test
+ * with their reason (transcendental functions, f32 accumulation against the CPU's f64).
+ */
+import { expect } from 'vitest';
+import { typedArrayFor, type AnyTypedArray, type Backend, type DType, type Storage } from '../../backend.js';
+import { createCpuBackend } from '../cpu/index.js';
+import { createWebGpuBackend, type WebGpuBackend } from './backend.js';
+import { nodeGpu } from './dawn-node.js';
+import { envFlag } from './env.js';
+
+export const cpu: Backend = createCpuBackend();
+
+let shared: Promise<WebGpuBackend | null> | null = null;
+
+/** The process-wide WebGPU backend for tests, or null (after a notice) when there is no adapter. */
+export function testBackend(): Promise<WebGpuBackend | null> {
+  shared ??= createWebGpuBackend(nodeGpu(), { poison: true }).catch((error: Error) => {
+    if (envFlag('HRM_REQUIRE_WEBGPU')) throw new Error(`HRM_REQUIRE_WEBGPU=1 but WebGPU is unavailable: ${error.message}`);
+    console.warn(`[hrm] skipping WebGPU tests: ${error.message}`);
+    return null;
+  });
+  return shared;
+}
+
+export interface HostTensor {
+  dtype: DType;
+  data: ArrayLike<number>;
+}
+
+export function host(dtype: DType, data: ArrayLike<number>): HostTensor {
+  return { dtype, data };
+}
+
+export function upload(backend: Backend, t: HostTensor): Storage {
+  const s = backend.alloc(t.dtype, t.data.length);
+  const array = typedArrayFor(t.dtype, t.data.length);
+  array.set(Array.from(t.data));
+  backend.write(s, array);
+  return s;
+}
+
+export interface Tolerance {
+  rtol?: number;
+  atol?: number;
+}
+
+type Outputs = Storage | readonly Storage[] | Readonly<Record<string, Storage>>;
+
+function outputList(out: Outputs): Storage[] {
+  if (Array.isArray(out)) return [...out];
+  if ('backend' in out && 'dtype' in out) return [out as Storage];
+  return Object.values(out as Record<string, Storage>);
+}
+
+/**
+ * Runs `call` on both backends with the same inputs and expects equal outputs (dtype, size and
+ * values within `tol`). A call that works in place returns the storage it modified. Everything
+ * it allocated is freed. Returns the read-back outputs for further checks.
+ */
+export async function compareWithCpu(
+  gpu: Backend,
+  call: (b: Backend, inputs: Storage[]) => Outputs,
+  inputs: readonly HostTensor[],
+  tol: Tolerance = {},
+): Promise<{ cpu: AnyTypedArray[]; gpu: AnyTypedArray[] }> {
+  const run = async (b: Backend) => {
+    const stored = inputs.map((t) => upload(b, t));
+    const outs = outputList(call(b, stored));
+    const values = await Promise.all(outs.map((s) => b.read(s)));
+    const dtypes = outs.map((s) => s.dtype);
+    for (const s of new Set([...stored, ...outs])) b.free(s);
+    return { values, dtypes };
+  };
+  const expected = await run(cpu);
+  const actual = await run(gpu);
+  expect(actual.dtypes).toEqual(expected.dtypes);
+  actual.values.forEach((values, k) => expectClose(values, expected.values[k]!, tol, `output ${k}`));
+  return { cpu: expected.values, gpu: actual.values };
+}
+
+/** |a - e| <= atol + rtol * |e| elementwise (NaN matches NaN, infinities must be equal). */
+export function expectClose(actual: AnyTypedArray, expected: AnyTypedArray, tol: Tolerance = {}, what = 'values'): void {
+  const { rtol = 1e-5, atol = 0 } = tol;
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : Number.isFinite(e) ? Math.abs(a - e) <= atol + rtol * Math.abs(e) : a === e;
+    if (!ok) expect.fail(`${what}[${i}]: expected ${e}, found ${a} (rtol ${rtol}, atol ${atol})`);
+  }
+}
+
+/** Deterministic uniform numbers in [lo, hi) from a seed (mulberry32). */
+export function seeded(seed: number, n: number, lo = -1, hi = 1): number[] {
+  let a = seed >>> 0;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out.push(lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296));
+  }
+  return out;
+}
+
+export function seededInts(seed: number, n: number, lo: number, hi: number): number[] {
+  return seeded(seed, n, lo, hi).map(Math.floor);
+}

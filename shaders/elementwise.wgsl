@@ -1,0 +1,140 @@
+// Elementwise map: out[i] = EXPR over up to three inputs a, b, c, read at the same logical
+// coordinate of the output. Covers fill (no input), cast, unary, binary and where, and strided
+// copies (one input read through arbitrary strides and an offset).
+//
+// Defines: WORKGROUP_SIZE; HAS_A, HAS_B, HAS_C (input count); A_T, B_T, C_T, OUT_T (WGSL element
+// types, bool is u32); OUT_BINDING, PARAMS_BINDING; STRIDED (decompose the output index into
+// coordinates and apply each input's strides; otherwise inputs are read at i + offset);
+// EXPR (an expression in a, b, c and p.scalar).
+
+struct Params {
+  n: u32,
+  rank: u32,
+  scalar: u32, // raw bits of a fill value
+  _pad: u32,
+  offsets: vec4<u32>, // element offset of each input
+  shape: array<vec4<u32>, 2>, // output shape, up to rank 8
+  strides: array<array<vec4<u32>, 2>, 3>, // per input: element stride of each output dimension
+}
+
+#if HAS_A
+@group(0) @binding(0) var<storage, read> in_a: array<${A_T}>;
+#endif
+#if HAS_B
+@group(0) @binding(1) var<storage, read> in_b: array<${B_T}>;
+#endif
+#if HAS_C
+@group(0) @binding(2) var<storage, read> in_c: array<${C_T}>;
+#endif
+@group(0) @binding(${OUT_BINDING}) var<storage, read_write> out: array<${OUT_T}>;
+@group(0) @binding(${PARAMS_BINDING}) var<uniform> p: Params;
+
+// Offsets of the three inputs for output element i.
+fn input_offsets(i: u32) -> vec3<u32> {
+#if STRIDED
+  var rem = i;
+  var off = p.offsets.xyz;
+  for (var d = i32(p.rank) - 1; d >= 0; d--) {
+    let q = u32(d) / 4u;
+    let r = u32(d) % 4u;
+    let size = p.shape[q][r];
+    let coord = rem % size;
+    rem = rem / size;
+    off += coord * vec3<u32>(p.strides[0][q][r], p.strides[1][q][r], p.strides[2][q][r]);
+  }
+  return off;
+#else
+  return vec3<u32>(i) + p.offsets.xyz;
+#endif
+}
+
+// NaN test on the bits: compilers may assume no NaN and fold `x != x` to false.
+fn is_nan(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// NaN-propagating max/min (WGSL leaves max/min of NaN to the implementation).
+fn max_nan(a: f32, b: f32) -> f32 {
+  if (is_nan(a)) { return a; }
+  if (is_nan(b)) { return b; }
+  return max(a, b);
+}
+
+fn min_nan(a: f32, b: f32) -> f32 {
+  if (is_nan(a)) { return a; }
+  if (is_nan(b)) { return b; }
+  return min(a, b);
+}
+
+fn sigmoid(x: f32) -> f32 {
+  // Split on sign so exp never overflows.
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+
+// A runtime NaN (a constant expression may not evaluate to NaN).
+fn nan() -> f32 {
+  let bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
+
+// Math.pow semantics: negative bases need an integer exponent, x^0 = 1 even for NaN.
+fn pow_f32(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (a == 0.0 && b < 0.0) { return 1.0 / abs(a); } // +Infinity
+  if (a < 0.0) {
+    if (floor(b) != b) { return nan(); }
+    let m = pow(-a, b);
+    return select(m, -m, (abs(b) % 2.0) == 1.0);
+  }
+  return pow(a, b);
+}
+
+// Integer power with wrapping multiplication; negative exponents truncate toward zero.
+fn pow_i32(a: i32, b: i32) -> i32 {
+  if (b < 0) {
+    if (a == 1) { return 1; }
+    if (a == -1) { return select(1, -1, (b & 1) != 0); }
+    return 0;
+  }
+  var result = 1;
+  var base = a;
+  var e = u32(b);
+  while (e > 0u) {
+    if ((e & 1u) != 0u) { result *= base; }
+    base *= base;
+    e >>= 1u;
+  }
+  return result;
+}
+
+// Truncating division; division by zero gives 0 (as JavaScript's Int32Array stores a/0).
+fn div_i32(a: i32, b: i32) -> i32 {
+  return select(a / b, 0, b == 0);
+}
+
+// f32 -> i32 truncating toward zero, saturating, NaN -> 0.
+fn f32_to_i32(x: f32) -> i32 {
+  if (is_nan(x)) { return 0; }
+  if (x >= 2147483648.0) { return 2147483647; }
+  if (x <= -2147483648.0) { return -2147483647 - 1; }
+  return i32(x);
+}
+
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;
+  if (i >= p.n) { return; }
+  let offs = input_offsets(i);
+#if HAS_A
+  let a = in_a[offs.x];
+#endif
+#if HAS_B
+  let b = in_b[offs.y];
+#endif
+#if HAS_C
+  let c = in_c[offs.z];
+#endif
+  out[i] = ${EXPR};
+}

@@ -1,0 +1,117 @@
+// Reductions of x viewed as [outer, reduce, inner] to out [outer, inner].
+// Defines: WORKGROUP_SIZE; OP (sum, prod, max, min, argmax, argmin); IN_T, ACC_T, OUT_T;
+// TREE: one workgroup per output with a tree reduction in workgroup memory (long rows);
+// otherwise one thread per output folding its row sequentially (short rows, many outputs).
+
+struct Params {
+  outer: u32,
+  reduce: u32,
+  inner: u32,
+  n_out: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<${IN_T}>;
+@group(0) @binding(1) var<storage, read_write> out: array<${OUT_T}>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+// A partial result: the value so far and, for arg reductions, where it was found.
+struct State {
+  v: ${ACC_T},
+  i: u32,
+}
+
+fn load(o: u32, r: u32, k: u32) -> State {
+  return State(${ACC_T}(x[(o * p.reduce + r) * p.inner + k]), r);
+}
+
+// NaN test on the bits: compilers may assume no NaN and fold `v != v` to false.
+fn is_nan(v: ${ACC_T}) -> bool {
+#if ACC_T == f32
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+#else
+  return false;
+#endif
+}
+
+// The fold, independent of the order partial results meet in: max/min propagate NaN; arg
+// reductions prefer NaN, then the extreme value, then the smaller index.
+fn combine(s: State, t: State) -> State {
+#if OP == sum
+  return State(s.v + t.v, 0u);
+#elif OP == prod
+  return State(s.v * t.v, 0u);
+#elif OP == max
+  if (!is_nan(s.v) && (is_nan(t.v) || t.v > s.v)) { return t; }
+  return s;
+#elif OP == min
+  if (!is_nan(s.v) && (is_nan(t.v) || t.v < s.v)) { return t; }
+  return s;
+#else
+#if OP == argmax
+  let better = !is_nan(s.v) && (is_nan(t.v) || t.v > s.v);
+#else
+  let better = !is_nan(s.v) && (is_nan(t.v) || t.v < s.v);
+#endif
+  let same = t.v == s.v || (is_nan(t.v) && is_nan(s.v));
+  if (better || (same && t.i < s.i)) { return t; }
+  return s;
+#endif
+}
+
+// Starting state: the identity for sum and prod; the row's first element for the others
+// (they are idempotent, so folding it again is harmless).
+fn initial(o: u32, k: u32) -> State {
+#if OP == sum
+  return State(${ACC_T}(0), 0u);
+#elif OP == prod
+  return State(${ACC_T}(1), 0u);
+#else
+  return load(o, 0u, k);
+#endif
+}
+
+fn result(s: State) -> ${OUT_T} {
+#if OP == argmax
+  return i32(s.i);
+#elif OP == argmin
+  return i32(s.i);
+#else
+  return ${OUT_T}(s.v);
+#endif
+}
+
+#if TREE
+var<workgroup> partial: array<State, ${WORKGROUP_SIZE}>;
+
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let idx = wid.x + wid.y * nwg.x;
+  if (idx >= p.n_out) { return; }
+  let o = idx / p.inner;
+  let k = idx % p.inner;
+  var s = initial(o, k);
+  for (var r = t; r < p.reduce; r += ${WORKGROUP_SIZE}u) {
+    s = combine(s, load(o, r, k));
+  }
+  partial[t] = s;
+  workgroupBarrier();
+  for (var stride = ${WORKGROUP_SIZE}u / 2u; stride > 0u; stride /= 2u) {
+    if (t < stride) { partial[t] = combine(partial[t], partial[t + stride]); }
+    workgroupBarrier();
+  }
+  if (t == 0u) { out[idx] = result(partial[0]); }
+}
+#else
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;
+  if (idx >= p.n_out) { return; }
+  let o = idx / p.inner;
+  let k = idx % p.inner;
+  var s = initial(o, k);
+  for (var r = 0u; r < p.reduce; r++) {
+    s = combine(s, load(o, r, k));
+  }
+  out[idx] = result(s);
+}
+#endif
