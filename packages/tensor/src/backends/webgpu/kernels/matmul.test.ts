@@ -54,7 +54,7 @@ describe.skipIf(!gpu)('webgpu matmul', () => {
             tolerance(c.k),
           );
         }),
-        { numRuns: 25 },
+        { numRuns: 10 },
       );
     });
   }
