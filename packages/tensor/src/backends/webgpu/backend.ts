@@ -10,6 +10,7 @@ import { requestWebGpuDevice, type DeviceRequestOptions } from './device.js';
 import { WebGpuEngine, expectGpuDtype, type EngineOptions } from './engine.js';
 import { binary, cast, fill, unary, where } from './kernels/elementwise.js';
 import { gather, scatterAdd } from './kernels/indexing.js';
+import { matmul } from './kernels/matmul.js';
 import { copyRegion, stridedCopy } from './kernels/movement.js';
 import { reduce } from './kernels/reduce.js';
 
@@ -64,7 +65,7 @@ export function webGpuBackend(engine: WebGpuEngine): WebGpuBackend {
     gather: (x, ids, outer, n, inner) => gather(engine, x, ids, outer, n, inner),
     scatterAdd: (src, ids, outer, n, inner) => scatterAdd(engine, src, ids, outer, n, inner),
 
-    matmul: missing('matmul'),
+    matmul: (a, b, p) => matmul(engine, a, b, p),
     softmax: missing('softmax'),
     logSoftmax: missing('logSoftmax'),
     softmaxBackward: missing('softmaxBackward'),
