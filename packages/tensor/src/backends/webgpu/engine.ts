@@ -94,6 +94,8 @@ export interface DispatchSpec extends KernelSource {
 export interface EngineOptions {
   /** Fill every freshly acquired buffer with a poison pattern (tests: catches unwritten outputs). */
   poison?: boolean;
+  /** Use timestamp queries in profile() when the device has them (default true). */
+  timestamps?: boolean;
   /** Printed in error messages, e.g. 'lavapipe (vulkan, core)'. */
   description?: string;
 }
@@ -138,7 +140,7 @@ export class WebGpuEngine {
   ) {
     this.limits = device.limits;
     this.features = new Set(device.features);
-    this.hasTimestamps = device.features.has('timestamp-query');
+    this.hasTimestamps = device.features.has('timestamp-query') && options.timestamps !== false;
     this.poison = options.poison ?? false;
     this.description = options.description ?? 'webgpu device';
     this.uniformAlign = Math.max(MAX_UNIFORM_BYTES_PER_DISPATCH, device.limits.minUniformBufferOffsetAlignment);
