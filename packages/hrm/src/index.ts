@@ -10,3 +10,15 @@ export { evaluateBatch, type EvaluateOptions, type EvaluateResult, type SegmentP
 export * from './losses.js';
 export * from './state-dict.js';
 export * from './trace.js';
+
+// Training and evaluation (browser-safe; files and the CLI are in ./node)
+export { Trainer, streamSeeds, type TrainerSnapshot } from './train/trainer.js';
+export { DEFAULT_TRAINING, TRAINING_KEYS, totalSteps, validateTrainingConfig, type TrainingConfig } from './train/training-config.js';
+export { evaluateDataset, type EvalMetrics, type EvalOutputs, type EvaluateOptions as EvaluateDatasetOptions } from './train/evaluate.js';
+export { segmentPredictions, type SegmentResult } from './train/segments.js';
+export { WEIGHTS_PREFIX, BUFFER_KEYS, weightEntries, loadWeights, checkpointPrefix, countCheckpointParameters } from './train/checkpoint.js';
+export { encodeState, decodeState, type EncodedState } from './train/state-codec.js';
+export { learningCurveSvg } from './train/plot.js';
+export type { MetricsRecord } from './train/metrics.js';
+// Reports
+export { lineChart, barChart, escapeXml, type LineChartOptions, type LineSeries, type BarChartOptions, type BarGroup } from './report/svg.js';

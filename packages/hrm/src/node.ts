@@ -18,3 +18,4 @@ export {
 export { MetricsLog, readMetricsLog } from './train/metrics-log.js';
 export { loadModel, type LoadedModel } from './commands/load-model.js';
 export { main } from './cli.js';
+export { createProgress, formatDuration, type Progress, type ProgressOptions, type FieldValue } from './report/progress.js';

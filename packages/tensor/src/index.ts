@@ -21,11 +21,12 @@ export { embedding, gather } from './ops/indexing.js';
 export * as nn from './ops/nn.js';
 export { AdamATan2, AdamW, type AdamOptions, type AdamState } from './optim/adam.js';
 export { SignSGD } from './optim/sign-sgd.js';
-export { Rng, erf, erfinv, fillNormal, fillTruncNormal, fillUniform } from './random.js';
+export { Rng, TRUNC_NORMAL_STD_CORRECTION, erf, erfinv, fillNormal, fillTruncNormal, fillUniform } from './random.js';
 export { warmupCosineLr, type WarmupCosineOptions } from './schedule.js';
 export {
-  parseSafetensors, parseSafetensorsHeader, serializeSafetensors, SafetensorsError,
-  type LoadedTensor, type SafetensorsDtype, type SafetensorsMap, type SafetensorsTensor,
+  MAX_HEADER_BYTES, parseSafetensors, parseSafetensorsHeader, serializeSafetensors, SafetensorsError,
+  type HeaderOptions, type LoadedTensor, type SafetensorsDtype, type SafetensorsHeader, type SafetensorsHeaderEntry,
+  type SafetensorsMap, type SafetensorsTensor, type StoredDtype,
 } from './io/safetensors.js';
 
 import type { Tensor } from './tensor.js';
