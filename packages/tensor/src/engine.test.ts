@@ -110,7 +110,7 @@ describe('creation and readback', () => {
   });
 
   it('truncNormal realises the requested std within +-2 std', async () => {
-    const t = await truncNormal([20000], { std: 0.5, seed: 7 }).data();
+    const t = Array.from(await truncNormal([20000], { std: 0.5, seed: 7 }).data());
     const m = t.reduce((s, v) => s + v, 0) / t.length;
     const sd = Math.sqrt(t.reduce((s, v) => s + (v - m) ** 2, 0) / t.length);
     expect(Math.abs(m)).toBeLessThan(0.02);
