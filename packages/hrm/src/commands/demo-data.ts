@@ -10,14 +10,23 @@ export interface DemoData {
   test: PuzzleDataset;
 }
 
-/** Unique-solution puzzles with as few givens as uniqueness allows (minimal puzzles). */
-export function generateDemoData(opts: { trainPuzzles: number; testPuzzles: number; augmentations: number; seed: number }): DemoData {
+export interface DemoDataOptions {
+  trainPuzzles: number;
+  testPuzzles: number;
+  augmentations: number;
+  seed: number;
+  /** Stop removing givens at this many (default 0: minimal puzzles, as few givens as uniqueness allows). */
+  givens?: number;
+}
+
+/** Unique-solution puzzles; the test puzzles never occur among the un-augmented training puzzles. */
+export function generateDemoData(opts: DemoDataOptions): DemoData {
   const rng = Rng.fromSeed(opts.seed);
   const seen = new Set<string>();
   const draw = (count: number): SolvedSudoku[] => {
     const out: SolvedSudoku[] = [];
     while (out.length < count) {
-      const g = generateSudoku({ box: 2 }, rng);
+      const g = generateSudoku({ box: 2, targetGivens: opts.givens ?? 0 }, rng);
       const key = boardToLine(g.puzzle);
       if (seen.has(key)) continue;
       seen.add(key);

@@ -14,7 +14,8 @@ export interface MetricsRecord {
   q_halt_accuracy: number;
   /** Mean segments used by the halted (or evaluated) sequences. */
   steps: number;
-  /** Sequences the metrics average over (halted slots in training, examples in evaluation). */
+  /** Sequences the metrics average over (halted slots in training, examples in evaluation); a
+   * training step where no slot halted has count 0 and its accuracy fields are 0. */
   count: number;
   /** Seconds since the run started, excluding time before a resume's checkpoint. */
   time: number;

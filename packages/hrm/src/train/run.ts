@@ -107,6 +107,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   const now = () => elapsed + (performance.now() - startedAt) / 1000;
   let lastEval: EvalMetrics | undefined;
   let lastEvalText = '-';
+  let lastTrainExact = '-';
 
   const evaluateAndSave = async () => {
     if (opts.test) {
@@ -125,11 +126,9 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
       const record: MetricsRecord = { ...(await trainer.next()), time: 0 };
       record.time = now();
       log.append(record);
-      progress?.update(trainer.step, {
-        loss: record.loss!.toFixed(4),
-        exact: `${(100 * record.exact_accuracy).toFixed(1)}%`,
-        eval: lastEvalText,
-      });
+      // Steps where no slot halted carry no accuracy (count 0): keep showing the last one.
+      if (record.count > 0) lastTrainExact = `${(100 * record.exact_accuracy).toFixed(1)}%`;
+      progress?.update(trainer.step, { loss: record.loss!.toFixed(4), exact: lastTrainExact, eval: lastEvalText });
       const atEval = evalEvery > 0 && trainer.step % evalEvery === 0;
       if (atEval || trainer.done || trainer.step === opts.stopAtStep) await evaluateAndSave();
       if (trainer.step === opts.stopAtStep) break;
