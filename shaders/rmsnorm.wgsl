@@ -1,0 +1,62 @@
+// RMSNorm without weight, one workgroup per row (row-reduce.wgsl is prepended).
+// forward:  y = x * r, r = 1 / sqrt(mean(x^2) + eps), also saves r per row.
+// backward: dx = r * (dy - y * mean(dy * y)), with y = x * r.
+
+struct Params {
+  rows: u32,
+  cols: u32,
+  eps: f32,
+}
+
+#if PASS == forward
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> invRms: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+@compute @workgroup_size(ROW_THREADS)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let row = rowIndex(wg, groups);
+  if (row >= p.rows) {
+    return;
+  }
+  let base = row * p.cols;
+  var sumSq = 0.0;
+  for (var j = t; j < p.cols; j += ROW_THREADS) {
+    let v = x[base + j];
+    sumSq += v * v;
+  }
+  let r = 1.0 / sqrt(rowSum(sumSq, t) / f32(p.cols) + p.eps);
+  for (var j = t; j < p.cols; j += ROW_THREADS) {
+    y[base + j] = x[base + j] * r;
+  }
+  if (t == 0u) {
+    invRms[row] = r;
+  }
+}
+#else
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> invRms: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+@compute @workgroup_size(ROW_THREADS)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+  let row = rowIndex(wg, groups);
+  if (row >= p.rows) {
+    return;
+  }
+  let base = row * p.cols;
+  let r = invRms[row];
+  var dot = 0.0;
+  for (var j = t; j < p.cols; j += ROW_THREADS) {
+    dot += dy[base + j] * x[base + j];
+  }
+  // mean(dy * y) = r * sum(dy * x) / cols
+  let mean = r * rowSum(dot, t) / f32(p.cols);
+  for (var j = t; j < p.cols; j += ROW_THREADS) {
+    dx[base + j] = r * (dy[base + j] - x[base + j] * r * mean);
+  }
+}
+#endif
