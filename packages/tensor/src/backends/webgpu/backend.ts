@@ -10,9 +10,15 @@ import { requestWebGpuDevice, type DeviceRequestOptions } from './device.js';
 import { WebGpuEngine, expectGpuDtype, type EngineOptions } from './engine.js';
 import { binary, cast, fill, unary, where } from './kernels/elementwise.js';
 import { gather, scatterAdd } from './kernels/indexing.js';
+import { crossEntropy, crossEntropyBackward } from './kernels/loss.js';
 import { matmul } from './kernels/matmul.js';
 import { copyRegion, stridedCopy } from './kernels/movement.js';
+import { rmsNorm, rmsNormBackward } from './kernels/norm.js';
+import { adamATan2Update, adamWUpdate, signSgdRows } from './kernels/optimizer.js';
 import { reduce } from './kernels/reduce.js';
+import { rope } from './kernels/rope.js';
+import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './kernels/softmax.js';
+import { swiglu, swigluBackward } from './kernels/swiglu.js';
 
 export interface WebGpuBackend extends Backend {
   readonly name: 'webgpu';
@@ -38,6 +44,11 @@ function missing(name: string): () => never {
 }
 
 export function webGpuBackend(engine: WebGpuEngine): WebGpuBackend {
+  // Kernel modules take the engine first, then exactly the Backend method's arguments.
+  const bind =
+    <A extends unknown[], R>(kernel: (engine: WebGpuEngine, ...args: A) => R) =>
+    (...args: A): R =>
+      kernel(engine, ...args);
   return {
     name: 'webgpu',
     engine,
@@ -53,35 +64,33 @@ export function webGpuBackend(engine: WebGpuEngine): WebGpuBackend {
     read: (storage) => engine.read(storage),
     bytesAllocated: () => engine.memory().bytesInUse,
 
-    fill: (dtype, size, value) => fill(engine, dtype, size, value),
-    cast: (x, to) => cast(engine, x, to),
-    stridedCopy: (x, view) => stridedCopy(engine, x, view),
-    copyRegion: (src, dst, rows, srcRowLen, dstRowLen, dstColOffset) => copyRegion(engine, src, dst, rows, srcRowLen, dstRowLen, dstColOffset),
-
-    unary: (op, x) => unary(engine, op, x),
-    binary: (op, a, aShape, b, bShape, outShape) => binary(engine, op, a, aShape, b, bShape, outShape),
-    where: (cond, condShape, a, aShape, b, bShape, outShape) => where(engine, cond, condShape, a, aShape, b, bShape, outShape),
-    reduce: (op, x, outer, n, inner) => reduce(engine, op, x, outer, n, inner),
-    gather: (x, ids, outer, n, inner) => gather(engine, x, ids, outer, n, inner),
-    scatterAdd: (src, ids, outer, n, inner) => scatterAdd(engine, src, ids, outer, n, inner),
-
+    fill: bind(fill),
+    cast: bind(cast),
+    stridedCopy: bind(stridedCopy),
+    copyRegion: bind(copyRegion),
+    unary: bind(unary),
+    binary: bind(binary),
+    where: bind(where),
+    reduce: bind(reduce),
     matmul: (a, b, p) => matmul(engine, a, b, p),
-    softmax: missing('softmax'),
-    logSoftmax: missing('logSoftmax'),
-    softmaxBackward: missing('softmaxBackward'),
-    logSoftmaxBackward: missing('logSoftmaxBackward'),
-    rmsNorm: missing('rmsNorm'),
-    rmsNormBackward: missing('rmsNormBackward'),
-    swiglu: missing('swiglu'),
-    swigluBackward: missing('swigluBackward'),
-    rope: missing('rope'),
+    gather: bind(gather),
+    scatterAdd: bind(scatterAdd),
+    softmax: bind(softmax),
+    logSoftmax: bind(logSoftmax),
+    softmaxBackward: bind(softmaxBackward),
+    logSoftmaxBackward: bind(logSoftmaxBackward),
+    rmsNorm: bind(rmsNorm),
+    rmsNormBackward: bind(rmsNormBackward),
+    swiglu: bind(swiglu),
+    swigluBackward: bind(swigluBackward),
+    rope: bind(rope),
     attention: missing('attention'),
     attentionBackward: missing('attentionBackward'),
-    crossEntropy: missing('crossEntropy'),
-    crossEntropyBackward: missing('crossEntropyBackward'),
-    adamATan2Update: missing('adamATan2Update'),
-    adamWUpdate: missing('adamWUpdate'),
-    signSgdRows: missing('signSgdRows'),
+    crossEntropy: bind(crossEntropy),
+    crossEntropyBackward: bind(crossEntropyBackward),
+    adamATan2Update: bind(adamATan2Update),
+    adamWUpdate: bind(adamWUpdate),
+    signSgdRows: bind(signSgdRows),
 
     sync: () => engine.sync(),
   };
