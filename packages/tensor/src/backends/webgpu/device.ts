@@ -53,7 +53,9 @@ export async function requestWebGpuDevice(gpu: GPU | undefined, options: DeviceR
       failures.push(`${featureLevel}: requestDevice failed: ${(e as Error).message}`);
     }
   }
-  return { ok: false, reason: `no usable WebGPU adapter (${failures.join('; ')})` };
+  // One line: Dawn's messages span several.
+  const reason = `no usable WebGPU adapter (${failures.join('; ')})`.replace(/\s*\n\s*/g, ' ');
+  return { ok: false, reason };
 }
 
 function wantedLimits(adapter: GPUAdapter): Record<string, number> {
