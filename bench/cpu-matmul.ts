@@ -2,6 +2,8 @@
  * CPU matmul benchmark: square f32 products at 256, 512 and 1024 on our CPU backend and on
  * @tensorflow/tfjs-backend-cpu in the same process, single-threaded, median of several runs.
  * Prints a table and a JSON line, and writes the JSON to bench/out/cpu-matmul.json.
+ * Besides wall time it records the process's CPU time per run: on a shared, loaded machine the
+ * wall-clock figure measures the contention, the CPU-time figure stays close to the unloaded speed.
  *
  *   npx tsx bench/cpu-matmul.ts
  */
@@ -20,6 +22,9 @@ const RUNS: Record<number, number> = { 256: 9, 512: 7, 1024: 5 };
 export interface MatmulTiming {
   medianMs: number;
   gflops: number;
+  /** Median CPU time (user + system) of the process per run, and the GFLOP/s it implies. */
+  medianCpuMs: number;
+  gflopsCpuTime: number;
 }
 
 export interface CpuMatmulResult {
@@ -35,6 +40,9 @@ export interface CpuMatmulReport {
   benchmark: 'cpu-matmul';
   dtype: 'f32';
   cpu: string;
+  cores: number;
+  /** One-minute load average at the end: above the core count, wall-clock figures are contended. */
+  loadAverage: number;
   node: string;
   results: CpuMatmulResult[];
 }
@@ -47,69 +55,76 @@ function randomF32(n: number, seed: number): Float32Array {
   });
 }
 
-/** Median wall time of `runs` timed calls after a warm-up. */
-async function time(fn: () => Promise<void>, runs: number): Promise<number> {
+const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const gflops = (n: number, ms: number): number => +((2 * n ** 3) / (ms * 1e6)).toFixed(3);
+
+/** Median wall and CPU time of `runs` timed calls of an n x n x n product after a warm-up. */
+async function time(n: number, fn: () => Promise<void>, runs: number): Promise<MatmulTiming> {
   for (let i = 0; i < WARMUP; i++) await fn();
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
-    times.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const [ms, cpuMs] = [median(wall), median(cpu)];
+  return { medianMs: +ms.toFixed(2), gflops: gflops(n, ms), medianCpuMs: +cpuMs.toFixed(2), gflopsCpuTime: gflops(n, cpuMs) };
 }
 
-const timing = (ms: number, n: number): MatmulTiming => ({ medianMs: +ms.toFixed(2), gflops: +((2 * n ** 3) / (ms * 1e6)).toFixed(3) });
-
-async function oursAt(n: number, runs: number): Promise<number> {
+async function oursAt(n: number, runs: number): Promise<MatmulTiming> {
   const cpu = await setBackend('cpu');
   const a = cpu.alloc('f32', n * n);
   const b = cpu.alloc('f32', n * n);
   cpu.write(a, randomF32(n * n, 1));
   cpu.write(b, randomF32(n * n, 2));
   const p = { batch: 1, m: n, n, k: n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
-  const ms = await time(async () => {
+  const t = await time(n, async () => {
     const c = cpu.matmul(a, b, p);
     await cpu.read(c);
     cpu.free(c);
   }, runs);
   cpu.free(a);
   cpu.free(b);
-  return ms;
+  return t;
 }
 
-async function tfjsAt(n: number, runs: number): Promise<number> {
+async function tfjsAt(n: number, runs: number): Promise<MatmulTiming> {
   await tf.setBackend('cpu');
   const a = tf.tensor2d(randomF32(n * n, 1), [n, n]);
   const b = tf.tensor2d(randomF32(n * n, 2), [n, n]);
-  const ms = await time(async () => {
+  const t = await time(n, async () => {
     const c = tf.matMul(a, b);
     await c.data();
     c.dispose();
   }, runs);
   a.dispose();
   b.dispose();
-  return ms;
+  return t;
 }
 
 export async function run(): Promise<CpuMatmulReport> {
   const results: CpuMatmulResult[] = [];
   for (const n of SIZES) {
     const runs = RUNS[n];
-    const ours = timing(await oursAt(n, runs), n);
-    const tfjsCpu = timing(await tfjsAt(n, runs), n);
+    const ours = await oursAt(n, runs);
+    const tfjsCpu = await tfjsAt(n, runs);
     results.push({ size: n, runs, ours, tfjsCpu, ratio: +(ours.gflops / tfjsCpu.gflops).toFixed(2) });
   }
-  return { benchmark: 'cpu-matmul', dtype: 'f32', cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, results };
+  const loadAverage = os.loadavg()[0];
+  return { benchmark: 'cpu-matmul', dtype: 'f32', cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadAverage, node: process.version, results };
 }
 
 function printTable(report: CpuMatmulReport): void {
-  console.log(`cpu matmul, f32, square, single thread (${report.cpu}, node ${report.node})`);
+  console.log(`cpu matmul, f32, square, single thread (${report.cpu}, ${report.cores} cores, load ${report.loadAverage.toFixed(1)}, node ${report.node})`);
+  console.log('GFLOP/s from the median wall time, and (in brackets) from the median CPU time');
   console.log('   size | ours ms | ours GFLOP/s | tfjs-cpu ms | tfjs-cpu GFLOP/s | ratio');
   for (const r of report.results) {
-    const cells = [r.size, r.ours.medianMs, r.ours.gflops, r.tfjsCpu.medianMs, r.tfjsCpu.gflops, `${r.ratio}x`];
-    const widths = [7, 7, 12, 11, 16, 5];
+    const cells = [r.size, r.ours.medianMs, `${r.ours.gflops} (${r.ours.gflopsCpuTime})`, r.tfjsCpu.medianMs, `${r.tfjsCpu.gflops} (${r.tfjsCpu.gflopsCpuTime})`, `${r.ratio}x`];
+    const widths = [7, 7, 14, 11, 16, 5];
     console.log(cells.map((c, i) => String(c).padStart(widths[i])).join(' | '));
   }
 }
