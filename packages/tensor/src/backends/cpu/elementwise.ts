@@ -1,7 +1,7 @@
 /** Elementwise kernels: unary maps, broadcasting binary ops and select, all over one generic loop. */
 import { typedArrayFor, type AnyTypedArray, type BinaryOp, type DType, type Storage, type UnaryOp } from '../../backend.js';
 import { cpuStorage, expectDtype, expectSameDtype, expectSize } from './storage.js';
-import { broadcastOffsets, sizeOf } from './strided.js';
+import { broadcastStrides, forEachRow, sizeOf } from './strided.js';
 
 type Unary = (x: number) => number;
 type Binary = (a: number, b: number) => number;
@@ -113,12 +113,13 @@ export function binary(
   const { fn, outDtype } = binarySpec(op, dtype);
   expectSize(kernel, 'a', sa.size, sizeOf(aShape));
   expectSize(kernel, 'b', sb.size, sizeOf(bShape));
-  const ia = broadcastOffsets(kernel, aShape, outShape);
-  const ib = broadcastOffsets(kernel, bShape, outShape);
+  const strides = [broadcastStrides(kernel, aShape, outShape), broadcastStrides(kernel, bShape, outShape)];
   const x = sa.data;
   const y = sb.data;
   const out = typedArrayFor(outDtype, sizeOf(outShape));
-  for (let i = 0; i < out.length; i++) out[i] = fn(x[ia ? ia[i] : i], y[ib ? ib[i] : i]);
+  forEachRow(outShape, strides, [0, 0], (o, [pa, pb], len, [da, db]) => {
+    for (let j = 0; j < len; j++) out[o + j] = fn(x[pa + j * da], y[pb + j * db]);
+  });
   return out;
 }
 
@@ -139,13 +140,13 @@ export function where(
   expectSize('where', 'cond', sc.size, sizeOf(condShape));
   expectSize('where', 'a', sa.size, sizeOf(aShape));
   expectSize('where', 'b', sb.size, sizeOf(bShape));
-  const ic = broadcastOffsets('where', condShape, outShape);
-  const ia = broadcastOffsets('where', aShape, outShape);
-  const ib = broadcastOffsets('where', bShape, outShape);
+  const strides = [condShape, aShape, bShape].map((shape) => broadcastStrides('where', shape, outShape));
   const c = sc.data;
   const x = sa.data;
   const y = sb.data;
   const out = typedArrayFor(dtype, sizeOf(outShape));
-  for (let i = 0; i < out.length; i++) out[i] = c[ic ? ic[i] : i] ? x[ia ? ia[i] : i] : y[ib ? ib[i] : i];
+  forEachRow(outShape, strides, [0, 0, 0], (o, [pc, pa, pb], len, [dc, da, db]) => {
+    for (let j = 0; j < len; j++) out[o + j] = c[pc + j * dc] ? x[pa + j * da] : y[pb + j * db];
+  });
   return out;
 }

@@ -1,7 +1,7 @@
 /** Creation and movement kernels: fill, cast, strided copy, region copy. */
 import { typedArrayFor, type AnyTypedArray, type DType, type Storage, type StridedView } from '../../backend.js';
 import { cpuStorage, expectNonNegativeInt, expectSameDtype, expectSize } from './storage.js';
-import { sizeOf, stridedOffsets } from './strided.js';
+import { forEachRow, sizeOf } from './strided.js';
 
 const I32_MIN = -2147483648;
 const I32_MAX = 2147483647;
@@ -56,8 +56,9 @@ export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
     throw new Error(`cpu.stridedCopy: view reaches offsets [${lo}, ${hi}] outside a storage of ${st.size} elements`);
   }
   const src = st.data;
-  const idx = stridedOffsets(shape, strides, offset);
-  for (let i = 0; i < size; i++) out[i] = src[idx[i]];
+  forEachRow(shape, [strides], [offset], (o, [start], len, [stride]) => {
+    for (let j = 0; j < len; j++) out[o + j] = src[start + j * stride];
+  });
   return out;
 }
 

@@ -1,25 +1,12 @@
-/** Offsets of a strided view in row-major order of its shape: the index map shared by copies and broadcasts. */
-export function stridedOffsets(shape: readonly number[], strides: readonly number[], offset: number): Int32Array {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const out = new Int32Array(size);
-  if (size === 0) return out;
-  const rank = shape.length;
-  const index = new Array<number>(rank).fill(0);
-  const inner = rank === 0 ? 1 : shape[rank - 1];
-  const innerStride = rank === 0 ? 0 : strides[rank - 1];
-  let base = offset;
-  for (let o = 0; o < size; o += inner) {
-    for (let j = 0, p = base; j < inner; j++, p += innerStride) out[o + j] = p;
-    // Advance the odometer over the outer dimensions.
-    for (let d = rank - 2; d >= 0; d--) {
-      index[d]++;
-      base += strides[d];
-      if (index[d] < shape[d]) break;
-      base -= strides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
-  return out;
+/**
+ * Strided iteration shared by copies, broadcasts and selects: walk an output shape in row-major
+ * order, one innermost row at a time, tracking where each operand's row starts. Dims that are
+ * contiguous in every operand are merged first, so that contiguous and simply broadcast cases
+ * become a few long rows.
+ */
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 /** Row-major strides of a contiguous shape. */
@@ -33,28 +20,64 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-/**
- * Index map from outShape into a contiguous input of inShape (same rank, size-1 dims broadcast),
- * or null when no broadcasting is needed (the identity map).
- */
-export function broadcastOffsets(kernel: string, inShape: readonly number[], outShape: readonly number[]): Int32Array | null {
+/** Strides that read a contiguous input of inShape at every index of outShape (same rank, size-1 dims broadcast). */
+export function broadcastStrides(kernel: string, inShape: readonly number[], outShape: readonly number[]): number[] {
   if (inShape.length !== outShape.length) {
     throw new Error(`cpu.${kernel}: expected an input of rank ${outShape.length}, found shape [${inShape.join(', ')}]`);
   }
-  let same = true;
-  for (let d = 0; d < outShape.length; d++) {
-    if (inShape[d] !== outShape[d]) {
-      if (inShape[d] !== 1) {
-        throw new Error(`cpu.${kernel}: shape [${inShape.join(', ')}] does not broadcast to [${outShape.join(', ')}]`);
-      }
-      same = false;
+  inShape.forEach((n, d) => {
+    if (n !== outShape[d] && n !== 1) {
+      throw new Error(`cpu.${kernel}: shape [${inShape.join(', ')}] does not broadcast to [${outShape.join(', ')}]`);
     }
-  }
-  if (same) return null;
-  const strides = contiguousStrides(inShape).map((s, d) => (inShape[d] === 1 ? 0 : s));
-  return stridedOffsets(outShape, strides, 0);
+  });
+  return contiguousStrides(inShape).map((s, d) => (inShape[d] === 1 ? 0 : s));
 }
 
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
+/** Drops size-1 dims and merges neighbours that are contiguous in every operand. */
+function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  shape.forEach((n, d) => {
+    if (n === 1) return;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, q) => outStrides[q][last] === s[d] * n)) {
+      outShape[last] *= n;
+      strides.forEach((s, q) => (outStrides[q][last] = s[d]));
+      return;
+    }
+    outShape.push(n);
+    strides.forEach((s, q) => outStrides[q].push(s[d]));
+  });
+  return { shape: outShape, strides: outStrides };
+}
+
+/**
+ * Calls visit(outStart, starts, len, innerStrides) for each innermost row of `shape`: the row covers
+ * output elements [outStart, outStart + len) and, in operand q, elements starts[q] + j * innerStrides[q].
+ */
+export function forEachRow(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  offsets: readonly number[],
+  visit: (outStart: number, starts: readonly number[], len: number, innerStrides: readonly number[]) => void,
+): void {
+  const size = sizeOf(shape);
+  if (size === 0) return;
+  const c = collapse(shape, strides);
+  const rank = c.shape.length;
+  const len = rank === 0 ? 1 : c.shape[rank - 1];
+  const innerStrides = c.strides.map((s) => (rank === 0 ? 0 : s[rank - 1]));
+  const starts = offsets.slice();
+  const index = new Array<number>(rank).fill(0);
+  for (let o = 0; o < size; o += len) {
+    visit(o, starts, len, innerStrides);
+    // Advance the odometer over the outer dims.
+    for (let d = rank - 2; d >= 0; d--) {
+      index[d]++;
+      for (let q = 0; q < starts.length; q++) starts[q] += c.strides[q][d];
+      if (index[d] < c.shape[d]) break;
+      for (let q = 0; q < starts.length; q++) starts[q] -= c.strides[q][d] * c.shape[d];
+      index[d] = 0;
+    }
+  }
 }
