@@ -127,7 +127,8 @@ describe('cpu binary and where', () => {
   it('uses integer semantics for i32 and bool logic', async () => {
     const a = store('i32', [7, -7, 65536, 3]);
     const b = store('i32', [2, 2, 65536, 0]);
-    expect(await values(backend.binary('div', a, [4], b, [4], [4]))).toEqual([3, -3, 1, 0]);
+    expect(await values(backend.binary('div', a, [4], b, [4], [4]))).toEqual([3, -3, 1, 3]);
+    expect(await values(backend.binary('add', store('i32', [2147483647]), [1], store('i32', [1]), [1], [1]))).toEqual([-2147483648]);
     expect(await values(backend.binary('mul', a, [4], b, [4], [4]))).toEqual([14, -14, 0, 0]);
     expect(await values(backend.binary('and', store('bool', [1, 1, 0]), [3], store('bool', [1, 0, 0]), [3], [3]))).toEqual([1, 0, 0]);
     expect(await values(backend.binary('or', store('bool', [1, 1, 0]), [3], store('bool', [1, 0, 0]), [3], [3]))).toEqual([1, 1, 0]);

@@ -63,10 +63,11 @@ const ARITHMETIC: Record<string, Binary> = {
   minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
 };
 
-// Integer semantics where float arithmetic would differ: exact wrapping product, truncating division.
+// Integer semantics where float arithmetic would differ, as in WGSL: exact wrapping product,
+// truncating division, and x / 0 = x.
 const I32_ARITHMETIC: Record<string, Binary> = {
   mul: Math.imul,
-  div: (a, b) => Math.trunc(a / b),
+  div: (a, b) => (b === 0 ? a : Math.trunc(a / b)),
 };
 
 const COMPARE: Record<string, Binary> = {

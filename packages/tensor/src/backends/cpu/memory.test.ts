@@ -56,6 +56,10 @@ describe('cpu memory', () => {
     );
   });
 
+  it('stridedCopy follows negative strides (a flip)', async () => {
+    expect(await values(backend.stridedCopy(store('i32', [1, 2, 3, 4, 5, 6]), { shape: [2, 3], strides: [3, -1], offset: 2 }))).toEqual([3, 2, 1, 6, 5, 4]);
+  });
+
   it('stridedCopy handles scalars and rejects views that leave the storage', async () => {
     expect(await values(backend.stridedCopy(store('i32', [4, 5]), { shape: [], strides: [], offset: 1 }))).toEqual([5]);
     expect(() => backend.stridedCopy(store('i32', [4, 5]), { shape: [3], strides: [1], offset: 0 })).toThrow(/outside a storage of 2/);
