@@ -4,6 +4,11 @@
  * `createWebGpuBackend(gpu)` picks an adapter (core, then compatibility) and rejects with the
  * reason when none works, so the caller can fall back to the CPU backend with a one-line notice.
  * Browser-safe: give it navigator.gpu, or `nodeGpu()` from dawn-node.ts in Node.
+ *
+ * Where it differs from the CPU oracle: no f64 (a clear error names the CPU backend); bool is
+ * stored as one u32 per element and read back as 0/1 bytes; kernels cannot throw, so ids outside
+ * [0, n) make gather write 0 and scatterAdd skip them, where the CPU backend throws; f32 sums
+ * accumulate in f32 (pairwise for long rows), not f64.
  */
 import type { Backend, DType } from '../../backend.js';
 import { requestWebGpuDevice, type DeviceRequestOptions } from './device.js';
