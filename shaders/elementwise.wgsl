@@ -109,11 +109,6 @@ fn pow_i32(a: i32, b: i32) -> i32 {
   return result;
 }
 
-// Truncating division; division by zero gives 0 (as JavaScript's Int32Array stores a/0).
-fn div_i32(a: i32, b: i32) -> i32 {
-  return select(a / b, 0, b == 0);
-}
-
 // f32 -> i32 truncating toward zero, saturating, NaN -> 0.
 fn f32_to_i32(x: f32) -> i32 {
   if (is_nan(x)) { return 0; }

@@ -41,7 +41,7 @@ function binaryExpr(op: BinaryOp, dtype: GpuDType): { expr: string; out: GpuDTyp
     add: 'a + b',
     sub: 'a - b',
     mul: 'a * b',
-    div: { f32: 'a / b', i32: 'div_i32(a, b)' },
+    div: 'a / b', // i32: truncating, and WGSL defines x / 0 = x (as does the CPU backend)
     pow: { f32: 'pow_f32(a, b)', i32: 'pow_i32(a, b)' },
     maximum: { f32: 'max_nan(a, b)', i32: 'max(a, b)' },
     minimum: { f32: 'min_nan(a, b)', i32: 'min(a, b)' },
