@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../packages/hrm/src/cli.js';
+import { main } from '../packages/hrm/src/commands/main.js';
 import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';

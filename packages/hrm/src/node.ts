@@ -17,5 +17,5 @@ export {
 } from './train/checkpoint-files.js';
 export { MetricsLog, readMetricsLog } from './train/metrics-log.js';
 export { loadModel, type LoadedModel } from './commands/load-model.js';
-export { main } from './cli.js';
+export { main, type Command } from './commands/main.js';
 export { createProgress, formatDuration, type Progress, type ProgressOptions, type FieldValue } from './report/progress.js';

@@ -4,7 +4,7 @@
  * difficulty bucket, ARC data pass@1 and pass@2 by voting over augmentations. Writes a JSON report.
  */
 import { writeFileAtomic } from '@hrm-webgpu/tensor/node';
-import type { Command } from '../cli.js';
+import type { Command } from './main.js';
 import { examplePuzzles, type PuzzleDataset } from '../data/dataset.js';
 import { ArcVoter, type ArcReport } from '../data/arc/vote.js';
 import { evaluateDataset, type EvalOutputs } from '../train/evaluate.js';

@@ -1,5 +1,5 @@
 /** `hrm inspect`: a checkpoint's configuration, trainable parameter count and tensor list. */
-import type { Command } from '../cli.js';
+import type { Command } from './main.js';
 import { describeCheckpoint } from '../train/checkpoint-files.js';
 import { boolFlag, parseFlags, UsageError } from './args.js';
 

@@ -3,7 +3,7 @@
  * every segment, the predicted board with the cells that changed marked and sigmoid(q_halt).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { Command } from '../cli.js';
+import type { Command } from './main.js';
 import type { HRMConfig } from '../config.js';
 import { isValidSolution, solvesPuzzle, type Board, type BoxSize } from '../data/sudoku/board.js';
 import { sudokuBoardFromTokens, sudokuTokens } from '../data/sudoku/build.js';

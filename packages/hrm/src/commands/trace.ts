@@ -4,7 +4,7 @@
  */
 import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { Rng, type SafetensorsTensor } from '@hrm-webgpu/tensor';
-import type { Command } from '../cli.js';
+import type { Command } from './main.js';
 import type { PuzzleBatch } from '../data/types.js';
 import { segmentTraceEntries, traceSegments, traceTrainGradients, type HostArray } from '../trace.js';
 import { readCheckpointFile } from '../train/checkpoint-files.js';

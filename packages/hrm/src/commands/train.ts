@@ -1,5 +1,5 @@
 /** `hrm train`: trains an HRM and writes checkpoints, a metrics log and a learning curve. */
-import type { Command } from '../cli.js';
+import type { Command } from './main.js';
 import { readRunConfig, runTraining } from '../train/run.js';
 import type { SourceOptions } from '../data/node/sources.js';
 import { boolFlag, numberFlag, parseFlags, requiredStringFlag, stringFlag, UsageError, type ParsedFlags } from './args.js';
