@@ -110,7 +110,7 @@ export function binary(
   const kernel = `binary(${op})`;
   const sa = cpuStorage(a, kernel, 'a');
   const sb = cpuStorage(b, kernel, 'b');
-  const dtype = expectSameDtype(kernel, { a: sa.dtype, b: sb.dtype });
+  const dtype = expectSameDtype(kernel, { a, b });
   const { fn, outDtype } = binarySpec(op, dtype);
   expectSize(kernel, 'a', sa.size, sizeOf(aShape));
   expectSize(kernel, 'b', sb.size, sizeOf(bShape));
@@ -137,7 +137,7 @@ export function where(
   const sa = cpuStorage(a, 'where', 'a');
   const sb = cpuStorage(b, 'where', 'b');
   expectDtype('where', 'cond', sc.dtype, ['bool']);
-  const dtype = expectSameDtype('where', { a: sa.dtype, b: sb.dtype });
+  const dtype = expectSameDtype('where', { a, b });
   expectSize('where', 'cond', sc.size, sizeOf(condShape));
   expectSize('where', 'a', sa.size, sizeOf(aShape));
   expectSize('where', 'b', sb.size, sizeOf(bShape));

@@ -22,7 +22,7 @@ function batchedOperand(name: string, s: Storage, batch: number, stride: number,
 export function matmul(a: Storage, b: Storage, p: MatmulParams): FloatArray {
   const { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = p;
   for (const [name, v] of Object.entries({ batch, m, n, k })) expectNonNegativeInt('matmul', name, v);
-  expectSameDtype('matmul', { a: cpuStorage(a, 'matmul', 'a').dtype, b: cpuStorage(b, 'matmul', 'b').dtype });
+  expectSameDtype('matmul', { a, b });
   const x = batchedOperand('a', a, batch, aBatchStride, m * k);
   const y = batchedOperand('b', b, batch, bBatchStride, k * n);
   const out = floatLike(x, batch * m * n);

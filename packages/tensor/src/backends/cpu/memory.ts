@@ -65,7 +65,7 @@ export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
 export function copyRegion(src: Storage, dst: Storage, rows: number, srcRowLen: number, dstRowLen: number, dstColOffset: number): void {
   const s = cpuStorage(src, 'copyRegion', 'src');
   const d = cpuStorage(dst, 'copyRegion', 'dst');
-  expectSameDtype('copyRegion', { dst: d.dtype, src: s.dtype });
+  expectSameDtype('copyRegion', { dst, src });
   for (const [name, v] of Object.entries({ rows, srcRowLen, dstRowLen, dstColOffset })) expectNonNegativeInt('copyRegion', name, v);
   expectSize('copyRegion', 'src', s.size, rows * srcRowLen);
   expectSize('copyRegion', 'dst', d.size, rows * dstRowLen);

@@ -1,6 +1,6 @@
 /** Optimiser updates, in place on the parameter and its state; arithmetic in f64, stored in the param's dtype. */
 import type { AdamHyper, OptimizerHyper, Storage } from '../../backend.js';
-import { cpuStorage, dtypeOfArray, expectNonNegativeInt, expectSameDtype, floatOperand, indexOperand } from './storage.js';
+import { cpuStorage, expectNonNegativeInt, expectSameDtype, floatOperand, indexOperand } from './storage.js';
 
 /** Maps the updated moments (m, v) of one element to the amount subtracted from the parameter. */
 type AdamDirection = (m: number, v: number) => number;
@@ -16,7 +16,7 @@ function adamUpdate(kernel: string, param: Storage, grad: Storage, m: Storage, v
   const g = floatOperand(kernel, 'grad', grad, size);
   const ms = floatOperand(kernel, 'm', m, size);
   const vs = floatOperand(kernel, 'v', v, size);
-  expectSameDtype(kernel, { param: dtypeOfArray(p), grad: dtypeOfArray(g), m: dtypeOfArray(ms), v: dtypeOfArray(vs) });
+  expectSameDtype(kernel, { param, grad, m, v });
   const decay = 1 - h.lr * h.weightDecay;
   for (let i = 0; i < size; i++) {
     const gi = g[i];
@@ -53,7 +53,7 @@ export function signSgdRows(table: Storage, ids: Storage, grads: Storage, n: num
   const count = cpuStorage(ids, kernel, 'ids').size;
   const idx = indexOperand(kernel, 'ids', ids, count, n);
   const g = floatOperand(kernel, 'grads', grads, count * dim);
-  expectSameDtype(kernel, { table: dtypeOfArray(t), grads: dtypeOfArray(g) });
+  expectSameDtype(kernel, { table, grads });
   const sums = new Map<number, Float64Array>();
   for (let j = 0; j < count; j++) {
     let sum = sums.get(idx[j]);

@@ -63,8 +63,9 @@ export function expectDtype(kernel: string, operand: string, found: DType, expec
   }
 }
 
-export function expectSameDtype(kernel: string, operands: Record<string, DType>): DType {
-  const entries = Object.entries(operands);
+/** All operands (cpu storages) share the first one's dtype, which is returned. */
+export function expectSameDtype(kernel: string, operands: Record<string, Storage>): DType {
+  const entries = Object.entries(operands).map(([name, s]) => [name, cpuStorage(s, kernel, name).dtype] as const);
   const [firstName, first] = entries[0];
   for (const [name, dtype] of entries.slice(1)) {
     if (dtype !== first) {

@@ -6,7 +6,7 @@
  */
 import type { AttentionParams, Storage } from '../../../backend.js';
 import { gemm } from '../gemm.js';
-import { cpuStorage, expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
+import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
 import { logSumExp } from './rows.js';
 
 interface Operands {
@@ -20,7 +20,7 @@ function operands(kernel: string, p: AttentionParams, q: Storage, k: Storage, v:
   const { batch, heads, seqQ, seqK, headDim } = p;
   for (const [name, val] of Object.entries({ batch, heads, seqQ, seqK, headDim })) expectNonNegativeInt(kernel, name, val);
   const bh = batch * heads;
-  expectSameDtype(kernel, { q: cpuStorage(q, kernel, 'q').dtype, k: cpuStorage(k, kernel, 'k').dtype, v: cpuStorage(v, kernel, 'v').dtype });
+  expectSameDtype(kernel, { q, k, v });
   return {
     q: floatOperand(kernel, 'q', q, bh * seqQ * headDim),
     k: floatOperand(kernel, 'k', k, bh * seqK * headDim),
@@ -88,7 +88,7 @@ export function attentionBackward(
   const os = floatOperand(kernel, 'o', o, bh * seqQ * d);
   const lses = floatOperand(kernel, 'lse', lse, bh * seqQ);
   const dOs = floatOperand(kernel, 'dO', dO, bh * seqQ * d);
-  expectSameDtype(kernel, { q: cpuStorage(q, kernel, 'q').dtype, dO: cpuStorage(dO, kernel, 'dO').dtype });
+  expectSameDtype(kernel, { q, o, lse, dO });
   const dq = floatLike(ops.q, ops.q.length);
   const dk = floatLike(ops.q, ops.k.length);
   const dv = floatLike(ops.q, ops.v.length);

@@ -4,7 +4,7 @@
  * Rows labelled ignoreIndex get loss 0 and gradient 0.
  */
 import type { CrossEntropyKind, Storage } from '../../../backend.js';
-import { cpuStorage, expectSameDtype, floatLike, floatOperand, indexOperand, type FloatArray } from '../storage.js';
+import { expectSameDtype, floatLike, floatOperand, indexOperand, type FloatArray } from '../storage.js';
 import { logSumExp, rowsOperand } from './rows.js';
 
 export function stablemaxS(x: number): number {
@@ -93,7 +93,7 @@ export function crossEntropyBackward(
   const x = rowsOperand(kernel, 'logits', logits, rows, cols);
   const ys = indexOperand(kernel, 'labels', labels, rows, cols, ignoreIndex);
   const d = floatOperand(kernel, 'dLoss', dLoss, rows);
-  expectSameDtype(kernel, { logits: cpuStorage(logits, kernel, 'logits').dtype, dLoss: cpuStorage(dLoss, kernel, 'dLoss').dtype });
+  expectSameDtype(kernel, { logits, dLoss });
   const out = floatLike(x, x.length);
   for (let r = 0; r < rows; r++) {
     if (ys[r] !== ignoreIndex) k.grad({ x, off: r * cols, cols, label: ys[r] }, d[r], out);

@@ -1,6 +1,6 @@
 /** RMSNorm without weight over the last axis, returning 1/rms per row for the backward pass. */
 import type { Storage } from '../../../backend.js';
-import { cpuStorage, expectSameDtype, floatLike, type FloatArray } from '../storage.js';
+import { expectSameDtype, floatLike, type FloatArray } from '../storage.js';
 import { rowsOperand } from './rows.js';
 
 export function rmsNorm(x: Storage, rows: number, cols: number, eps: number): { y: FloatArray; invRms: FloatArray } {
@@ -22,7 +22,7 @@ export function rmsNormBackward(dy: Storage, x: Storage, invRms: Storage, rows: 
   const g = rowsOperand(k, 'dy', dy, rows, cols);
   const xs = rowsOperand(k, 'x', x, rows, cols);
   const inv = rowsOperand(k, 'invRms', invRms, rows, 1);
-  expectSameDtype(k, { x: cpuStorage(x, k, 'x').dtype, dy: cpuStorage(dy, k, 'dy').dtype, invRms: cpuStorage(invRms, k, 'invRms').dtype });
+  expectSameDtype(k, { x, dy, invRms });
   const dx = floatLike(xs, xs.length);
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     const ir = inv[r];

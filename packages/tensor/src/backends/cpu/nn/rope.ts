@@ -4,7 +4,7 @@
  * (sin[:, j] == sin[:, j + dim/2]), as it does for standard RoPE tables.
  */
 import type { Storage } from '../../../backend.js';
-import { cpuStorage, expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
+import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
 
 export function rope(
   x: Storage,
@@ -21,7 +21,7 @@ export function rope(
   const xs = floatOperand('rope', 'x', x, batch * heads * seq * dim);
   const c = floatOperand('rope', 'cos', cos, seq * dim);
   const s = floatOperand('rope', 'sin', sin, seq * dim);
-  expectSameDtype('rope', { x: cpuStorage(x, 'rope', 'x').dtype, cos: cpuStorage(cos, 'rope', 'cos').dtype, sin: cpuStorage(sin, 'rope', 'sin').dtype });
+  expectSameDtype('rope', { x, cos, sin });
   const half = dim / 2;
   const sign = inverse ? -1 : 1;
   const y = floatLike(xs, xs.length);

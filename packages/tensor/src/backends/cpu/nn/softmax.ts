@@ -1,6 +1,6 @@
 /** Softmax and log-softmax over the last axis, and their gradients given the forward output. */
 import type { Storage } from '../../../backend.js';
-import { expectSameDtype, cpuStorage, floatLike, type FloatArray } from '../storage.js';
+import { expectSameDtype, floatLike, type FloatArray } from '../storage.js';
 import { logSumExp, rowsOperand } from './rows.js';
 
 function rowwise(kernel: string, x: Storage, rows: number, cols: number, map: (v: number, lse: number) => number): FloatArray {
@@ -33,7 +33,7 @@ function rowwiseBackward(
 ): FloatArray {
   const ys = rowsOperand(kernel, 'y', y, rows, cols);
   const dys = rowsOperand(kernel, 'dy', dy, rows, cols);
-  expectSameDtype(kernel, { y: cpuStorage(y, kernel, 'y').dtype, dy: cpuStorage(dy, kernel, 'dy').dtype });
+  expectSameDtype(kernel, { y, dy });
   const out = floatLike(ys, ys.length);
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     let sum = 0;

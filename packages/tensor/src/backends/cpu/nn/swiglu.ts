@@ -1,7 +1,7 @@
 /** SwiGLU on a fused [rows, 2*inter] gate/up projection (gate first): out = silu(gate) * up. */
 import type { Storage } from '../../../backend.js';
 import { sigmoid } from '../elementwise.js';
-import { cpuStorage, expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
+import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
 
 export function swiglu(gateUp: Storage, rows: number, inter: number): FloatArray {
   expectNonNegativeInt('swiglu', 'rows', rows);
@@ -24,7 +24,7 @@ export function swigluBackward(gateUp: Storage, dOut: Storage, rows: number, int
   expectNonNegativeInt(k, 'inter', inter);
   const gu = floatOperand(k, 'gateUp', gateUp, rows * 2 * inter);
   const d = floatOperand(k, 'dOut', dOut, rows * inter);
-  expectSameDtype(k, { gateUp: cpuStorage(gateUp, k, 'gateUp').dtype, dOut: cpuStorage(dOut, k, 'dOut').dtype });
+  expectSameDtype(k, { gateUp, dOut });
   const dgu = floatLike(gu, gu.length);
   for (let r = 0; r < rows; r++) {
     const g0 = r * 2 * inter;
