@@ -1,0 +1,207 @@
+/**
+ * Fused scaled dot-product attention, forward (shaders/attention.wgsl) and backward
+ * (shaders/attention-backward.wgsl), on [batch, heads, seq, headDim] tensors with an optional
+ * additive [seqQ, seqK] mask.
+ *
+ * The shaders read rows as vec4: a headDim that is not a multiple of 4 is zero-padded here first
+ * (zeros change no dot product) and the results are cut back to headDim.
+ */
+import type { AttentionParams, Storage } from '../../../backend.js';
+import backwardSource from '../../../../../../shaders/attention-backward.wgsl';
+import forwardSource from '../../../../../../shaders/attention.wgsl';
+import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { fill } from './elementwise.js';
+import { copyRegion, stridedCopy } from './movement.js';
+import { expectCounts, expectOperand } from './nn-common.js';
+
+/** Rows (one thread each) per workgroup: few choices, so that few pipelines are compiled. */
+const ROW_CHOICES = [16, 32, 48, 64];
+/** Most rows staged per tile in workgroup memory. */
+const MAX_TILE = 32;
+const STATS_WORKGROUP = 64;
+
+/** Threads per workgroup for `seq` rows: the choice leaving the fewest idle threads, the larger on ties. */
+function rowsPerGroup(seq: number): number {
+  let best = ROW_CHOICES[0]!;
+  for (const rows of ROW_CHOICES) if (Math.ceil(seq / rows) * rows <= Math.ceil(seq / best) * best) best = rows;
+  return best;
+}
+
+/** Rows per staged tile: two [tile, headDim] tiles (plus a little) must fit in workgroup memory. */
+function tileRows(engine: WebGpuEngine, d4: number): number {
+  const bytesPerRow = 2 * d4 * 16 + 8;
+  return Math.max(1, Math.min(MAX_TILE, Math.floor(engine.limits.maxComputeWorkgroupStorageSize / bytesPerRow)));
+}
+
+interface Layout {
+  heads: number;
+  d4: number;
+  padded: boolean;
+  defines: { HEAD_DIM4: number; TILE: number; HAS_MASK: boolean };
+}
+
+function layout(engine: WebGpuEngine, kernel: string, p: AttentionParams, mask: Storage | undefined): Layout {
+  const { batch, heads, seqQ, seqK, headDim } = p;
+  expectCounts(kernel, { batch, heads, seqQ, seqK, headDim });
+  const bh = batch * heads;
+  if (bh > engine.limits.maxComputeWorkgroupsPerDimension) {
+    throw new Error(`webgpu ${kernel}: batch * heads = ${bh} exceeds ${engine.limits.maxComputeWorkgroupsPerDimension}`);
+  }
+  if (mask) expectOperand(kernel, 'mask', mask, 'f32', seqQ * seqK);
+  const d4 = Math.ceil(headDim / 4);
+  return { heads: bh, d4, padded: d4 * 4 !== headDim, defines: { HEAD_DIM4: d4, TILE: tileRows(engine, d4), HAS_MASK: mask !== undefined } };
+}
+
+/** x [rows, headDim] widened to [rows, 4 * d4] with zero columns (x itself when no padding is needed). */
+function padRows(engine: WebGpuEngine, x: Storage, rows: number, headDim: number, l: Layout): Storage {
+  if (!l.padded) return x;
+  const out = fill(engine, 'f32', rows * l.d4 * 4, 0);
+  copyRegion(engine, x, out, rows, headDim, l.d4 * 4, 0);
+  return out;
+}
+
+/** The first headDim columns of a padded [rows, 4 * d4] result (releasing it). */
+function unpadRows(engine: WebGpuEngine, x: GpuStorage, rows: number, headDim: number, l: Layout): GpuStorage {
+  if (!l.padded) return x;
+  const out = stridedCopy(engine, x, { shape: [rows, headDim], strides: [l.d4 * 4, 1], offset: 0 });
+  engine.release(x);
+  return out;
+}
+
+/** Runs `body` with padded copies of `inputs`, releasing the copies afterwards. */
+function withPadded<T>(engine: WebGpuEngine, l: Layout, headDim: number, inputs: readonly [Storage, number][], body: (padded: Storage[]) => T): T {
+  const padded = inputs.map(([s, rows]) => padRows(engine, s, rows, headDim, l));
+  const result = body(padded);
+  padded.forEach((s, i) => {
+    if (s !== inputs[i]![0]) engine.release(s);
+  });
+  return result;
+}
+
+/** The mask, or a 1-element placeholder for the unused binding (released by the caller). */
+function maskBinding(engine: WebGpuEngine, mask: Storage | undefined): { storage: Storage; placeholder: boolean } {
+  return mask ? { storage: mask, placeholder: false } : { storage: engine.createStorage('f32', 1), placeholder: true };
+}
+
+export function attention(engine: WebGpuEngine, q: Storage, k: Storage, v: Storage, p: AttentionParams, mask?: Storage): { o: GpuStorage; lse: GpuStorage } {
+  const l = layout(engine, 'attention', p, mask);
+  const { seqQ, seqK, headDim } = p;
+  expectOperand('attention', 'q', q, 'f32', l.heads * seqQ * headDim);
+  expectOperand('attention', 'k', k, 'f32', l.heads * seqK * headDim);
+  expectOperand('attention', 'v', v, 'f32', l.heads * seqK * headDim);
+  const lse = engine.createStorage('f32', l.heads * seqQ);
+  const o = withPadded(
+    engine,
+    l,
+    headDim,
+    [
+      [q, l.heads * seqQ],
+      [k, l.heads * seqK],
+      [v, l.heads * seqK],
+    ],
+    ([qp, kp, vp]) => {
+      const out = engine.createStorage('f32', l.heads * seqQ * l.d4 * 4);
+      const m = maskBinding(engine, mask);
+      const rows = rowsPerGroup(seqQ);
+      engine.dispatch({
+        name: 'attention_forward',
+        source: forwardSource,
+        defines: { ...l.defines, ROWS: rows },
+        workgroups: [Math.ceil(seqQ / rows), l.heads],
+        inputs: [qp!, kp!, vp!, m.storage],
+        outputs: [out, lse],
+        uniforms: packUniforms([seqQ, seqK, { f32: p.scale }]),
+      });
+      if (m.placeholder) engine.release(m.storage);
+      return out;
+    },
+  );
+  return { o: unpadRows(engine, o, l.heads * seqQ, headDim, l), lse };
+}
+
+export function attentionBackward(
+  engine: WebGpuEngine,
+  q: Storage,
+  k: Storage,
+  v: Storage,
+  o: Storage,
+  lse: Storage,
+  dO: Storage,
+  p: AttentionParams,
+  mask?: Storage,
+): { dq: GpuStorage; dk: GpuStorage; dv: GpuStorage } {
+  const kernel = 'attentionBackward';
+  const l = layout(engine, kernel, p, mask);
+  const { seqQ, seqK, headDim } = p;
+  const qRows = l.heads * seqQ;
+  const kRows = l.heads * seqK;
+  for (const [name, s, rows] of [
+    ['q', q, qRows],
+    ['k', k, kRows],
+    ['v', v, kRows],
+    ['o', o, qRows],
+    ['dO', dO, qRows],
+  ] as const) {
+    expectOperand(kernel, name, s, 'f32', rows * headDim);
+  }
+  expectOperand(kernel, 'lse', lse, 'f32', qRows);
+  const width = l.d4 * 4;
+  const grads = withPadded(
+    engine,
+    l,
+    headDim,
+    [
+      [q, qRows],
+      [k, kRows],
+      [v, kRows],
+      [o, qRows],
+      [dO, qRows],
+    ],
+    ([qp, kp, vp, op, dOp]) => {
+      const uniforms = packUniforms([seqQ, seqK, { f32: p.scale }, qRows]);
+      const stats = engine.createStorage('f32', 2 * qRows);
+      engine.dispatch({
+        name: 'attention_backward_stats',
+        source: backwardSource,
+        defines: { ...l.defines, PASS: 'stats', ROWS: STATS_WORKGROUP },
+        workgroups: engine.grid(qRows, STATS_WORKGROUP),
+        inputs: [dOp!, op!, lse],
+        outputs: [stats],
+        uniforms,
+      });
+      const m = maskBinding(engine, mask);
+      const shared = [qp!, kp!, vp!, m.storage, dOp!, stats];
+      const dk = engine.createStorage('f32', kRows * width);
+      const dv = engine.createStorage('f32', kRows * width);
+      const keyRows = rowsPerGroup(seqK);
+      engine.dispatch({
+        name: 'attention_backward_kv',
+        source: backwardSource,
+        defines: { ...l.defines, PASS: 'kv', ROWS: keyRows },
+        workgroups: [Math.ceil(seqK / keyRows), l.heads],
+        inputs: shared,
+        outputs: [dk, dv],
+        uniforms,
+      });
+      const dq = engine.createStorage('f32', qRows * width);
+      const queryRows = rowsPerGroup(seqQ);
+      engine.dispatch({
+        name: 'attention_backward_q',
+        source: backwardSource,
+        defines: { ...l.defines, PASS: 'q', ROWS: queryRows },
+        workgroups: [Math.ceil(seqQ / queryRows), l.heads],
+        inputs: shared,
+        outputs: [dq],
+        uniforms,
+      });
+      engine.release(stats);
+      if (m.placeholder) engine.release(m.storage);
+      return { dq, dk, dv };
+    },
+  );
+  return {
+    dq: unpadRows(engine, grads.dq, qRows, headDim, l),
+    dk: unpadRows(engine, grads.dk, kRows, headDim, l),
+    dv: unpadRows(engine, grads.dv, kRows, headDim, l),
+  };
+}
