@@ -1,13 +1,16 @@
 // Reductions of x viewed as [outer, reduce, inner] to out [outer, inner].
 // Defines: WORKGROUP_SIZE; OP (sum, prod, max, min, argmax, argmin); IN_T, ACC_T, OUT_T;
-// TREE: one workgroup per output with a tree reduction in workgroup memory (long rows);
-// otherwise one thread per output folding its row sequentially (short rows, many outputs).
+// TREE: one workgroup per output with a tree reduction in workgroup memory;
+// otherwise one thread per output and chunk folding its chunk of the row sequentially, writing
+// out [outer, chunks, inner] (chunks > 1 leaves a second, shorter reduction to the caller).
 
 struct Params {
   outer: u32,
   reduce: u32,
   inner: u32,
   n_out: u32,
+  chunk: u32, // row elements per thread (thread variant)
+  chunks: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<${IN_T}>;
@@ -58,15 +61,15 @@ fn combine(s: State, t: State) -> State {
 #endif
 }
 
-// Starting state: the identity for sum and prod; the row's first element for the others
-// (they are idempotent, so folding it again is harmless).
-fn initial(o: u32, k: u32) -> State {
+// Starting state: the identity for sum and prod; the first element r0 for the others (they are
+// idempotent, so folding it again is harmless).
+fn initial(o: u32, r0: u32, k: u32) -> State {
 #if OP == sum
   return State(${ACC_T}(0), 0u);
 #elif OP == prod
   return State(${ACC_T}(1), 0u);
 #else
-  return load(o, 0u, k);
+  return load(o, r0, k);
 #endif
 }
 
@@ -89,7 +92,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (idx >= p.n_out) { return; }
   let o = idx / p.inner;
   let k = idx % p.inner;
-  var s = initial(o, k);
+  var s = initial(o, 0u, k);
   for (var r = t; r < p.reduce; r += ${WORKGROUP_SIZE}u) {
     s = combine(s, load(o, r, k));
   }
@@ -106,10 +109,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;
   if (idx >= p.n_out) { return; }
-  let o = idx / p.inner;
   let k = idx % p.inner;
-  var s = initial(o, k);
-  for (var r = 0u; r < p.reduce; r++) {
+  let c = (idx / p.inner) % p.chunks;
+  let o = idx / (p.inner * p.chunks);
+  let start = c * p.chunk;
+  let end = min(start + p.chunk, p.reduce);
+  var s = initial(o, start, k);
+  for (var r = start; r < end; r++) {
     s = combine(s, load(o, r, k));
   }
   out[idx] = result(s);

@@ -76,7 +76,7 @@ export function webGpuBackend(engine: WebGpuEngine): WebGpuBackend {
     unary: bind(unary),
     binary: bind(binary),
     where: bind(where),
-    reduce: bind(reduce),
+    reduce: (op, x, outer, n, inner) => reduce(engine, op, x, outer, n, inner),
     matmul: (a, b, p) => matmul(engine, a, b, p),
     gather: bind(gather),
     scatterAdd: bind(scatterAdd),

@@ -1,16 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DType, ReduceOp } from '../../../backend.js';
-import { compareWithCpu, host, seeded, seededInts, testBackend, upload, cpu } from '../test-utils.js';
+import { compareWithCpu, cpu, host, seeded, seededInts, testBackend, upload } from '../test-utils.js';
+import { reduce as gpuReduce, type ReduceVariant } from './reduce.js';
 
 const gpu = await testBackend();
 const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 const OPS: ReduceOp[] = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'];
 
-// Dimensions around the tree variant's threshold (reduce >= 256) and the workgroup sizes.
+// Dimensions around the workgroup sizes and the rows variant's chunking (rows over 512 split into 256s).
 const dimsArb = fc.record({
   outer: fc.integer({ min: 1, max: 5 }),
-  reduce: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(63, 255, 256, 300, 1025)),
+  reduce: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(63, 255, 256, 300, 513, 1025, 3000)),
   inner: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(65)),
 });
 
@@ -26,11 +27,14 @@ describe.skipIf(!gpu)('webgpu reduce', () => {
   const b = gpu!;
 
   for (const op of OPS) {
-    it(`${op} over [outer, reduce, inner] for f32, i32 and bool`, async () => {
+    it(`${op} over [outer, reduce, inner] for f32, i32 and bool, both variants`, async () => {
+      const variantArb = fc.constantFrom<ReduceVariant>('rows', 'tree');
       await fc.assert(
-        fc.asyncProperty(dimsArb, seedArb, fc.constantFrom<DType>('f32', 'i32', 'bool'), async ({ outer, reduce, inner }, seed, dtype) => {
+        fc.asyncProperty(dimsArb, seedArb, fc.constantFrom<DType>('f32', 'i32', 'bool'), variantArb, async ({ outer, reduce, inner }, seed, dtype, variant) => {
           const x = data(dtype, seed, outer * reduce * inner, op);
-          const { cpu: [expected] } = await compareWithCpu(b, (be, [s]) => be.reduce(op, s!, outer, reduce, inner), [x], {
+          const run = (be: typeof b | typeof cpu, s: Parameters<typeof cpu.reduce>[1]) =>
+            be === b ? gpuReduce(b.engine, op, s, outer, reduce, inner, variant) : be.reduce(op, s, outer, reduce, inner);
+          const { cpu: [expected] } = await compareWithCpu(b, (be, [s]) => run(be, s!), [x], {
             // f32 sums and products accumulate in f32 on the GPU against the CPU's f64; the error
             // grows with the row length (checked more precisely against sum |x| below).
             rtol: op === 'sum' || op === 'prod' ? 1e-3 : 0,
@@ -38,13 +42,13 @@ describe.skipIf(!gpu)('webgpu reduce', () => {
           });
           expect(expected).toBeDefined();
         }),
-        { numRuns: 8 },
+        { numRuns: 10 },
       );
     });
   }
 
   it('f32 sums agree within 1e-5 relative to sum |x| (f32 accumulation, row length up to 4096)', async () => {
-    for (const [outer, reduce, inner] of [[2, 4096, 1], [3, 300, 7], [1, 17, 1000]] as const) {
+    for (const [outer, reduce, inner] of [[2, 4096, 1], [3, 300, 7], [1, 17, 1000], [4100, 130, 1]] as const) {
       const values = seeded(outer * reduce + inner, outer * reduce * inner, -1, 1);
       const { gpu: [g], cpu: [c] } = await compareWithCpu(b, (be, [s]) => be.reduce('sum', s!, outer, reduce, inner), [host('f32', values)], { rtol: Infinity });
       const absSum = await (async () => {

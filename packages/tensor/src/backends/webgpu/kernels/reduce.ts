@@ -1,49 +1,75 @@
 /**
- * reduce over the middle axis of [outer, reduce, inner] (shaders/reduce.wgsl).
- *
- * Variant choice: rows of at least TREE_MIN_REDUCE elements with few outputs get one workgroup per
- * output (a tree reduction, which also keeps f32 sums accurate); otherwise one thread per output
- * folds its row, which avoids barriers (expensive on CPU-emulated adapters) when there are enough
- * outputs to fill the device.
+ * reduce over the middle axis of [outer, reduce, inner] (shaders/reduce.wgsl), in one of two
+ * variants:
+ * - rows: one thread per output folds its row sequentially, no barriers. When there are too few
+ *   outputs to fill the device and rows are long, each thread folds one CHUNK of a row instead and
+ *   a second, much shorter reduction combines the chunks (this also bounds f32 sum error).
+ * - tree: one workgroup per output with a tree reduction in workgroup memory; the usual choice on
+ *   real GPUs for long rows, but barriers are so expensive on CPU-emulated adapters (lavapipe:
+ *   about 10x slower on [5248, 512] sums) that those always take rows.
  */
 import type { ReduceOp, Storage } from '../../../backend.js';
 import source from '../../../../../../shaders/reduce.wgsl';
 import { asGpuStorage, packUniforms, wgslType, type GpuDType, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { isCpuEmulated } from './autotune.js';
 
-const THREAD_WORKGROUP_SIZE = 64;
+const ROWS_WORKGROUP_SIZE = 64;
 const TREE_WORKGROUP_SIZE = 128;
 const TREE_MIN_REDUCE = 256;
 const TREE_MAX_OUTPUTS = 16384;
+/** Below this many outputs, long rows are split into chunks so that more threads share the work. */
+const SPLIT_MAX_OUTPUTS = 4096;
+const CHUNK = 256;
 
 const OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'];
 
-export function reduce(engine: WebGpuEngine, op: ReduceOp, x: Storage, outer: number, reduce: number, inner: number): GpuStorage {
+export type ReduceVariant = 'rows' | 'tree';
+
+export function reduceVariant(engine: WebGpuEngine, length: number, outputs: number): ReduceVariant {
+  return !isCpuEmulated(engine) && length >= TREE_MIN_REDUCE && outputs <= TREE_MAX_OUTPUTS ? 'tree' : 'rows';
+}
+
+export function reduce(
+  engine: WebGpuEngine,
+  op: ReduceOp,
+  x: Storage,
+  outer: number,
+  length: number,
+  inner: number,
+  variant: ReduceVariant = reduceVariant(engine, length, outer * inner),
+): GpuStorage {
   const kernel = `reduce(${op})`;
   if (!OPS.includes(op)) throw new Error(`webgpu reduce: unknown op '${op}'`);
-  for (const [name, v] of Object.entries({ outer, reduce, inner })) {
+  for (const [name, v] of Object.entries({ outer, reduce: length, inner })) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`webgpu ${kernel}: ${name} must be a non-negative integer, found ${v}`);
   }
   const dtype = asGpuStorage(x).dtype;
-  if (x.size !== outer * reduce * inner) {
-    throw new Error(`webgpu ${kernel}: x has ${x.size} elements, expected ${outer} x ${reduce} x ${inner}`);
+  if (x.size !== outer * length * inner) {
+    throw new Error(`webgpu ${kernel}: x has ${x.size} elements, expected ${outer} x ${length} x ${inner}`);
   }
   const nOut = outer * inner;
-  if (reduce === 0 && nOut > 0 && op !== 'sum' && op !== 'prod') throw new Error(`webgpu ${kernel}: cannot reduce an empty axis`);
+  if (length === 0 && nOut > 0 && op !== 'sum' && op !== 'prod') throw new Error(`webgpu ${kernel}: cannot reduce an empty axis`);
   const { acc, out: outDtype } = types(op, dtype);
-  const out = engine.createStorage(outDtype, nOut);
+  const tree = variant === 'tree';
+  const split = !tree && !op.startsWith('arg') && nOut < SPLIT_MAX_OUTPUTS && length > 2 * CHUNK;
+  const chunks = split ? Math.ceil(length / CHUNK) : 1;
+  const out = engine.createStorage(outDtype, nOut * chunks);
   if (nOut === 0) return out;
-  const tree = reduce >= TREE_MIN_REDUCE && nOut <= TREE_MAX_OUTPUTS;
-  const workgroupSize = tree ? TREE_WORKGROUP_SIZE : THREAD_WORKGROUP_SIZE;
+  const workgroupSize = tree ? TREE_WORKGROUP_SIZE : ROWS_WORKGROUP_SIZE;
   engine.dispatch({
     name: `reduce_${op}_${dtype}${tree ? '_tree' : ''}`,
     source,
     defines: { WORKGROUP_SIZE: workgroupSize, OP: op, TREE: tree, IN_T: wgslType(dtype), ACC_T: acc, OUT_T: wgslType(outDtype) },
-    workgroups: tree ? engine.grid(nOut, 1) : engine.grid(nOut, workgroupSize),
+    workgroups: tree ? engine.grid(nOut, 1) : engine.grid(nOut * chunks, workgroupSize),
     inputs: [x],
     outputs: [out],
-    uniforms: packUniforms([outer, reduce, inner, nOut]),
+    uniforms: packUniforms([outer, length, inner, nOut * chunks, split ? CHUNK : length, chunks]),
   });
-  return out;
+  if (!split) return out;
+  // Partial results are already in the result dtype, and every op here combines like itself.
+  const combined = reduce(engine, op, out, outer, chunks, inner, variant);
+  engine.release(out);
+  return combined;
 }
 
 /** Accumulator type and result dtype: integer sums and products are i32; max/min keep the dtype. */
