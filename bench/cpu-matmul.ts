@@ -1,6 +1,7 @@
 /**
  * CPU matmul benchmark: square f32 products at 256, 512 and 1024 on our CPU backend and on
- * @tensorflow/tfjs-backend-cpu in the same process, single-threaded, median of several runs.
+ * @tensorflow/tfjs-backend-cpu in the same process, single-threaded, median of several runs
+ * (the two engines alternate run by run).
  * Prints a table and a JSON line, and writes the JSON to bench/out/cpu-matmul.json.
  * Besides wall time it records the process's CPU time per run: on a shared, loaded machine the
  * wall-clock figure measures the contention, the CPU-time figure stays close to the unloaded speed.
@@ -58,61 +59,87 @@ function randomF32(n: number, seed: number): Float32Array {
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gflops = (n: number, ms: number): number => +((2 * n ** 3) / (ms * 1e6)).toFixed(3);
 
-/** Median wall and CPU time of `runs` timed calls of an n x n x n product after a warm-up. */
-async function time(n: number, fn: () => Promise<void>, runs: number): Promise<MatmulTiming> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await fn();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
-  const [ms, cpuMs] = [median(wall), median(cpu)];
-  return { medianMs: +ms.toFixed(2), gflops: gflops(n, ms), medianCpuMs: +cpuMs.toFixed(2), gflopsCpuTime: gflops(n, cpuMs) };
+/** One engine's n x n product, set up once: `multiply` runs it to a host-side result. */
+interface Contender {
+  multiply: () => Promise<void>;
+  dispose: () => void;
 }
 
-async function oursAt(n: number, runs: number): Promise<MatmulTiming> {
+async function ours(n: number): Promise<Contender> {
   const cpu = await setBackend('cpu');
   const a = cpu.alloc('f32', n * n);
   const b = cpu.alloc('f32', n * n);
   cpu.write(a, randomF32(n * n, 1));
   cpu.write(b, randomF32(n * n, 2));
   const p = { batch: 1, m: n, n, k: n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
-  const t = await time(n, async () => {
-    const c = cpu.matmul(a, b, p);
-    await cpu.read(c);
-    cpu.free(c);
-  }, runs);
-  cpu.free(a);
-  cpu.free(b);
-  return t;
+  return {
+    async multiply() {
+      const c = cpu.matmul(a, b, p);
+      await cpu.read(c);
+      cpu.free(c);
+    },
+    dispose() {
+      cpu.free(a);
+      cpu.free(b);
+    },
+  };
 }
 
-async function tfjsAt(n: number, runs: number): Promise<MatmulTiming> {
+async function tfjsCpu(n: number): Promise<Contender> {
   await tf.setBackend('cpu');
   const a = tf.tensor2d(randomF32(n * n, 1), [n, n]);
   const b = tf.tensor2d(randomF32(n * n, 2), [n, n]);
-  const t = await time(n, async () => {
-    const c = tf.matMul(a, b);
-    await c.data();
-    c.dispose();
-  }, runs);
-  a.dispose();
-  b.dispose();
-  return t;
+  return {
+    async multiply() {
+      const c = tf.matMul(a, b);
+      await c.data();
+      c.dispose();
+    },
+    dispose() {
+      a.dispose();
+      b.dispose();
+    },
+  };
+}
+
+/** Wall and CPU milliseconds of one call. */
+async function timeOnce(fn: () => Promise<void>): Promise<[number, number]> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return [wall, (c.user + c.system) / 1000];
+}
+
+function summary(n: number, wall: number[], cpu: number[]): MatmulTiming {
+  const [ms, cpuMs] = [median(wall), median(cpu)];
+  return { medianMs: +ms.toFixed(2), gflops: gflops(n, ms), medianCpuMs: +cpuMs.toFixed(2), gflopsCpuTime: gflops(n, cpuMs) };
+}
+
+/** Times both engines at size n, alternating run by run so that both see the same machine load. */
+async function compareAt(n: number, runs: number): Promise<[MatmulTiming, MatmulTiming]> {
+  const contenders = [await ours(n), await tfjsCpu(n)];
+  for (const c of contenders) for (let i = 0; i < WARMUP; i++) await c.multiply();
+  const times = contenders.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  for (let r = 0; r < runs; r++) {
+    for (const [i, c] of contenders.entries()) {
+      const [wall, cpu] = await timeOnce(c.multiply);
+      times[i].wall.push(wall);
+      times[i].cpu.push(cpu);
+    }
+  }
+  contenders.forEach((c) => c.dispose());
+  const [a, b] = times.map((t) => summary(n, t.wall, t.cpu));
+  return [a, b];
 }
 
 export async function run(): Promise<CpuMatmulReport> {
   const results: CpuMatmulResult[] = [];
   for (const n of SIZES) {
     const runs = RUNS[n];
-    const ours = await oursAt(n, runs);
-    const tfjsCpu = await tfjsAt(n, runs);
-    results.push({ size: n, runs, ours, tfjsCpu, ratio: +(ours.gflops / tfjsCpu.gflops).toFixed(2) });
+    const [oursTiming, tfjsTiming] = await compareAt(n, runs);
+    results.push({ size: n, runs, ours: oursTiming, tfjsCpu: tfjsTiming, ratio: +(oursTiming.gflops / tfjsTiming.gflops).toFixed(2) });
   }
   const loadAverage = os.loadavg()[0];
   return { benchmark: 'cpu-matmul', dtype: 'f32', cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadAverage, node: process.version, results };
