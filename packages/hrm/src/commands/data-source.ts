@@ -11,20 +11,29 @@ export interface Splits {
   test?: PuzzleDataset;
 }
 
-/** Progress for each build phase, finished when the next one starts. */
+/** One progress display per build phase; a phase's display stops when it reaches its total. */
 function phaseProgress(): { progress: SourceOptions['progress']; stop: () => void } {
-  let current: ReturnType<typeof createProgress> | undefined;
-  const stop = () => {
-    current?.stop();
-    current = undefined;
-  };
+  const open = new Set<ReturnType<typeof createProgress>>();
   return {
-    progress: (phase) => (done, total) => {
-      if (!current) current = createProgress({ total, label: phase });
-      current.update(done);
-      if (done + 1 >= total) stop();
+    progress: (phase) => {
+      let bar: ReturnType<typeof createProgress> | undefined;
+      let finished = false;
+      return (done, total) => {
+        if (finished) return;
+        bar ??= createProgress({ total, label: phase });
+        open.add(bar);
+        bar.update(done);
+        if (done >= total) {
+          bar.stop();
+          open.delete(bar);
+          finished = true;
+        }
+      };
     },
-    stop,
+    stop: () => {
+      for (const bar of open) bar.stop();
+      open.clear();
+    },
   };
 }
 
