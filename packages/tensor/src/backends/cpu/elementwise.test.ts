@@ -146,5 +146,7 @@ describe('cpu binary and where', () => {
     expect(() => backend.binary('add', f, [1], store('i32', [1]), [1], [1])).toThrow(/expected b to have the dtype of a \(f32\), found i32/);
     expect(() => backend.binary('add', store('f32', [1, 2]), [2], f, [1], [3])).toThrow(/does not broadcast/);
     expect(() => backend.where(f, [1], f, [1], f, [1], [1])).toThrow(/cpu\.where: expected cond of dtype bool, found f32/);
+    expect(() => backend.unary('constructor' as UnaryOp, f)).toThrow(/cpu\.unary: unknown op 'constructor'/);
+    expect(() => backend.binary('toString' as BinaryOp, f, [1], f, [1], [1])).toThrow(/cpu\.binary: unknown op 'toString'/);
   });
 });

@@ -43,8 +43,8 @@ const UNARY: Record<UnaryOp, { fn: Unary; dtypes: readonly DType[]; i32?: Unary 
 
 export function unary(op: UnaryOp, x: Storage): AnyTypedArray {
   const st = cpuStorage(x, `unary(${op})`, 'x');
+  if (!Object.hasOwn(UNARY, op)) throw new Error(`cpu.unary: unknown op '${op}'`);
   const spec = UNARY[op];
-  if (!spec) throw new Error(`cpu.unary: unknown op '${op}'`);
   expectDtype(`unary(${op})`, 'x', st.dtype, spec.dtypes);
   const fn = st.dtype === 'i32' && spec.i32 ? spec.i32 : spec.fn;
   const src = st.data;
@@ -87,12 +87,12 @@ const LOGICAL: Record<string, Binary> = {
 /** The function of a binary op for operands of `dtype`, and the dtype of its result. */
 function binarySpec(op: BinaryOp, dtype: DType): { fn: Binary; outDtype: DType } {
   const kernel = `binary(${op})`;
-  if (op in ARITHMETIC) {
+  if (Object.hasOwn(ARITHMETIC, op)) {
     expectDtype(kernel, 'a', dtype, NUMERIC);
     return { fn: (dtype === 'i32' && I32_ARITHMETIC[op]) || ARITHMETIC[op], outDtype: dtype };
   }
-  if (op in COMPARE) return { fn: COMPARE[op], outDtype: 'bool' };
-  if (op in LOGICAL) {
+  if (Object.hasOwn(COMPARE, op)) return { fn: COMPARE[op], outDtype: 'bool' };
+  if (Object.hasOwn(LOGICAL, op)) {
     expectDtype(kernel, 'a', dtype, ['bool']);
     return { fn: LOGICAL[op], outDtype: 'bool' };
   }

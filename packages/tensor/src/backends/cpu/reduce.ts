@@ -45,8 +45,8 @@ export function reduce(op: ReduceOp, x: Storage, outer: number, reduce: number, 
     if (reduce === 0 && outer * inner > 0) throw new Error(`cpu.${kernel}: cannot reduce an empty axis`);
     return argReduce(src, outer, reduce, inner, ARG_BETTER[op]);
   }
+  if (!Object.hasOwn(FOLDS, op)) throw new Error(`cpu.reduce: unknown op '${op}'`);
   const fold = FOLDS[op];
-  if (!fold) throw new Error(`cpu.reduce: unknown op '${op}'`);
   expectDtype(kernel, 'x', st.dtype, fold.dtypes);
   if (!fold.emptyAllowed && reduce === 0 && outer * inner > 0) throw new Error(`cpu.${kernel}: cannot reduce an empty axis`);
   const outDtype = st.dtype === 'f32' || st.dtype === 'f64' ? st.dtype : fold.integerResult(st.dtype);

@@ -63,9 +63,8 @@ const STABLEMAX: Kind = {
 const KINDS: Record<CrossEntropyKind, Kind> = { softmax: SOFTMAX, stablemax: STABLEMAX };
 
 function kindOf(kernel: string, kind: CrossEntropyKind): Kind {
-  const k = KINDS[kind];
-  if (!k) throw new Error(`cpu.${kernel}: unknown kind '${kind}', expected softmax or stablemax`);
-  return k;
+  if (!Object.hasOwn(KINDS, kind)) throw new Error(`cpu.${kernel}: unknown kind '${kind}', expected softmax or stablemax`);
+  return KINDS[kind];
 }
 
 export function crossEntropy(logits: Storage, labels: Storage, rows: number, cols: number, ignoreIndex: number, kind: CrossEntropyKind): FloatArray {
