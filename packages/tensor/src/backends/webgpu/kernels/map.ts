@@ -45,7 +45,7 @@ export function runMap(engine: WebGpuEngine, spec: MapSpec): GpuStorage {
   const strided = !(shape.length === 0 || (shape.length === 1 && strides.every((s) => s[0] === 1)));
 
   const params = new Uint32Array(40); // the Params struct of elementwise.wgsl
-  params.set([size, shape.length, spec.scalarBits ?? 0, 0]);
+  params.set([size, spec.scalarBits ?? 0]);
   inputs.forEach((input, k) => (params[4 + k] = input.offset));
   shape.forEach((n, d) => (params[8 + d] = n));
   strides.forEach((perDim, k) => perDim.forEach((s, d) => (params[16 + 8 * k + d] = s)));
@@ -53,6 +53,7 @@ export function runMap(engine: WebGpuEngine, spec: MapSpec): GpuStorage {
   const defines: Record<string, string | number | boolean> = {
     WORKGROUP_SIZE,
     STRIDED: strided,
+    RANK: strided ? shape.length : 0,
     OUT_T: wgslType(spec.outDtype),
     OUT_BINDING: inputs.length,
     PARAMS_BINDING: inputs.length + 1,
