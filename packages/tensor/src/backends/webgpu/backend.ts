@@ -13,6 +13,7 @@
 import type { Backend, DType } from '../../backend.js';
 import { requestWebGpuDevice, type DeviceRequestOptions } from './device.js';
 import { WebGpuEngine, expectGpuDtype, type EngineOptions } from './engine.js';
+import { attention, attentionBackward } from './kernels/attention.js';
 import { binary, cast, fill, unary, where } from './kernels/elementwise.js';
 import { gather, scatterAdd } from './kernels/indexing.js';
 import { crossEntropy, crossEntropyBackward } from './kernels/loss.js';
@@ -39,13 +40,6 @@ export async function createWebGpuBackend(gpu: GPU | undefined, options: WebGpuB
   if (!request.ok) throw new Error(request.reason);
   const engine = new WebGpuEngine(request.device, { poison: options.poison, description: request.description });
   return webGpuBackend(engine);
-}
-
-/** Methods whose kernels have not landed yet throw this, naming the method. */
-function missing(name: string): () => never {
-  return () => {
-    throw new Error(`not implemented on webgpu yet: ${name}`);
-  };
 }
 
 export function webGpuBackend(engine: WebGpuEngine): WebGpuBackend {
@@ -89,8 +83,8 @@ export function webGpuBackend(engine: WebGpuEngine): WebGpuBackend {
     swiglu: bind(swiglu),
     swigluBackward: bind(swigluBackward),
     rope: bind(rope),
-    attention: missing('attention'),
-    attentionBackward: missing('attentionBackward'),
+    attention: bind(attention),
+    attentionBackward: bind(attentionBackward),
     crossEntropy: bind(crossEntropy),
     crossEntropyBackward: bind(crossEntropyBackward),
     adamATan2Update: bind(adamATan2Update),
