@@ -10,6 +10,14 @@
  * What this is not: no autodiff, no reference counting (the front end frees storage exactly once),
  * no dtype promotion (the front end casts first). Kernels receive sizes explicitly so that a
  * backend never needs to re-derive them.
+ *
+ * Semantics every backend shares (the CPU backend is the reference):
+ * - float to i32 truncates toward zero and saturates; NaN becomes 0. i32 add and mul wrap around;
+ *   i32 division by zero returns the dividend (as WGSL does).
+ * - max/min/maximum/minimum propagate NaN; argmax/argmin pick the first extreme (or first NaN).
+ *   Reducing an empty axis: sum 0, prod 1, the others throw.
+ * - A fully masked attention row has output 0, lse -Infinity and zero gradients.
+ * - Ids and labels out of range (other than ignoreIndex) are errors where the backend can check.
  */
 
 export type DType = 'f32' | 'f64' | 'i32' | 'bool';
@@ -183,7 +191,8 @@ export interface Backend {
   swigluBackward(gateUp: Storage, dOut: Storage, rows: number, inter: number): Storage;
   /**
    * Rotate-half RoPE on x [batch, heads, seq, dim] with cos/sin [seq, dim]:
-   * y = x * cos + rotateHalf(x) * sin (sin negated when `inverse`, which is the backward pass).
+   * y = x * cos + rotateHalf(x) * sin (sin negated when `inverse`, which is the backward pass:
+   * exact when the tables repeat across the two halves, as RoPE tables do).
    */
   rope(x: Storage, cos: Storage, sin: Storage, batch: number, heads: number, seq: number, dim: number, inverse: boolean): Storage;
   /**
@@ -207,7 +216,11 @@ export interface Backend {
    * ignoreIndex get loss 0. `kind` picks softmax or stablemax (HRM spec section 5).
    */
   crossEntropy(logits: Storage, labels: Storage, rows: number, cols: number, ignoreIndex: number, kind: CrossEntropyKind): Storage;
-  /** d logits given dLoss [rows]: (p - onehot(label)) * dLoss, zero for ignored rows. */
+  /**
+   * d logits given dLoss [rows], zero for ignored rows: for softmax (p - onehot(label)) * dLoss;
+   * for stablemax the exact derivative s'_j / S - [j = label] s'_l / s_l (s' = 1 for x >= 0,
+   * s^2 for x < 0, with S the row sum of s), times dLoss.
+   */
   crossEntropyBackward(
     logits: Storage,
     labels: Storage,
