@@ -44,7 +44,8 @@ describe('state dict', () => {
     it(`round-trips under the prefix "${prefix}"`, async () => {
       const a = model(1);
       randomizeZeroInits(a, 3);
-      const b = model(2);
+      const b = new HRM(a.config, { init: 'zeros' });
+      models.push(b);
       expect(await sameWeights(a, b)).toBe(false);
       b.loadStateDict(await hostEntries(a, prefix), { source: 'test' });
       expect(await sameWeights(a, b)).toBe(true);
