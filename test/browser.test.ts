@@ -33,27 +33,37 @@ function unavailable(reason: string): void {
   console.warn(`[tests] browser checks skipped: ${reason} (set HRM_REQUIRE_BROWSER=1 to fail instead).`);
 }
 
+const phaseMs: Record<string, number> = {};
+
+async function timed<T>(phase: string, work: Promise<T>): Promise<T> {
+  const start = performance.now();
+  const result = await work;
+  phaseMs[phase] = Math.round(performance.now() - start);
+  return result;
+}
+
 async function runPage(url: string): Promise<BrowserReport> {
-  browser = await launchChromium();
+  browser = await timed('launch', launchChromium());
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(url);
+  await timed('load', page.goto(url));
   await page.waitForFunction(() => 'runBrowserChecks' in globalThis, undefined, { timeout: 10_000 }).catch(() => {
     throw new Error(`the test page did not load: ${pageErrors.join('; ') || 'no page error reported'}`);
   });
-  return page.evaluate(() => (globalThis as unknown as { runBrowserChecks(): Promise<BrowserReport> }).runBrowserChecks());
+  return timed('checks', page.evaluate(() => (globalThis as unknown as { runBrowserChecks(): Promise<BrowserReport> }).runBrowserChecks()));
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hrm-browser-'));
-  await buildTestSite(dir);
+  await timed('bundle', buildTestSite(dir));
   if (!existsSync(CHROMIUM_PATH)) return unavailable(`no Chromium at ${CHROMIUM_PATH}`);
   server = await serveDirectory(dir);
   const result = await runPage(server.url);
   if (!result.available) return unavailable(`no WebGPU adapter in Chromium (${result.reason}; ${result.userAgent})`);
   report = result;
-  console.info(`[tests] browser: ${report.adapter}; ${report.checks.map(timings).join(', ')}`);
+  const phases = Object.entries(phaseMs).map(([phase, ms]) => `${phase} ${ms} ms`);
+  console.info(`[tests] browser: ${report.adapter}; ${phases.join(', ')}; ${report.checks.map(timings).join(', ')}`);
 }, TIME_LIMIT_MS);
 
 afterAll(async () => {
