@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestSite, bundleForBrowser } from './browser/bundle.js';
+import { HRM_ENTRY, buildTestSite, bundleForBrowser } from './browser/bundle.js';
 import { CHROMIUM_PATH, launchChromium } from './browser/chromium.js';
 import type { BrowserReport, CheckResult } from './browser/page.js';
 import { serveDirectory, type StaticServer } from './browser/server.js';
@@ -85,6 +85,10 @@ function relativeError(actual: readonly number[], expected: readonly number[]): 
 }
 
 describe('browser bundle', () => {
+  it('bundles the HRM package’s main entry for the browser too', async () => {
+    await expect(bundleForBrowser(HRM_ENTRY, join(dir, 'hrm', 'hrm.js'), ['@hrm-webgpu/tensor'])).resolves.toBeUndefined();
+  });
+
   it('fails on a Node-only import and names the import chain', async () => {
     const src = join(dir, 'node-import');
     await mkdir(src);

@@ -12,6 +12,8 @@ import { build, type Plugin } from 'esbuild';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const TENSOR_ENTRY = join(repoRoot, 'packages/tensor/src/index.ts');
+/** The HRM package's browser-safe entry (the page does not use it; it is only bundled, as a check). */
+export const HRM_ENTRY = join(repoRoot, 'packages/hrm/src/index.ts');
 const PAGE_ENTRY = fileURLToPath(new URL('./page.ts', import.meta.url));
 
 /** npm packages that only work in Node: Dawn's bindings. */
