@@ -77,6 +77,17 @@ describe('memory', () => {
     expect(memory().backendBytes).toBeGreaterThanOrEqual(0);
   });
 
+  it('tidy disposes its tensors when fn throws', () => {
+    const before = memory().tensors;
+    expect(() =>
+      tidy(() => {
+        ones([3]);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(memory().tensors).toBe(before);
+  });
+
   it('a training loop does not grow memory across iterations', () => {
     const rng = new Rng(3);
     const w = rand([8, 4], { rng, requiresGrad: true });

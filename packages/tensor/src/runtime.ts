@@ -106,6 +106,9 @@ export function tidy<T>(fn: () => T): T {
   try {
     result = fn();
     if (result instanceof Promise) throw new Error('tidy(fn): fn must be synchronous (it returned a Promise).');
+  } catch (err) {
+    for (const t of scope) if (!t.isDisposed) t.dispose(); // a failed step leaks nothing
+    throw err;
   } finally {
     state.scopes.pop();
   }
