@@ -25,6 +25,7 @@
  * later call throw with the loss reason.
  */
 import type { AnyTypedArray, DType, Storage } from '../../backend.js';
+import { BindGroupCache } from './bind-groups.js';
 import { BufferUsage, MapMode } from './gpu-flags.js';
 import { PipelineCache, type KernelSource } from './pipelines.js';
 import { BufferPool, type PoolCounters, type PooledBuffer } from './pool.js';
@@ -121,6 +122,7 @@ export class WebGpuEngine {
 
   private readonly pool: BufferPool;
   private readonly pipelines: PipelineCache;
+  private readonly bindGroups: BindGroupCache;
   private readonly uniformAlign: number;
   private readonly uniformCapacity: number;
   private readonly freeUniformBuffers: GPUBuffer[] = [];
@@ -146,6 +148,7 @@ export class WebGpuEngine {
     this.uniformAlign = Math.max(MAX_UNIFORM_BYTES_PER_DISPATCH, device.limits.minUniformBufferOffsetAlignment);
     this.uniformCapacity = this.uniformAlign * MAX_DISPATCHES_PER_BATCH;
     this.pool = new BufferPool((bytes) => this.createBuffer(bytes));
+    this.bindGroups = new BindGroupCache(device);
     // A failed build is the root cause of the validation errors that follow it: report it first.
     this.pipelines = new PipelineCache(device, (e) => (this.pendingError = e));
     device.addEventListener('uncapturederror', (event) => {
@@ -250,6 +253,7 @@ export class WebGpuEngine {
 
   /** Frees pooled buffers that are not in use (e.g. between benchmark phases). */
   trimPool(): void {
+    this.bindGroups.clear();
     this.pool.trim();
   }
 
@@ -288,20 +292,23 @@ export class WebGpuEngine {
     const buffers = [...spec.inputs, ...spec.outputs].map((s) => asGpuStorage(s).live());
 
     const batch = this.openBatch();
-    const entries: GPUBindGroupEntry[] = buffers.map((b, i) => ({ binding: i, resource: { buffer: b.buffer } }));
+    let uniformOffset: number | null = null;
     if (uniformData) {
-      const offset = batch.uniformUsed;
-      batch.uniformBytes.set(uniformData, offset);
+      uniformOffset = batch.uniformUsed;
+      batch.uniformBytes.set(uniformData, uniformOffset);
       batch.uniformUsed += this.uniformAlign;
-      entries.push({ binding: buffers.length, resource: { buffer: this.uniformBufferOf(batch), offset, size: uniformData.byteLength } });
     }
-    const bindGroup = this.device.createBindGroup({ label: spec.name, layout, entries });
+    const bindGroup = this.bindGroups.get(
+      layout,
+      buffers.map((b) => b.buffer),
+      uniformData && { buffer: this.uniformBufferOf(batch), size: uniformData.byteLength },
+    );
     for (const b of buffers) b.lastBatch = batch.id;
 
     if (this.profiler) this.endPass(batch);
     const pass = this.profiler ? this.profiler.beginPass(batch.encoder, spec.name) : this.passOf(batch);
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, bindGroup, uniformOffset === null ? [] : [uniformOffset]);
     pass.dispatchWorkgroups(x, y, z);
     if (this.profiler) pass.end();
     batch.dispatches++;
@@ -365,6 +372,7 @@ export class WebGpuEngine {
   /** Releases pooled buffers and destroys the device. */
   destroy(): void {
     this.batch = null;
+    this.bindGroups.clear();
     this.pool.trim();
     for (const b of this.freeUniformBuffers) b.destroy();
     this.device.destroy();

@@ -3,7 +3,8 @@
  *
  * Every kernel uses one bind group laid out by convention: bindings 0..inputs-1 are read-only
  * storage, then the outputs as read-write storage, then (optionally) one uniform buffer. The
- * layout is explicit, so a shader may leave a binding unused without breaking the pipeline.
+ * layout is explicit, so a shader may leave a binding unused without breaking the pipeline. The
+ * uniform binding has a dynamic offset (see bind-groups.ts).
  * Compile errors arrive asynchronously; they are handed to `onError` with the kernel's name.
  */
 import { envFlag } from './env.js';
@@ -105,7 +106,7 @@ export class PipelineCache {
     for (let i = 0; i < counts.inputs; i++) entries.push({ binding: i, visibility, buffer: { type: 'read-only-storage' } });
     for (let i = 0; i < counts.outputs; i++) entries.push({ binding: counts.inputs + i, visibility, buffer: { type: 'storage' } });
     if (counts.uniforms) {
-      entries.push({ binding: counts.inputs + counts.outputs, visibility, buffer: { type: 'uniform', hasDynamicOffset: false } });
+      entries.push({ binding: counts.inputs + counts.outputs, visibility, buffer: { type: 'uniform', hasDynamicOffset: true } });
     }
     const layout = this.device.createBindGroupLayout({ label: `bindings ${key}`, entries });
     this.layouts.set(key, layout);
