@@ -72,6 +72,33 @@ describe.skipIf(!gpu)('webgpu engine', () => {
     expect(b.bytesAllocated()).toBe(baseline.bytesInUse);
   });
 
+  it('reuses bind groups: a repeated step creates none once the pool is warm', async () => {
+    const x = b.fill('f32', 256, 1);
+    const step = async () => {
+      let acc = b.unary('neg', x);
+      for (let i = 0; i < 20; i++) {
+        const next = b.binary('add', acc, [16, 16], x, [16, 16], [16, 16]);
+        b.free(acc);
+        acc = next;
+      }
+      await b.read(acc);
+      b.free(acc);
+    };
+    for (let i = 0; i < 3; i++) await step();
+    await engine.sync();
+    const created = vi.spyOn(engine.device, 'createBindGroup');
+    try {
+      await step();
+      expect(created).not.toHaveBeenCalled();
+      const fresh = b.fill('f32', 12345, 1); // a new size class: new buffers, new bind group
+      expect(created).toHaveBeenCalled();
+      b.free(fresh);
+    } finally {
+      created.mockRestore();
+      b.free(x);
+    }
+  });
+
   it('handles zero-size storages without zero-sized bindings', async () => {
     const empty = b.alloc('f32', 0);
     b.write(empty, new Float32Array(0));
