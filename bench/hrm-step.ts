@@ -112,6 +112,7 @@ function torchVersion(): string | null {
 
 /** PyTorch timings of every size with `threads` threads, or throws with the subprocess's error. */
 function timeTorch(configs: HRMConfig[], threads: number, steps: number): StepTiming[] {
+  console.error(`hrm-step: PyTorch with ${threads} thread(s)`);
   const spec = JSON.stringify({ configs, threads, warmup: 1, steps });
   const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`PyTorch benchmark failed: ${r.stderr || r.error?.message}`);
@@ -131,6 +132,7 @@ async function oursOn(backend: 'cpu' | 'webgpu', sizes: BenchSize[], steps: numb
   const timings: (StepTiming | null)[] = [];
   for (const s of sizes) {
     try {
+      console.error(`hrm-step: ${s.name} on our ${backend} backend`);
       timings.push(await timeOurs(s.config, steps));
     } catch (e) {
       if (backend === 'cpu') throw e;
