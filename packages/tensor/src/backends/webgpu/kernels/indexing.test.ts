@@ -1,13 +1,13 @@
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DType } from '../../../backend.js';
-import { compareWithCpu, host, seeded, seededInts, testBackend } from '../test-utils.js';
+import { compareWithCpu, host, seeded, seededInts, testBackend, upload } from '../test-utils.js';
 
 const gpu = await testBackend();
 const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 const dimsArb = fc.record({
   outer: fc.integer({ min: 1, max: 4 }),
-  n: fc.integer({ min: 1, max: 12 }),
+  n: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.constant(300)),
   m: fc.integer({ min: 0, max: 40 }),
   inner: fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constant(257)),
 });
@@ -45,5 +45,16 @@ describe.skipIf(!gpu)('webgpu gather and scatterAdd', () => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  it('ids outside [0, n): gather writes zeros and scatterAdd skips them (the CPU backend throws instead)', async () => {
+    const x = upload(b, host('f32', [1, 2, 3, 4]));
+    const ids = upload(b, host('i32', [1, 7, -1, 0]));
+    const gathered = b.gather(x, ids, 1, 2, 2);
+    expect(Array.from(await b.read(gathered))).toEqual([3, 4, 0, 0, 0, 0, 1, 2]);
+    const src = upload(b, host('f32', [1, 2, 3, 4, 5, 6, 7, 8]));
+    const scattered = b.scatterAdd(src, ids, 1, 2, 2);
+    expect(Array.from(await b.read(scattered))).toEqual([7, 8, 1, 2]);
+    for (const s of [x, ids, gathered, src, scattered]) b.free(s);
   });
 });

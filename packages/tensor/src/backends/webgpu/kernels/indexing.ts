@@ -33,6 +33,7 @@ export function gather(engine: WebGpuEngine, x: Storage, ids: Storage, outer: nu
   return out;
 }
 
+/** Deterministic, atomic-free scatter-add: ids bucketed on the GPU, then one thread per output (see scatter.wgsl). */
 export function scatterAdd(engine: WebGpuEngine, src: Storage, ids: Storage, outer: number, n: number, inner: number): GpuStorage {
   checkOperands('scatterAdd', ids, outer, n, inner);
   const dtype = asGpuStorage(src).dtype;
@@ -42,14 +43,24 @@ export function scatterAdd(engine: WebGpuEngine, src: Storage, ids: Storage, out
   const nOut = outer * n * inner;
   const out = engine.createStorage(dtype, nOut);
   if (nOut === 0) return out;
-  engine.dispatch({
-    name: `scatterAdd_${dtype}`,
-    source: scatterSource,
-    defines: { WORKGROUP_SIZE, T: wgslType(dtype) },
-    workgroups: engine.grid(nOut, WORKGROUP_SIZE),
-    inputs: [src, ids],
-    outputs: [out],
-    uniforms: packUniforms([nOut, n, m, inner]),
-  });
+  const uniforms = packUniforms([nOut, n, m, inner]);
+  const pass = (name: string, threads: number, inputs: Storage[], outputs: Storage[]) =>
+    engine.dispatch({
+      name: name === 'sum' ? `scatterAdd_${dtype}` : `scatterAdd_${name}`,
+      source: scatterSource,
+      defines: name === 'sum' ? { WORKGROUP_SIZE, PASS: name, T: wgslType(dtype) } : { WORKGROUP_SIZE, PASS: name },
+      workgroups: engine.grid(threads, WORKGROUP_SIZE),
+      inputs,
+      outputs,
+      uniforms,
+    });
+  const offsets = engine.createStorage('i32', n + 1);
+  const list = engine.createStorage('i32', m);
+  pass('count', n, [ids], [offsets]);
+  pass('scan', 1, [], [offsets]);
+  pass('bucket', n, [ids, offsets], [list]);
+  pass('sum', nOut, [src, offsets, list], [out]);
+  engine.release(offsets);
+  engine.release(list);
   return out;
 }
