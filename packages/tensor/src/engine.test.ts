@@ -249,3 +249,28 @@ describe('nn functions (hand-computed)', () => {
     expect(y[0]! ** 2 + y[1]! ** 2).toBeCloseTo(2, 5);
   });
 });
+
+describe('profile', async () => {
+  const { webgpuForTests } = await import('./testing/backends.js');
+  const { profile } = await import('./index.js');
+  const { useBackend, cpuBackend } = await import('./runtime.js');
+  const gpu = await webgpuForTests();
+
+  it.skipIf(!gpu)('reports dispatches and GPU time per kernel on WebGPU', async () => {
+    useBackend(gpu!);
+    try {
+      const report = await profile(async () => {
+        const x = rand([64, 64], { seed: 1 });
+        await matmul(x, x).data();
+      });
+      expect(Object.keys(report.kernels).length).toBeGreaterThan(0);
+      expect(Object.values(report.kernels).every((k) => k.dispatches > 0 && k.gpuMs >= 0)).toBe(true);
+    } finally {
+      useBackend(cpuBackend());
+    }
+  });
+
+  it('explains that the CPU backend has no profiler', async () => {
+    await expect(profile(() => 1)).rejects.toThrow(/needs the WebGPU backend/);
+  });
+});
