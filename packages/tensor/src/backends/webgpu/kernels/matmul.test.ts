@@ -54,7 +54,7 @@ describe.skipIf(!gpu)('webgpu matmul', () => {
             tolerance(c.k),
           );
         }),
-        { numRuns: 10 },
+        { numRuns: 8 },
       );
     });
   }
