@@ -107,7 +107,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   const now = () => elapsed + (performance.now() - startedAt) / 1000;
   let lastEval: EvalMetrics | undefined;
   let lastEvalText = '-';
-  let lastTrainExact = '-';
+  const recentExact: [number, number][] = [];
 
   const evaluateAndSave = async () => {
     if (opts.test) {
@@ -126,9 +126,12 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
       const record: MetricsRecord = { ...(await trainer.next()), time: 0 };
       record.time = now();
       log.append(record);
-      // Steps where no slot halted carry no accuracy (count 0): keep showing the last one.
-      if (record.count > 0) lastTrainExact = `${(100 * record.exact_accuracy).toFixed(1)}%`;
-      progress?.update(trainer.step, { loss: record.loss!.toFixed(4), exact: lastTrainExact, eval: lastEvalText });
+      // Exact accuracy over the sequences that halted in the last steps (a step may halt none).
+      if (record.count > 0) recentExact.push([record.exact_accuracy * record.count, record.count]);
+      if (recentExact.length > 20) recentExact.shift();
+      const halted = recentExact.reduce((n, [, c]) => n + c, 0);
+      const exact = halted > 0 ? `${((100 * recentExact.reduce((n, [e]) => n + e, 0)) / halted).toFixed(1)}%` : '-';
+      progress?.update(trainer.step, { loss: record.loss!.toFixed(4), exact, eval: lastEvalText });
       const atEval = evalEvery > 0 && trainer.step % evalEvery === 0;
       if (atEval || trainer.done || trainer.step === opts.stopAtStep) await evaluateAndSave();
       if (trainer.step === opts.stopAtStep) break;
