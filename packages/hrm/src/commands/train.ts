@@ -68,7 +68,7 @@ export const trainCommand: Command = {
     await initBackendFromFlags(flags);
 
     if (resume) {
-      const settingsGiven = ['preset', 'config', 'augmentations', 'test-data', ...Object.keys(settingFlags)].filter((k) => flags.values[k] !== undefined);
+      const settingsGiven = ['preset', 'config', 'augmentations', 'test-data', 'eval-every', ...Object.keys(settingFlags)].filter((k) => flags.values[k] !== undefined);
       if (settingsGiven.length > 0) throw new UsageError(`--${settingsGiven[0]} cannot be combined with --resume: the run keeps its saved configuration`);
       const saved = readRunConfig(out);
       const data = stringFlag(flags, 'data') ?? saved.data;
