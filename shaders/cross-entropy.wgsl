@@ -1,4 +1,4 @@
-// Per-row cross entropy against i32 labels (HRM spec section 5), one workgroup per row
+// Per-row cross entropy against i32 labels (HRM spec section 5), one workgroup or one thread per row
 // (row-reduce.wgsl is prepended). Rows whose label is ignoreIndex get loss 0 and gradient 0.
 // Defines: STABLEMAX (else softmax) and BACKWARD.
 // softmax:   loss = lse(x) - x_l;            d/dx_j = exp(x_j - lse) - [j = l]
@@ -55,9 +55,10 @@ fn normaliser(base: u32, t: u32) -> f32 {
 #endif
 }
 
-@compute @workgroup_size(ROW_THREADS)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let row = rowIndex(wg, groups);
+@compute @workgroup_size(WORKGROUP_THREADS)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = rowIndex(wg, groups, lid);
+  let t = rowLane(lid);
   if (row >= p.rows) {
     return;
   }

@@ -1,4 +1,4 @@
-// RMSNorm without weight, one workgroup per row (row-reduce.wgsl is prepended).
+// RMSNorm without weight, one workgroup or one thread per row (row-reduce.wgsl is prepended).
 // forward:  y = x * r, r = 1 / sqrt(mean(x^2) + eps), also saves r per row.
 // backward: dx = r * (dy - y * mean(dy * y)), with y = x * r.
 
@@ -14,9 +14,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> invRms: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(ROW_THREADS)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let row = rowIndex(wg, groups);
+@compute @workgroup_size(WORKGROUP_THREADS)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = rowIndex(wg, groups, lid);
+  let t = rowLane(lid);
   if (row >= p.rows) {
     return;
   }
@@ -41,9 +42,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-@compute @workgroup_size(ROW_THREADS)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let row = rowIndex(wg, groups);
+@compute @workgroup_size(WORKGROUP_THREADS)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = rowIndex(wg, groups, lid);
+  let t = rowLane(lid);
   if (row >= p.rows) {
     return;
   }

@@ -1,4 +1,4 @@
-// Softmax and log-softmax over rows, and their gradients, one workgroup per row
+// Softmax and log-softmax over rows, and their gradients, one workgroup or one thread per row
 // (row-reduce.wgsl is prepended). Defines: LOG (log-softmax) and BACKWARD.
 // Forward, with m = max(x) and s = sum(exp(x - m)): y = exp(x - m) / s, or (x - m) - log(s) under LOG.
 // Backward of softmax:     dx = y * (dy - sum(dy * y))
@@ -20,9 +20,10 @@ struct Params {
 @group(0) @binding(2) var<uniform> p: Params;
 #endif
 
-@compute @workgroup_size(ROW_THREADS)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
-  let row = rowIndex(wg, groups);
+@compute @workgroup_size(WORKGROUP_THREADS)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let row = rowIndex(wg, groups, lid);
+  let t = rowLane(lid);
   if (row >= p.rows) {
     return;
   }

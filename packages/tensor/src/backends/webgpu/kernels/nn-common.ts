@@ -1,8 +1,10 @@
 /** Helpers shared by the row-wise and elementwise neural-net kernels: validation and row dispatch. */
 import type { Storage } from '../../../backend.js';
 import rowReduce from '../../../../../../shaders/row-reduce.wgsl';
+import { readEnv } from '../env.js';
 import { asGpuStorage, type WebGpuEngine } from '../engine.js';
 import type { Defines } from '../preprocess.js';
+import { isCpuEmulated } from './autotune.js';
 
 /** A row kernel's source with the shared workgroup reductions (row-reduce.wgsl) in front. */
 export function withRowReduce(source: string): string {
@@ -12,6 +14,22 @@ export function withRowReduce(source: string): string {
 /** Threads per row: short rows (vocabularies of a dozen) waste fewer idle threads with 32. */
 function rowThreads(cols: number): number {
   return cols <= 32 ? 32 : 64;
+}
+
+/** Rows per workgroup in the one-thread-per-row layout. */
+const ROWS_PER_WORKGROUP = 64;
+
+export type RowLayout = 'workgroup' | 'thread';
+
+/**
+ * One workgroup per row (tree reductions) or one thread per row (no barriers: barriers dominate on
+ * CPU-emulated adapters). HRM_ROW_LAYOUT=workgroup|thread overrides, e.g. to test both.
+ */
+export function rowLayout(engine: WebGpuEngine): RowLayout {
+  const forced = readEnv('HRM_ROW_LAYOUT');
+  if (forced === 'workgroup' || forced === 'thread') return forced;
+  if (forced) throw new Error(`HRM_ROW_LAYOUT='${forced}': expected workgroup or thread`);
+  return isCpuEmulated(engine) ? 'thread' : 'workgroup';
 }
 
 export interface RowDispatch {
@@ -26,13 +44,13 @@ export interface RowDispatch {
   uniforms: ArrayBuffer;
 }
 
-/** One workgroup per row. */
 export function dispatchRows(engine: WebGpuEngine, d: RowDispatch): void {
+  const perThread = rowLayout(engine) === 'thread';
   engine.dispatch({
-    name: d.name,
+    name: `${d.name}${perThread ? '_per_thread' : ''}`,
     source: d.source,
-    defines: { ...d.defines, ROW_THREADS: rowThreads(d.cols) },
-    workgroups: engine.grid(d.rows, 1),
+    defines: { ...d.defines, PER_THREAD: perThread, WORKGROUP_THREADS: perThread ? ROWS_PER_WORKGROUP : rowThreads(d.cols) },
+    workgroups: perThread ? engine.grid(d.rows, ROWS_PER_WORKGROUP) : engine.grid(d.rows, 1),
     inputs: d.inputs,
     outputs: d.outputs,
     uniforms: d.uniforms,
