@@ -8,7 +8,8 @@
  *
  *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes demo,h128] [--steps N]
  *
- * PyTorch runs with HRM_TORCH_PYTHON (default /usr/bin/python3) when it can import torch.
+ * PyTorch runs with HRM_TORCH_PYTHON (default /usr/bin/python3) when it can import torch, with
+ * OMP_WAIT_POLICY=PASSIVE unless set. The default run takes about 6 minutes on 2 loaded cores.
  * Wall times on a shared machine measure the contention too: CPU times are recorded beside them.
  */
 import { spawnSync } from 'node:child_process';
@@ -64,6 +65,8 @@ export interface HrmStepReport {
   loadAverage: number;
   node: string;
   torch: string | null;
+  /** OMP_WAIT_POLICY of the PyTorch runs. */
+  torchOmpWaitPolicy: string;
   webgpu: string | null;
   steps: number;
   results: HrmStepResult[];
@@ -107,6 +110,11 @@ async function timeOurs(config: HRMConfig, steps: number): Promise<StepTiming> {
 }
 
 const PYTHON = process.env.HRM_TORCH_PYTHON ?? '/usr/bin/python3';
+/**
+ * OpenMP threads that spin while waiting make multi-threaded PyTorch several times slower than
+ * one thread on a busy machine (2.2 s against 0.3 s per demo step, measured at load 8 on 2 cores).
+ */
+const OMP_WAIT_POLICY = process.env.OMP_WAIT_POLICY ?? 'PASSIVE';
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch/hrm_step.py', import.meta.url));
 
 function torchVersion(): string | null {
@@ -118,7 +126,7 @@ function torchVersion(): string | null {
 function timeTorch(configs: HRMConfig[], threads: number, steps: number): StepTiming[] {
   console.error(`hrm-step: PyTorch with ${threads} thread(s)`);
   const spec = JSON.stringify({ configs, threads, warmup: 1, steps });
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OMP_WAIT_POLICY } });
   if (r.status !== 0) throw new Error(`PyTorch benchmark failed: ${r.stderr || r.error?.message}`);
   return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: StepTiming[] }).results;
 }
@@ -185,6 +193,7 @@ export async function run(opts: { sizes?: string[]; steps?: number } = {}): Prom
     loadAverage: os.loadavg()[0]!,
     node: process.version,
     torch,
+    torchOmpWaitPolicy: OMP_WAIT_POLICY,
     webgpu: gpu.adapter,
     steps,
     results,
