@@ -22,3 +22,5 @@ export { learningCurveSvg } from './train/plot.js';
 export type { MetricsRecord } from './train/metrics.js';
 // Reports
 export { lineChart, barChart, escapeXml, type LineChartOptions, type LineSeries, type BarChartOptions, type BarGroup } from './report/svg.js';
+// Datasets: layout, batching, Sudoku / Maze / ARC builders, ARC voting
+export * from './data/index.js';

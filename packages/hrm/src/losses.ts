@@ -25,8 +25,7 @@ import {
 import type { ACTCarry } from './act/carry.js';
 import type { ActOutputs } from './act/step.js';
 import type { LossType } from './config.js';
-
-export const IGNORE_LABEL_ID = -100;
+import { IGNORE_LABEL_ID } from './data/dataset.js';
 
 /** Order of the packed metrics vector; q_continue_loss only when a target was computed (training). */
 export const METRIC_NAMES = ['count', 'accuracy', 'exact_accuracy', 'q_halt_accuracy', 'steps', 'lm_loss', 'q_halt_loss', 'q_continue_loss'] as const;

@@ -19,3 +19,4 @@ export { MetricsLog, readMetricsLog } from './train/metrics-log.js';
 export { loadModel, type LoadedModel } from './commands/load-model.js';
 export { main, type Command } from './commands/main.js';
 export { createProgress, formatDuration, type Progress, type ProgressOptions, type FieldValue } from './report/progress.js';
+export * from './data/node/index.js';
