@@ -14,7 +14,7 @@ export function webgpuForTests(): Promise<Backend | null> {
   webgpu ??= (async () => {
     try {
       const { createWebGpuBackend } = await import('../backends/webgpu/backend.js');
-      return await createWebGpuBackend(nodeGpu());
+      return await createWebGpuBackend(nodeGpu(), { tuneMatmul: false });
     } catch (err) {
       const reason = (err as Error).message;
       if (process.env.HRM_REQUIRE_WEBGPU === '1') throw new Error(`HRM_REQUIRE_WEBGPU=1 but WebGPU is unavailable: ${reason}`);

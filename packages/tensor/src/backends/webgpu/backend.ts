@@ -17,7 +17,7 @@ import { attention, attentionBackward } from './kernels/attention.js';
 import { binary, cast, fill, unary, where } from './kernels/elementwise.js';
 import { gather, scatterAdd } from './kernels/indexing.js';
 import { crossEntropy, crossEntropyBackward } from './kernels/loss.js';
-import { matmul } from './kernels/matmul.js';
+import { matmul, tuneMatmul } from './kernels/matmul.js';
 import { copyRegion, stridedCopy } from './kernels/movement.js';
 import { rmsNorm, rmsNormBackward } from './kernels/norm.js';
 import { adamATan2Update, adamWUpdate, signSgdRows } from './kernels/optimizer.js';
@@ -33,12 +33,17 @@ export interface WebGpuBackend extends Backend {
   readonly description: string;
 }
 
-export type WebGpuBackendOptions = DeviceRequestOptions & Pick<EngineOptions, 'poison'>;
+export type WebGpuBackendOptions = DeviceRequestOptions &
+  Pick<EngineOptions, 'poison'> & {
+    /** Time the matmul variants on this adapter first (about a second on lavapipe); tests skip it. */
+    tuneMatmul?: boolean;
+  };
 
 export async function createWebGpuBackend(gpu: GPU | undefined, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const request = await requestWebGpuDevice(gpu, options);
   if (!request.ok) throw new Error(request.reason);
   const engine = new WebGpuEngine(request.device, { poison: options.poison, description: request.description });
+  if (options.tuneMatmul ?? true) await tuneMatmul(engine);
   return webGpuBackend(engine);
 }
 

@@ -23,7 +23,7 @@ let shared: Promise<WebGpuBackend | null> | null = null;
 
 /** The process-wide WebGPU backend for tests, or null (after a notice) when there is no adapter. */
 export function testBackend(): Promise<WebGpuBackend | null> {
-  shared ??= createWebGpuBackend(nodeGpu(), { poison: true }).catch((error: Error) => {
+  shared ??= createWebGpuBackend(nodeGpu(), { poison: true, tuneMatmul: false }).catch((error: Error) => {
     if (envFlag('HRM_REQUIRE_WEBGPU')) throw new Error(`HRM_REQUIRE_WEBGPU=1 but WebGPU is unavailable: ${error.message}`);
     console.warn(`[hrm] skipping WebGPU tests: ${error.message}`);
     return null;
