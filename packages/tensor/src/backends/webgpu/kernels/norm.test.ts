@@ -13,7 +13,7 @@ const seedArb = fc.integer({ min: 1, max: 2 ** 30 });
 for (const layout of ROW_LAYOUTS) {
   describe.skipIf(!gpu)(`webgpu rmsNorm, ${layout} per row`, () => {
     useRowLayout(layout);
-    const engine = gpu!.engine;
+    const engine = gpu?.engine!; // collected even when the suite is skipped
 
     it('forward matches the CPU (y and invRms)', async () => {
       await fc.assert(
