@@ -8,12 +8,11 @@
  *
  *   npx tsx bench/cpu-matmul.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setBackend } from '@hrm-webgpu/tensor';
+import { isMain, writeReport } from './lib/timing.js';
 
 const SIZES = [256, 512, 1024];
 const WARMUP = 2;
@@ -156,12 +155,12 @@ function printTable(report: CpuMatmulReport): void {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Runs, prints the table and writes bench/out/cpu-matmul.json. */
+export async function main(): Promise<CpuMatmulReport> {
   const report = await run();
   printTable(report);
-  const json = JSON.stringify(report);
-  console.log(json);
-  const outDir = fileURLToPath(new URL('./out/', import.meta.url));
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(`${outDir}cpu-matmul.json`, `${json}\n`);
+  writeReport('cpu-matmul', report);
+  return report;
 }
+
+if (isMain(import.meta.url)) await main();

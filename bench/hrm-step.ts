@@ -13,13 +13,13 @@
  * Wall times on a shared machine measure the contention too: CPU times are recorded beside them.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AdamATan2, Rng, SignSGD, getBackend, setBackend } from '@hrm-webgpu/tensor';
 import { initBackend } from '@hrm-webgpu/tensor/node';
 import { HRM, type HRMConfig, disposeCarry, initialCarry, trainStep, validateConfig } from '@hrm-webgpu/hrm';
+import { isMain, writeReport } from './lib/timing.js';
 
 type PuzzleBatch = Parameters<typeof trainStep>[3];
 
@@ -217,15 +217,16 @@ function printTable(report: HrmStepReport): void {
   console.log(`load average ${report.loadAverage.toFixed(2)} on ${report.cores} cores; torch ${report.torch ?? 'absent'}; webgpu ${report.webgpu ?? 'absent'}`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { sizes: { type: 'string' }, steps: { type: 'string' } } });
+/** Runs (`--sizes demo,h128 --steps N` narrow it), prints the table and writes bench/out/hrm-step.json. */
+export async function main(args: string[] = []): Promise<HrmStepReport> {
+  const { values } = parseArgs({ args, options: { sizes: { type: 'string' }, steps: { type: 'string' } } });
   const report = await run({
     ...(values.sizes ? { sizes: values.sizes.split(',') } : {}),
     ...(values.steps ? { steps: Number(values.steps) } : {}),
   });
   printTable(report);
-  console.log(JSON.stringify(report));
-  const out = fileURLToPath(new URL('./out/', import.meta.url));
-  mkdirSync(out, { recursive: true });
-  writeFileSync(`${out}hrm-step.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeReport('hrm-step', report);
+  return report;
 }
+
+if (isMain(import.meta.url)) await main(process.argv.slice(2));

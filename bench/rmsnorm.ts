@@ -72,7 +72,8 @@ export async function run() {
   };
 }
 
-if (isMain(import.meta.url)) {
+/** Runs, prints the table and writes bench/out/rmsnorm.json. */
+export async function main() {
   const r = await run();
   console.log(`RMSNorm [${r.rows}, ${r.cols}] f32 on ${r.adapter} (${r.cores} cores, load ${r.loadAverage}); median ms per ${r.passesPerRun} passes + one readback`);
   printTable(
@@ -85,5 +86,10 @@ if (isMain(import.meta.url)) {
   );
   console.log(`forward: ours ${r.forwardRatioVsTfjs}x tfjs-webgpu`);
   writeReport('rmsnorm', r);
+  return r;
+}
+
+if (isMain(import.meta.url)) {
+  await main();
   process.exit(0);
 }

@@ -78,7 +78,8 @@ export async function run() {
   return { benchmark: 'webgpu-matmul', adapter: backend.description, ...machine(), rows };
 }
 
-if (isMain(import.meta.url)) {
+/** Runs, prints the table and writes bench/out/webgpu-matmul.json. */
+export async function main() {
   const report = await run();
   console.log(`WebGPU f32 matmul on ${report.adapter} (${report.cores} cores, load ${report.loadAverage}); GFLOP/s, median, incl. readback`);
   printTable(
@@ -86,5 +87,10 @@ if (isMain(import.meta.url)) {
     report.rows.map((r) => [r.shape, ...MATMUL_VARIANTS.map((v) => r.gflops[v]!), r.gflops['tfjs-webgpu']!, `${r.ratioVsTfjs}x`]),
   );
   writeReport('webgpu-matmul', report);
+  return report;
+}
+
+if (isMain(import.meta.url)) {
+  await main();
   process.exit(0);
 }
