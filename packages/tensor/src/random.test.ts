@@ -166,3 +166,13 @@ describe('erf and erfinv', () => {
     expect(erfinv(NaN)).toBeNaN();
   });
 });
+
+describe('Rng.fromSeed streams', () => {
+  it('equals new Rng(seed) without streams and separates streams', () => {
+    expect(Rng.fromSeed(5).state()).toEqual(new Rng(5).state());
+    const a = Rng.fromSeed(5, 1).nextUint32();
+    expect(Rng.fromSeed(5, 1).nextUint32()).toBe(a);
+    expect(Rng.fromSeed(5, 2).nextUint32()).not.toBe(a);
+    expect(Rng.fromSeed(6, 1).nextUint32()).not.toBe(a);
+  });
+});

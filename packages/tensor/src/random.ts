@@ -38,6 +38,19 @@ export class Rng {
     [this.s0, this.s1, this.s2, this.s3] = splitMix64Words(BigInt(seed));
   }
 
+  /**
+   * A generator for `seed` and optional stream numbers (an epoch, a purpose): each (seed, streams)
+   * combination gives its own independent sequence; `fromSeed(s)` equals `new Rng(s)`.
+   */
+  static fromSeed(seed: number, ...streams: number[]): Rng {
+    let mixed = new Rng(seed);
+    for (const stream of streams) {
+      if (!Number.isSafeInteger(stream)) throw new RangeError(`Rng stream must be a safe integer, got ${stream}`);
+      mixed = new Rng(mixed.nextUint32() * 2 ** 21 + (((stream % 2 ** 21) + 2 ** 21) % 2 ** 21)); // stays a safe integer
+    }
+    return mixed;
+  }
+
   /** The generator state as four unsigned 32-bit words; `Rng.fromState` resumes from it exactly. */
   state(): number[] {
     return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];

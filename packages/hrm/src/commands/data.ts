@@ -9,7 +9,7 @@ import { generateMazes } from '../data/maze/build.js';
 import { mazeHardThreshold } from '../data/maze/maze.js';
 import { readDataset, writeDataset } from '../data/node/datasetFiles.js';
 import { buildArcSource, buildMazeSource, buildSudokuSource, mazeSplits, sudokuSplits, type PhaseProgress, type Splits } from '../data/node/sources.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import { renderExample } from '../data/show.js';
 import type { BoxSize } from '../data/sudoku/board.js';
 import { generateSudoku } from '../data/sudoku/generator.js';

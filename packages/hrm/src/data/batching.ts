@@ -6,7 +6,7 @@
  * set to all epochs). Test: every example in order, the last batch padded.
  */
 import { examplePuzzles, IGNORE_LABEL_ID, numExamples, numGroups, type PuzzleDataset } from './dataset.js';
-import { Rng, type RngState } from './rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import type { PuzzleBatch } from './types.js';
 
 /** Where a training stream stands: plain JSON, enough to resume it exactly. */
@@ -16,7 +16,7 @@ export interface TrainBatchState {
   /** Position in this epoch's group order. */
   cursor: number;
   /** The puzzle/example picking generator. */
-  rng: RngState;
+  rng: number[];
 }
 
 export interface TrainBatchOptions {
@@ -83,7 +83,7 @@ export function* trainBatches(d: PuzzleDataset, opts: TrainBatchOptions): Genera
     while (filled < size) {
       const group = nextGroup();
       if (group === null) return; // the final partial batch is dropped
-      const puzzle = rng.int(groupIndices[group]!, groupIndices[group + 1]!);
+      const puzzle = rng.int(groupIndices[group]!, groupIndices[group + 1]! - 1);
       const first = puzzleIndices[puzzle]!;
       const count = puzzleIndices[puzzle + 1]! - first;
       const take = Math.min(count, size - filled);

@@ -3,7 +3,6 @@ export * from './types.js';
 export * from './dataset.js';
 export * from './batching.js';
 export * from './npy.js';
-export * from './rng.js';
 export * from './split.js';
 export * from './csv.js';
 export * from './progress.js';

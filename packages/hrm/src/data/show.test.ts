@@ -3,7 +3,7 @@ import { buildArcDataset } from './arc/build.js';
 import { buildMazeSplit } from './maze/build.js';
 import { generateMaze } from './maze/generator.js';
 import { mazeToText } from './maze/maze.js';
-import { Rng } from './rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import { datasetKind, renderExample } from './show.js';
 import { buildSudokuSplit } from './sudoku/build.js';
 import { generateSudoku } from './sudoku/generator.js';

@@ -1,5 +1,5 @@
 /** Seeded selection helpers shared by the builders: hold-out splits and subsampling. */
-import { Rng } from './rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 
 /** Splits items into (train, test) with `testFraction` of them, chosen at random, in test. */
 export function holdOut<T>(items: T[], testFraction: number, seed: number): { train: T[]; test: T[] } {
@@ -27,7 +27,7 @@ export function reservoirSample<T>(items: Iterable<T>, count: number, seed: numb
   for (const item of items) {
     if (kept.length < count) kept.push({ index: seen, item });
     else {
-      const slot = rng.int(0, seen + 1);
+      const slot = rng.int(0, seen);
       if (slot < count) kept[slot] = { index: seen, item };
     }
     seen++;

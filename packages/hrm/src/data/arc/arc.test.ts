@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IGNORE_LABEL_ID, numExamples } from '../dataset.js';
 import { DIHEDRAL_INVERSE, dihedralTransform, gridFromRows, gridsEqual, inverseDihedralTransform, type Grid } from '../grid/grid.js';
-import { Rng } from '../rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import { referenceDataDir } from '../node/testData.js';
 import { applyArcAugmentation, augmentedName, parseAugmentedName, randomArcAugmentation, undoArcAugmentation } from './augment.js';
 import { buildArcDataset, type NamedArcTask } from './build.js';
@@ -106,8 +106,8 @@ if (!existsSync(arcDir)) console.log(`skipping reference ARC tests: ${arcDir} no
 
 const tinyTask = (seed: number) => {
   const rng = Rng.fromSeed(seed);
-  const grid = (r: number, c: number): Grid => ({ rows: r, cols: c, data: Int32Array.from({ length: r * c }, () => rng.int(0, 10)) });
-  const pair = () => ({ input: grid(rng.int(1, 5), rng.int(1, 5)), output: grid(rng.int(1, 5), rng.int(1, 5)) });
+  const grid = (r: number, c: number): Grid => ({ rows: r, cols: c, data: Int32Array.from({ length: r * c }, () => rng.int(0, 9)) });
+  const pair = () => ({ input: grid(rng.int(1, 4), rng.int(1, 4)), output: grid(rng.int(1, 4), rng.int(1, 4)) });
   return { train: [pair(), pair()], test: [pair()] };
 };
 

@@ -4,7 +4,7 @@
  * `{task}_t{tid}_{the 10 mapped colours}`, e.g. `007bbfc7_t3_0371594286`; and undone from it.
  */
 import { dihedralTransform, inverseDihedralTransform, type Grid } from '../grid/grid.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@hrm-webgpu/tensor';
 
 export interface ArcAugmentation {
   tid: number;
@@ -15,7 +15,7 @@ export interface ArcAugmentation {
 export function randomArcAugmentation(rng: Rng): ArcAugmentation {
   const colourMap = new Int32Array(10);
   rng.permutation(9).forEach((p, i) => (colourMap[i + 1] = p + 1));
-  return { tid: rng.int(0, 8), colourMap };
+  return { tid: rng.int(0, 7), colourMap };
 }
 
 export function applyArcAugmentation(g: Grid, a: ArcAugmentation): Grid {

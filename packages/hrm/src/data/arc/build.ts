@@ -9,7 +9,7 @@
 import { DatasetBuilder, IGNORE_LABEL_ID, type PuzzleDataset } from '../dataset.js';
 import type { Grid } from '../grid/grid.js';
 import type { OnProgress } from '../progress.js';
-import { Rng } from '../rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import { applyArcAugmentation, augmentedName, randomArcAugmentation } from './augment.js';
 import { ARC_PAD, ARC_SEQ_LEN, ARC_VOCAB_SIZE, encodeCanvas } from './canvas.js';
 import { ARC_MAX_SIZE, type ArcPair, type ArcTask } from './task.js';
@@ -71,8 +71,8 @@ function encodePair(p: ArcPair, translate: boolean, rng: Rng): { input: Int32Arr
   let top = 0;
   let left = 0;
   if (translate) {
-    top = rng.int(0, ARC_MAX_SIZE - Math.max(p.input.rows, p.output.rows) + 1);
-    left = rng.int(0, ARC_MAX_SIZE - Math.max(p.input.cols, p.output.cols) + 1);
+    top = rng.int(0, ARC_MAX_SIZE - Math.max(p.input.rows, p.output.rows));
+    left = rng.int(0, ARC_MAX_SIZE - Math.max(p.input.cols, p.output.cols));
   }
   const label = encodeCanvas(p.output, top, left).map((t) => (t === ARC_PAD ? IGNORE_LABEL_ID : t));
   return { input: encodeCanvas(p.input, top, left), label };
@@ -108,7 +108,7 @@ export function buildArcDataset(tasks: NamedArcTask[], opts: ArcBuildOptions): {
     const builder = new DatasetBuilder(ARC_SEQ_LEN);
     for (const group of split) {
       for (const puzzle of group) {
-        const untranslated = rng.int(0, puzzle.examples.length);
+        const untranslated = rng.int(0, puzzle.examples.length - 1);
         builder.addPuzzle(idOf.get(puzzle.name)!, puzzle.examples.map((pair, k) => encodePair(pair, translate && k !== untranslated, rng)));
       }
       builder.endGroup();

@@ -7,7 +7,7 @@ import { parsePuzzleCsv } from '../csv.js';
 import { DatasetBuilder, type PuzzleDataset } from '../dataset.js';
 import { DIHEDRAL_COUNT, dihedralTransform, type Grid } from '../grid/grid.js';
 import type { OnProgress } from '../progress.js';
-import { Rng } from '../rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import { generateMaze, type MazeOptions } from './generator.js';
 import { MAZE_VOCAB_SIZE, mazeTokensFromText } from './maze.js';
 

@@ -4,7 +4,7 @@
  * and "shortest" matters; S and G are placed with a shortest path longer than `minPathLength`.
  */
 import type { Grid } from '../grid/grid.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '@hrm-webgpu/tensor';
 import { GOAL, mazeDistances, OPEN, solveMaze, START, WALL } from './maze.js';
 
 export interface MazeOptions {
@@ -28,7 +28,7 @@ function carve(size: number, rng: Rng): Grid {
   const cellsPerSide = Math.floor((size - 1) / 2);
   const at = (r: number, c: number) => (2 * r + 1) * size + 2 * c + 1;
   const visited = new Uint8Array(cellsPerSide * cellsPerSide);
-  const stack: number[] = [rng.int(0, cellsPerSide * cellsPerSide)];
+  const stack: number[] = [rng.int(0, cellsPerSide * cellsPerSide - 1)];
   visited[stack[0]!] = 1;
   data[at(Math.floor(stack[0]! / cellsPerSide), stack[0]! % cellsPerSide)] = OPEN;
   while (stack.length > 0) {
@@ -45,7 +45,7 @@ function carve(size: number, rng: Rng): Grid {
       stack.pop();
       continue;
     }
-    const [nr, nc] = options[rng.int(0, options.length)]! as [number, number];
+    const [nr, nc] = options[rng.int(0, options.length - 1)]! as [number, number];
     visited[nr * cellsPerSide + nc] = 1;
     data[at(nr, nc)] = OPEN;
     data[(r + nr + 1) * size + c + nc + 1] = OPEN; // the wall between the two cells
@@ -57,7 +57,7 @@ function carve(size: number, rng: Rng): Grid {
 function openExtraWalls(g: Grid, probability: number, rng: Rng): void {
   for (let r = 1; r < g.rows - 1; r++) {
     for (let c = 1; c < g.cols - 1; c++) {
-      if (g.data[r * g.cols + c] === WALL && rng.float() < probability) g.data[r * g.cols + c] = OPEN;
+      if (g.data[r * g.cols + c] === WALL && rng.uniform() < probability) g.data[r * g.cols + c] = OPEN;
     }
   }
 }
@@ -66,11 +66,11 @@ function openExtraWalls(g: Grid, probability: number, rng: Rng): void {
 function placeEnds(g: Grid, minPathLength: number, rng: Rng): GeneratedMaze | null {
   const open = [...g.data.keys()].filter((i) => g.data[i] === OPEN);
   for (let tries = 0; tries < 8 && open.length > 1; tries++) {
-    const start = open[rng.int(0, open.length)]!;
+    const start = open[rng.int(0, open.length - 1)]!;
     const dist = mazeDistances(g, start);
     const goals = open.filter((i) => dist[i]! > minPathLength);
     if (goals.length === 0) continue;
-    const goal = goals[rng.int(0, goals.length)]!;
+    const goal = goals[rng.int(0, goals.length - 1)]!;
     const input = { ...g, data: Int32Array.from(g.data) };
     input.data[start] = START;
     input.data[goal] = GOAL;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dihedralTransform, type Grid } from '../grid/grid.js';
-import { Rng } from '../rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import { buildMazeSplit, parseMazeCsv } from './build.js';
 import { generateMaze } from './generator.js';
 import { GOAL, mazeHardThreshold, mazeToText, OPEN, PATH, START, WALL } from './maze.js';

@@ -6,7 +6,7 @@ import { buildArcDataset } from '../arc/build.js';
 import { IGNORE_LABEL_ID, type PuzzleDataset } from '../dataset.js';
 import { generateMazes } from '../maze/build.js';
 import { mazeToText } from '../maze/maze.js';
-import { Rng } from '../rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import { boardToLine } from '../sudoku/board.js';
 import { generateSudoku } from '../sudoku/generator.js';
 import { readDataset, writeDataset } from './datasetFiles.js';

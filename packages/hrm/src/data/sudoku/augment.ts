@@ -4,7 +4,7 @@
  * of the rows inside each band, and the same for stacks and columns. One drawn transform is
  * applied to the puzzle and its solution together, so the pair stays consistent.
  */
-import type { Rng } from '../rng.js';
+import type { Rng } from '@hrm-webgpu/tensor';
 import type { Board, BoxSize } from './board.js';
 
 export interface SudokuTransform {
@@ -27,7 +27,7 @@ export function randomSudokuTransform(box: BoxSize, rng: Rng): SudokuTransform {
   const n = box * box;
   const digitMap = new Int32Array(n + 1);
   rng.permutation(n).forEach((d, i) => (digitMap[i + 1] = d + 1));
-  const transpose = rng.float() < 0.5;
+  const transpose = rng.uniform() < 0.5;
   const rowPerm = linePermutation(box, rng);
   const colPerm = linePermutation(box, rng);
   return { digitMap, transpose, rowPerm, colPerm };

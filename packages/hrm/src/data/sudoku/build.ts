@@ -5,7 +5,7 @@
  */
 import { DatasetBuilder, type PuzzleDataset } from '../dataset.js';
 import type { OnProgress } from '../progress.js';
-import { Rng } from '../rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import { isValidSolution, solvesPuzzle, type Board, type BoxSize } from './board.js';
 import { augmentSudoku } from './augment.js';
 import type { SudokuEntry } from './parse.js';

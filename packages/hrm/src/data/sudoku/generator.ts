@@ -3,7 +3,7 @@
  * random order while the solution stays unique, down to a target number of givens; candidates
  * are redrawn until the solver's backtrack rating falls in the requested range.
  */
-import type { Rng } from '../rng.js';
+import type { Rng } from '@hrm-webgpu/tensor';
 import { countGivens, type Board, type BoxSize } from './board.js';
 import { applySudokuTransform, randomSudokuTransform } from './augment.js';
 import { analyseSudoku, solveSudoku } from './solver.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../rng.js';
+import { Rng } from '@hrm-webgpu/tensor';
 import { referenceDataDir } from '../node/testData.js';
 import { numExamples } from '../dataset.js';
 import { countGivens, isValidSolution, solvesPuzzle, type BoxSize } from './board.js';
@@ -37,7 +37,7 @@ describe('augmentation', () => {
       fc.property(fc.integer({ min: 0, max: 2 ** 31 }), (seed) => {
         const rng = Rng.fromSeed(seed);
         const solution = randomSolvedBoard(box, rng);
-        const puzzle = solution.map((v) => (rng.float() < 0.5 ? 0 : v));
+        const puzzle = solution.map((v) => (rng.uniform() < 0.5 ? 0 : v));
         const aug = augmentSudoku(puzzle, solution, box, rng);
         expect(isValidSolution(aug.solution, box)).toBe(true);
         expect(solvesPuzzle(aug.puzzle, aug.solution)).toBe(true);
