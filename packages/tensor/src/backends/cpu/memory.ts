@@ -56,10 +56,12 @@ export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
     throw new Error(`cpu.stridedCopy: view reaches offsets [${lo}, ${hi}] outside a storage of ${st.size} elements`);
   }
   const src = st.data;
-  forEachRow(shape, [strides], [offset], (o, [start], len, [stride]) => {
-    for (let j = 0; j < len; j++) out[o + j] = src[start + j * stride];
-  });
+  forEachRow(shape, [strides], [offset], (o, [start], len, [stride]) => copyRow(out, o, src, start, stride, len));
   return out;
+}
+
+function copyRow(out: AnyTypedArray, o: number, src: AnyTypedArray, start: number, stride: number, len: number): void {
+  for (let j = 0; j < len; j++) out[o + j] = src[start + j * stride];
 }
 
 export function copyRegion(src: Storage, dst: Storage, rows: number, srcRowLen: number, dstRowLen: number, dstColOffset: number): void {
