@@ -21,6 +21,6 @@ export default defineConfig([
     ...common,
     entry: { index: 'packages/hrm/src/index.ts', node: 'packages/hrm/src/node.ts', cli: 'packages/hrm/src/cli.ts' },
     outDir: 'packages/hrm/dist',
-    external: ['@hrm-webgpu/tensor', '@hrm-webgpu/tensor/node', 'webgpu'],
+    external: ['@hrm-webgpu/tensor', '@hrm-webgpu/tensor/node', 'webgpu', 'cli-progress'],
   },
 ]);
