@@ -20,13 +20,23 @@ const KC = 256;
 const MC = 64;
 const NC = 1024;
 
-/** Overwrites c[cOffset .. cOffset + m*n) (row-major, row length n) with A * B. */
-export function gemm(a: MatrixView, b: MatrixView, c: Float64Array, cOffset: number, m: number, n: number, k: number): void {
+/**
+ * Overwrites c[cOffset .. cOffset + m*n) (row-major, row length n) with A * B, accumulated in f64
+ * and rounded once to c's precision.
+ */
+export function gemm(a: MatrixView, b: MatrixView, c: Float32Array | Float64Array, cOffset: number, m: number, n: number, k: number): void {
+  if (c instanceof Float32Array && k > KC) {
+    // Several KC passes add into C: accumulate them in f64, then round once.
+    const wide = scratch('c', m * n);
+    gemm(a, b, wide, 0, m, n, k);
+    c.set(wide.subarray(0, m * n), cOffset);
+    return;
+  }
   c.fill(0, cOffset, cOffset + m * n);
   if (m === 0 || n === 0 || k === 0) return;
-  const aPack = new Float64Array(Math.ceil(Math.min(m, MC) / MR) * MR * Math.min(k, KC));
-  const bPack = new Float64Array(Math.ceil(Math.min(n, NC) / NR) * NR * Math.min(k, KC));
-  const tile = new Float64Array(MR * NR);
+  const aPack = scratch('a', Math.ceil(Math.min(m, MC) / MR) * MR * Math.min(k, KC));
+  const bPack = scratch('b', Math.ceil(Math.min(n, NC) / NR) * NR * Math.min(k, KC));
+  const tile = scratch('tile', MR * NR);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -46,6 +56,15 @@ export function gemm(a: MatrixView, b: MatrixView, c: Float64Array, cOffset: num
       }
     }
   }
+}
+
+// Packing buffers reused across calls (gemm is synchronous and not re-entrant): allocating them
+// per call costs more than the multiply itself on attention's per-head matrices.
+const buffers = { a: new Float64Array(0), b: new Float64Array(0), c: new Float64Array(0), tile: new Float64Array(0) };
+
+function scratch(name: keyof typeof buffers, size: number): Float64Array {
+  if (buffers[name].length < size) buffers[name] = new Float64Array(size);
+  return buffers[name];
 }
 
 /** aPack[panel][kk][r] = A[i0 + panel*MR + r, p0 + kk], zero beyond the last row. */
@@ -81,7 +100,7 @@ function microKernel(
   bp: Float64Array,
   bi: number,
   kc: number,
-  c: Float64Array,
+  c: Float32Array | Float64Array,
   cIndex: number,
   ldc: number,
   rows: number,

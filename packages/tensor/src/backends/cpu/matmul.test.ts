@@ -57,6 +57,14 @@ describe('cpu matmul', () => {
     expectClose(out, naiveMatmul(a, b, p), 1e-12, 1e-12);
   });
 
+  it('accumulates a batched f32 product deeper than one block pass in f64 and rounds it once', async () => {
+    const p: MatmulParams = { batch: 2, m: 9, n: 6, k: 300, transA: true, transB: false, aBatchStride: 9 * 300, bBatchStride: 0 };
+    const a = Array.from(new Float32Array(seeded(5, 2 * 9 * 300)));
+    const b = Array.from(new Float32Array(seeded(6, 300 * 6)));
+    const out = await values(backend.matmul(store('f32', a), store('f32', b), p));
+    expectClose(out, naiveMatmul(a, b, p).map(Math.fround), 1e-6, 1e-6);
+  });
+
   it('gives zeros for k = 0 and handles empty outputs', async () => {
     const base = { batch: 2, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
     expect(await values(backend.matmul(store('f32', []), store('f32', []), { ...base, m: 2, n: 3, k: 0 }))).toEqual(new Array(12).fill(0));

@@ -26,17 +26,10 @@ export function matmul(a: Storage, b: Storage, p: MatmulParams): FloatArray {
   const x = batchedOperand('a', a, batch, aBatchStride, m * k);
   const y = batchedOperand('b', b, batch, bBatchStride, k * n);
   const out = floatLike(x, batch * m * n);
-  // f64 results land in place; f32 results go through an f64 scratch and are rounded once.
-  const scratch = out instanceof Float64Array ? out : new Float64Array(m * n);
   for (let i = 0; i < batch; i++) {
     const av: MatrixView = { data: x, offset: i * aBatchStride, ...matrixStrides(m, k, transA) };
     const bv: MatrixView = { data: y, offset: i * bBatchStride, ...matrixStrides(k, n, transB) };
-    if (scratch === out) {
-      gemm(av, bv, scratch, i * m * n, m, n, k);
-    } else {
-      gemm(av, bv, scratch, 0, m, n, k);
-      out.set(scratch, i * m * n);
-    }
+    gemm(av, bv, out, i * m * n, m, n, k);
   }
   return out;
 }
