@@ -10,10 +10,9 @@ const FLOAT: readonly DType[] = ['f32', 'f64'];
 const NUMERIC: readonly DType[] = ['f32', 'f64', 'i32'];
 
 export function sigmoid(x: number): number {
-  // Split on sign so exp never overflows.
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
+  // Branch-free (a sign branch mispredicts on mixed-sign activations): where exp(-x) overflows,
+  // 1 / Infinity is the correct 0.
+  return 1 / (1 + Math.exp(-x));
 }
 
 export function silu(x: number): number {
