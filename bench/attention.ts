@@ -3,7 +3,8 @@
  * kernels against the same engine's composed path (matmul -> scale -> softmax -> matmul, and the
  * backward from matmuls and softmaxBackward), and against tfjs-backend-webgpu 4.22 composing the
  * same forward and backward ops, on the same Dawn adapter. Each timed run reads dQ, dK and dV back.
- * Prints a table and JSON (bench/out/attention.json).
+ * Prints a table and JSON (bench/out/attention.json). On CPU-emulated adapters the fused kernels
+ * block several rows per thread; HRM_ATTENTION_BLOCKING=single times the one-row-per-thread layout.
  *
  *   npx tsx bench/attention.ts
  */
@@ -105,7 +106,8 @@ export async function run() {
   };
 }
 
-if (isMain(import.meta.url)) {
+/** Runs, prints the table and writes bench/out/attention.json. */
+export async function main() {
   const r = await run();
   console.log(`attention fwd+bwd, batch ${r.shape.batch}, heads ${r.shape.heads}, seq ${r.shape.seq}, headDim ${r.shape.headDim} on ${r.adapter} (${r.cores} cores, load ${r.loadAverage}); median ms incl. readback`);
   printTable(
@@ -118,5 +120,10 @@ if (isMain(import.meta.url)) {
     ],
   );
   writeReport('attention', r);
+  return r;
+}
+
+if (isMain(import.meta.url)) {
+  await main();
   process.exit(0);
 }

@@ -1,18 +1,19 @@
 // Fused attention backward on [heads, seq, headDim] tensors (heads counts batch * heads), without
 // atomics, in three passes chosen by PASS:
 // - `stats`: per query row i, stats[i] = (lse_i, delta_i) with delta_i = dO_i . O_i.
-// - `kv`: one workgroup per (key tile, head), one thread per key row j, looping over staged query
-//   tiles: p_ij = exp(s_ij - lse_i), dV_j += p_ij dO_i, dS_ij = p_ij (dO_i . V_j - delta_i),
+// - `kv`: one workgroup per (key tile, head), each thread handling RB key rows j, looping over
+//   staged query tiles: p_ij = exp(s_ij - lse_i), dV_j += p_ij dO_i, dS_ij = p_ij (dO_i . V_j - delta_i),
 //   dK_j += scale dS_ij Q_i.
-// - `q`: one workgroup per (query tile, head), one thread per query row i, looping over staged key
-//   tiles: dQ_i += scale dS_ij K_j.
+// - `q`: one workgroup per (query tile, head), each thread handling RB query rows i, looping over
+//   staged key tiles: dQ_i += scale dS_ij K_j.
 // Scores s_ij = scale Q_i . K_j + mask_ij are recomputed as in attention.wgsl (same defines:
-// HEAD_DIM4, ROWS threads per workgroup, TILE rows per staged tile, HAS_MASK); excluded scores
-// and rows whose lse is -Infinity contribute nothing.
+// HEAD_DIM4, ROWS threads per workgroup, RB rows per thread, TILE rows per staged tile, HAS_MASK);
+// excluded scores and rows whose lse is -Infinity contribute nothing.
 
 const D4: u32 = ${HEAD_DIM4}u;
 const ROWS: u32 = ${ROWS}u;
 const TILE: u32 = ${TILE}u;
+const RB: u32 = ${RB}u;
 const BLOCKED: f32 = -3.0e38;
 
 struct Params {
@@ -76,18 +77,20 @@ var<workgroup> statsTile: array<vec2<f32>, TILE>;
 @compute @workgroup_size(ROWS)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let head = wg.y;
-  let key = wg.x * ROWS + t;
-  let kc = min(key, p.seqK - 1u);
-  let kBase = (head * p.seqK + kc) * D4;
-  var ks: array<vec4<f32>, D4>;
-  var vs: array<vec4<f32>, D4>;
-  var dkAcc: array<vec4<f32>, D4>;
-  var dvAcc: array<vec4<f32>, D4>;
-  for (var c = 0u; c < D4; c++) {
-    ks[c] = k[kBase + c] * p.scale;
-    vs[c] = v[kBase + c];
-    dkAcc[c] = vec4<f32>(0.0);
-    dvAcc[c] = vec4<f32>(0.0);
+  var kcs: array<u32, RB>;
+  var ks: array<array<vec4<f32>, D4>, RB>;
+  var vs: array<array<vec4<f32>, D4>, RB>;
+  var dkAcc: array<array<vec4<f32>, D4>, RB>;
+  var dvAcc: array<array<vec4<f32>, D4>, RB>;
+  for (var b = 0u; b < RB; b++) {
+    kcs[b] = min((wg.x * RB + b) * ROWS + t, p.seqK - 1u);
+    let kBase = (head * p.seqK + kcs[b]) * D4;
+    for (var c = 0u; c < D4; c++) {
+      ks[b][c] = k[kBase + c] * p.scale;
+      vs[b][c] = v[kBase + c];
+      dkAcc[b][c] = vec4<f32>(0.0);
+      dvAcc[b][c] = vec4<f32>(0.0);
+    }
   }
   for (var q0 = 0u; q0 < p.seqQ; q0 += TILE) {
     for (var e = t; e < TILE * D4; e += ROWS) {
@@ -101,26 +104,48 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     workgroupBarrier();
     let n = min(TILE, p.seqQ - q0);
     for (var i = 0u; i < n; i++) {
-      var sd = vec4<f32>(0.0);
-      var pd = vec4<f32>(0.0);
+      // Declared without initialisers, loop-local arrays are not reliably zeroed per iteration on
+      // every implementation: zero them explicitly.
+      var sd: array<vec4<f32>, RB>;
+      var pd: array<vec4<f32>, RB>;
+      for (var b = 0u; b < RB; b++) {
+        sd[b] = vec4<f32>(0.0);
+        pd[b] = vec4<f32>(0.0);
+      }
       for (var c = 0u; c < D4; c++) {
-        sd += qTile[i * D4 + c] * ks[c];
-        pd += dOTile[i * D4 + c] * vs[c];
+        let qv = qTile[i * D4 + c];
+        let dOv = dOTile[i * D4 + c];
+        for (var b = 0u; b < RB; b++) {
+          sd[b] += qv * ks[b][c];
+          pd[b] += dOv * vs[b][c];
+        }
       }
       let st = statsTile[i];
-      let w = probability(masked(sd.x + sd.y + sd.z + sd.w, q0 + i, kc), st.x);
-      let ds = w * (pd.x + pd.y + pd.z + pd.w - st.y);
+      var w: array<f32, RB>;
+      var ds: array<f32, RB>;
+      for (var b = 0u; b < RB; b++) {
+        w[b] = probability(masked(sd[b].x + sd[b].y + sd[b].z + sd[b].w, q0 + i, kcs[b]), st.x);
+        ds[b] = w[b] * (pd[b].x + pd[b].y + pd[b].z + pd[b].w - st.y);
+      }
       for (var c = 0u; c < D4; c++) {
-        dvAcc[c] += w * dOTile[i * D4 + c];
-        dkAcc[c] += ds * qTile[i * D4 + c];
+        let qv = qTile[i * D4 + c];
+        let dOv = dOTile[i * D4 + c];
+        for (var b = 0u; b < RB; b++) {
+          dvAcc[b][c] += w[b] * dOv;
+          dkAcc[b][c] += ds[b] * qv;
+        }
       }
     }
     workgroupBarrier();
   }
-  if (key < p.seqK) {
-    for (var c = 0u; c < D4; c++) {
-      dk[kBase + c] = dkAcc[c] * p.scale;
-      dv[kBase + c] = dvAcc[c];
+  for (var b = 0u; b < RB; b++) {
+    let key = (wg.x * RB + b) * ROWS + t;
+    if (key < p.seqK) {
+      let kBase = (head * p.seqK + key) * D4;
+      for (var c = 0u; c < D4; c++) {
+        dk[kBase + c] = dkAcc[b][c] * p.scale;
+        dv[kBase + c] = dvAcc[b][c];
+      }
     }
   }
 }
@@ -134,18 +159,21 @@ var<workgroup> vTile: array<vec4<f32>, TILE * D4>;
 @compute @workgroup_size(ROWS)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let head = wg.y;
-  let row = wg.x * ROWS + t;
-  let r = min(row, p.seqQ - 1u);
-  let qBase = (head * p.seqQ + r) * D4;
-  var qs: array<vec4<f32>, D4>;
-  var dOs: array<vec4<f32>, D4>;
-  var dqAcc: array<vec4<f32>, D4>;
-  for (var c = 0u; c < D4; c++) {
-    qs[c] = q[qBase + c] * p.scale;
-    dOs[c] = dO[qBase + c];
-    dqAcc[c] = vec4<f32>(0.0);
+  var rs: array<u32, RB>;
+  var qs: array<array<vec4<f32>, D4>, RB>;
+  var dOs: array<array<vec4<f32>, D4>, RB>;
+  var dqAcc: array<array<vec4<f32>, D4>, RB>;
+  var st: array<vec2<f32>, RB>;
+  for (var b = 0u; b < RB; b++) {
+    rs[b] = min((wg.x * RB + b) * ROWS + t, p.seqQ - 1u);
+    let qBase = (head * p.seqQ + rs[b]) * D4;
+    for (var c = 0u; c < D4; c++) {
+      qs[b][c] = q[qBase + c] * p.scale;
+      dOs[b][c] = dO[qBase + c];
+      dqAcc[b][c] = vec4<f32>(0.0);
+    }
+    st[b] = stats[head * p.seqQ + rs[b]];
   }
-  let st = stats[head * p.seqQ + r];
   for (var k0 = 0u; k0 < p.seqK; k0 += TILE) {
     for (var e = t; e < TILE * D4; e += ROWS) {
       let src = (head * p.seqK + min(k0 + e / D4, p.seqK - 1u)) * D4 + e % D4;
@@ -155,23 +183,42 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     workgroupBarrier();
     let n = min(TILE, p.seqK - k0);
     for (var j = 0u; j < n; j++) {
-      var sd = vec4<f32>(0.0);
-      var pd = vec4<f32>(0.0);
-      for (var c = 0u; c < D4; c++) {
-        sd += qs[c] * kTile[j * D4 + c];
-        pd += dOs[c] * vTile[j * D4 + c];
+      // Zeroed explicitly: see the kv pass.
+      var sd: array<vec4<f32>, RB>;
+      var pd: array<vec4<f32>, RB>;
+      for (var b = 0u; b < RB; b++) {
+        sd[b] = vec4<f32>(0.0);
+        pd[b] = vec4<f32>(0.0);
       }
-      let w = probability(masked(sd.x + sd.y + sd.z + sd.w, r, k0 + j), st.x);
-      let ds = w * (pd.x + pd.y + pd.z + pd.w - st.y);
       for (var c = 0u; c < D4; c++) {
-        dqAcc[c] += ds * kTile[j * D4 + c];
+        let kv = kTile[j * D4 + c];
+        let vv = vTile[j * D4 + c];
+        for (var b = 0u; b < RB; b++) {
+          sd[b] += qs[b][c] * kv;
+          pd[b] += dOs[b][c] * vv;
+        }
+      }
+      var ds: array<f32, RB>;
+      for (var b = 0u; b < RB; b++) {
+        let w = probability(masked(sd[b].x + sd[b].y + sd[b].z + sd[b].w, rs[b], k0 + j), st[b].x);
+        ds[b] = w * (pd[b].x + pd[b].y + pd[b].z + pd[b].w - st[b].y);
+      }
+      for (var c = 0u; c < D4; c++) {
+        let kv = kTile[j * D4 + c];
+        for (var b = 0u; b < RB; b++) {
+          dqAcc[b][c] += ds[b] * kv;
+        }
       }
     }
     workgroupBarrier();
   }
-  if (row < p.seqQ) {
-    for (var c = 0u; c < D4; c++) {
-      dq[qBase + c] = dqAcc[c] * p.scale;
+  for (var b = 0u; b < RB; b++) {
+    let row = (wg.x * RB + b) * ROWS + t;
+    if (row < p.seqQ) {
+      let qBase = (head * p.seqQ + row) * D4;
+      for (var c = 0u; c < D4; c++) {
+        dq[qBase + c] = dqAcc[b][c] * p.scale;
+      }
     }
   }
 }

@@ -1,11 +1,12 @@
 // Fused non-causal attention forward (FlashAttention style) on [heads, seq, headDim] tensors, where
 // `heads` counts batch * heads. One workgroup per (row tile, head): wg.x is the tile, wg.y the head;
-// one thread per query row. Key and value tiles are staged in workgroup memory, scores are folded
-// into a running max / sum (online softmax), and the log-sum-exp of each query row is saved for the
+// each of the ROWS threads handles RB query rows (t, t + ROWS, ...), so that each key and value
+// element read from the staged tiles serves RB rows (register blocking; the host picks RB).
+// Key and value tiles are staged in workgroup memory, scores are folded into a running max / sum (online softmax), and the log-sum-exp of each query row is saved for the
 // backward pass (attention-backward.wgsl).
 //
 // Defines: HEAD_DIM4 (headDim / 4; the host pads headDim to a multiple of 4 with zeros),
-// ROWS (query rows and threads per workgroup), TILE (keys per staged tile), HAS_MASK.
+// ROWS (threads per workgroup), RB (query rows per thread), TILE (keys per staged tile), HAS_MASK.
 // A score at or below BLOCKED (a mask of -Infinity) is excluded; a row with every score excluded
 // gets output 0 and lse -Infinity. Infinities are only compared, never computed with, because
 // WGSL implementations may assume finite arithmetic.
@@ -13,6 +14,7 @@
 const D4: u32 = ${HEAD_DIM4}u;
 const ROWS: u32 = ${ROWS}u;
 const TILE: u32 = ${TILE}u;
+const RB: u32 = ${RB}u;
 const BLOCKED: f32 = -3.0e38;
 
 struct Params {
@@ -47,19 +49,23 @@ fn masked(score: f32, row: u32, key: u32) -> f32 {
 @compute @workgroup_size(ROWS)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let head = wg.y;
-  let row = wg.x * ROWS + t;
+  var qs: array<array<vec4<f32>, D4>, RB>;
+  var acc: array<array<vec4<f32>, D4>, RB>;
   // Threads past the last row still help stage tiles; they compute on a clamped row and store nothing.
-  let r = min(row, p.seqQ - 1u);
-  let qBase = (head * p.seqQ + r) * D4;
-  var qs: array<vec4<f32>, D4>;
-  var acc: array<vec4<f32>, D4>;
-  for (var c = 0u; c < D4; c++) {
-    qs[c] = q[qBase + c] * p.scale;
-    acc[c] = vec4<f32>(0.0);
+  var rs: array<u32, RB>;
+  var runMax: array<f32, RB>;
+  var runSum: array<f32, RB>;
+  for (var b = 0u; b < RB; b++) {
+    rs[b] = min((wg.x * RB + b) * ROWS + t, p.seqQ - 1u);
+    let qBase = (head * p.seqQ + rs[b]) * D4;
+    for (var c = 0u; c < D4; c++) {
+      qs[b][c] = q[qBase + c] * p.scale;
+      acc[b][c] = vec4<f32>(0.0);
+    }
+    runMax[b] = BLOCKED;
+    runSum[b] = 0.0;
   }
-  var runMax = BLOCKED;
-  var runSum = 0.0;
-  var scores: array<f32, TILE>;
+  var scores: array<array<f32, TILE>, RB>;
   for (var k0 = 0u; k0 < p.seqK; k0 += TILE) {
     for (var e = t; e < TILE * D4; e += ROWS) {
       let src = (head * p.seqK + min(k0 + e / D4, p.seqK - 1u)) * D4 + e % D4;
@@ -68,37 +74,50 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     }
     workgroupBarrier();
     let n = min(TILE, p.seqK - k0);
-    var tileMax = BLOCKED;
+    var tileMax: array<f32, RB>;
+    for (var b = 0u; b < RB; b++) { tileMax[b] = BLOCKED; }
     for (var j = 0u; j < n; j++) {
-      var d = vec4<f32>(0.0);
+      // Loop-local arrays are zeroed explicitly: without initialisers, some implementations keep
+      // the previous iteration's values.
+      var d: array<vec4<f32>, RB>;
+      for (var b = 0u; b < RB; b++) { d[b] = vec4<f32>(0.0); }
       for (var c = 0u; c < D4; c++) {
-        d += qs[c] * kTile[j * D4 + c];
+        let kv = kTile[j * D4 + c];
+        for (var b = 0u; b < RB; b++) { d[b] += qs[b][c] * kv; }
       }
-      let s = masked(d.x + d.y + d.z + d.w, r, k0 + j);
-      scores[j] = s;
-      tileMax = max(tileMax, s);
-    }
-    let newMax = max(runMax, tileMax);
-    let correction = exp(runMax - newMax);
-    runSum *= correction;
-    for (var c = 0u; c < D4; c++) {
-      acc[c] *= correction;
-    }
-    for (var j = 0u; j < n; j++) {
-      let w = select(exp(scores[j] - newMax), 0.0, scores[j] <= BLOCKED);
-      runSum += w;
-      for (var c = 0u; c < D4; c++) {
-        acc[c] += w * vTile[j * D4 + c];
+      for (var b = 0u; b < RB; b++) {
+        let s = masked(d[b].x + d[b].y + d[b].z + d[b].w, rs[b], k0 + j);
+        scores[b][j] = s;
+        tileMax[b] = max(tileMax[b], s);
       }
     }
-    runMax = newMax;
+    var ws: array<f32, RB>;
+    for (var b = 0u; b < RB; b++) {
+      let newMax = max(runMax[b], tileMax[b]);
+      let correction = exp(runMax[b] - newMax);
+      runSum[b] *= correction;
+      for (var c = 0u; c < D4; c++) { acc[b][c] *= correction; }
+      runMax[b] = newMax;
+    }
+    for (var j = 0u; j < n; j++) {
+      for (var b = 0u; b < RB; b++) {
+        ws[b] = select(exp(scores[b][j] - runMax[b]), 0.0, scores[b][j] <= BLOCKED);
+        runSum[b] += ws[b];
+      }
+      for (var c = 0u; c < D4; c++) {
+        let vv = vTile[j * D4 + c];
+        for (var b = 0u; b < RB; b++) { acc[b][c] += ws[b] * vv; }
+      }
+    }
     workgroupBarrier();
   }
-  if (row < p.seqQ) {
-    let inv = select(0.0, 1.0 / runSum, runSum > 0.0);
-    for (var c = 0u; c < D4; c++) {
-      o[qBase + c] = acc[c] * inv;
+  for (var b = 0u; b < RB; b++) {
+    let row = (wg.x * RB + b) * ROWS + t;
+    if (row < p.seqQ) {
+      let qBase = (head * p.seqQ + row) * D4;
+      let inv = select(0.0, 1.0 / runSum[b], runSum[b] > 0.0);
+      for (var c = 0u; c < D4; c++) { o[qBase + c] = acc[b][c] * inv; }
+      lse[head * p.seqQ + row] = select(0xff800000u, bitcast<u32>(runMax[b] + log(runSum[b])), runSum[b] > 0.0);
     }
-    lse[head * p.seqQ + row] = select(0xff800000u, bitcast<u32>(runMax + log(runSum)), runSum > 0.0);
   }
 }

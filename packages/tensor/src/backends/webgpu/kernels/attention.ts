@@ -5,11 +5,17 @@
  *
  * The shaders read rows as vec4: a headDim that is not a multiple of 4 is zero-padded here first
  * (zeros change no dot product) and the results are cut back to headDim.
+ *
+ * Each thread handles RB rows (register blocking): on CPU-emulated adapters every element read
+ * from a staged tile then serves several rows, which made forward + backward about 2x faster on
+ * lavapipe at HRM's shape; real GPUs keep one row per thread and little private state.
  */
 import type { AttentionParams, Storage } from '../../../backend.js';
 import backwardSource from '../../../../../../shaders/attention-backward.wgsl';
 import forwardSource from '../../../../../../shaders/attention.wgsl';
 import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { readEnv } from '../env.js';
+import { isCpuEmulated } from './autotune.js';
 import { fill } from './elementwise.js';
 import { copyRegion, stridedCopy } from './movement.js';
 import { expectCounts, expectOperand } from './nn-common.js';
@@ -25,6 +31,28 @@ function rowsPerGroup(seq: number): number {
   let best = ROW_CHOICES[0]!;
   for (const rows of ROW_CHOICES) if (Math.ceil(seq / rows) * rows <= Math.ceil(seq / best) * best) best = rows;
   return best;
+}
+
+export type AttentionBlocking = 'single' | 'blocked';
+
+/** Rows per thread in each kernel, measured on lavapipe: the kv pass holds twice the state per row. */
+const ROWS_PER_THREAD: Record<AttentionBlocking, { forward: number; kv: number; q: number }> = {
+  single: { forward: 1, kv: 1, q: 1 },
+  blocked: { forward: 3, kv: 2, q: 3 },
+};
+
+/** Register blocking on CPU-emulated adapters only. HRM_ATTENTION_BLOCKING=single|blocked overrides, e.g. to test both. */
+export function attentionBlocking(engine: WebGpuEngine): AttentionBlocking {
+  const forced = readEnv('HRM_ATTENTION_BLOCKING');
+  if (forced === 'single' || forced === 'blocked') return forced;
+  if (forced) throw new Error(`HRM_ATTENTION_BLOCKING='${forced}': expected single or blocked`);
+  return isCpuEmulated(engine) ? 'blocked' : 'single';
+}
+
+/** Defines and workgroup count along the rows for `seq` rows at `rb` rows per thread. */
+function rowGrid(seq: number, rb: number): { defines: { ROWS: number; RB: number }; groups: number } {
+  const rows = rowsPerGroup(Math.ceil(seq / rb));
+  return { defines: { ROWS: rows, RB: rb }, groups: Math.ceil(seq / (rows * rb)) };
 }
 
 /** Rows per staged tile: two [tile, headDim] tiles (plus a little) must fit in workgroup memory. */
@@ -102,12 +130,12 @@ export function attention(engine: WebGpuEngine, q: Storage, k: Storage, v: Stora
     ([qp, kp, vp]) => {
       const out = engine.createStorage('f32', l.heads * seqQ * l.d4 * 4);
       const m = maskBinding(engine, mask);
-      const rows = rowsPerGroup(seqQ);
+      const grid = rowGrid(seqQ, ROWS_PER_THREAD[attentionBlocking(engine)].forward);
       engine.dispatch({
         name: 'attention_forward',
         source: forwardSource,
-        defines: { ...l.defines, ROWS: rows },
-        workgroups: [Math.ceil(seqQ / rows), l.heads],
+        defines: { ...l.defines, ...grid.defines },
+        workgroups: [grid.groups, l.heads],
         inputs: [qp!, kp!, vp!, m.storage],
         outputs: [out, lse],
         uniforms: packUniforms([seqQ, seqK, { f32: p.scale }]),
@@ -163,7 +191,7 @@ export function attentionBackward(
       engine.dispatch({
         name: 'attention_backward_stats',
         source: backwardSource,
-        defines: { ...l.defines, PASS: 'stats', ROWS: STATS_WORKGROUP },
+        defines: { ...l.defines, PASS: 'stats', ROWS: STATS_WORKGROUP, RB: 1 },
         workgroups: engine.grid(qRows, STATS_WORKGROUP),
         inputs: [dOp!, op!, lse],
         outputs: [stats],
@@ -173,23 +201,24 @@ export function attentionBackward(
       const shared = [qp!, kp!, vp!, m.storage, dOp!, stats];
       const dk = engine.createStorage('f32', kRows * width);
       const dv = engine.createStorage('f32', kRows * width);
-      const keyRows = rowsPerGroup(seqK);
+      const rb = ROWS_PER_THREAD[attentionBlocking(engine)];
+      const keyGrid = rowGrid(seqK, rb.kv);
       engine.dispatch({
         name: 'attention_backward_kv',
         source: backwardSource,
-        defines: { ...l.defines, PASS: 'kv', ROWS: keyRows },
-        workgroups: [Math.ceil(seqK / keyRows), l.heads],
+        defines: { ...l.defines, PASS: 'kv', ...keyGrid.defines },
+        workgroups: [keyGrid.groups, l.heads],
         inputs: shared,
         outputs: [dk, dv],
         uniforms,
       });
       const dq = engine.createStorage('f32', qRows * width);
-      const queryRows = rowsPerGroup(seqQ);
+      const queryGrid = rowGrid(seqQ, rb.q);
       engine.dispatch({
         name: 'attention_backward_q',
         source: backwardSource,
-        defines: { ...l.defines, PASS: 'q', ROWS: queryRows },
-        workgroups: [Math.ceil(seqQ / queryRows), l.heads],
+        defines: { ...l.defines, PASS: 'q', ...queryGrid.defines },
+        workgroups: [queryGrid.groups, l.heads],
         inputs: shared,
         outputs: [dq],
         uniforms,
