@@ -7,7 +7,7 @@
 import type { AttentionParams, Storage } from '../../../backend.js';
 import { gemm } from '../gemm.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
-import { logSumExp } from './rows.js';
+import { rowMax } from './rows.js';
 
 interface Operands {
   q: FloatArray;
@@ -44,11 +44,35 @@ function headScores(o: Operands, p: AttentionParams, head: number, scores: Float
   for (let i = 0; i < scores.length; i++) scores[i] = scores[i] * scale + (o.mask ? o.mask[i] : 0);
 }
 
-/** In place: scores -> probabilities exp(score - lse) per row, 0 on fully masked rows. */
+/** In place: one row of scores -> probabilities exp(score - lse), 0 on a fully masked row. */
+function rowProbabilities(scores: Float64Array, off: number, len: number, lse: number): void {
+  for (let j = off; j < off + len; j++) scores[j] = lse === -Infinity ? 0 : Math.exp(scores[j] - lse);
+}
+
+/** In place: scores -> probabilities per row from each row's saved lse. */
 function probabilities(scores: Float64Array, lse: ArrayLike<number>, lseOffset: number, seqQ: number, seqK: number): void {
+  for (let i = 0; i < seqQ; i++) rowProbabilities(scores, i * seqK, seqK, lse[lseOffset + i]);
+}
+
+/** In place: scores -> probabilities per row with one exp per score, each row's lse into `lse`. */
+function softmaxRows(scores: Float64Array, lse: Float64Array, seqQ: number, seqK: number): void {
   for (let i = 0; i < seqQ; i++) {
-    const l = lse[lseOffset + i];
-    for (let j = i * seqK; j < (i + 1) * seqK; j++) scores[j] = l === -Infinity ? 0 : Math.exp(scores[j] - l);
+    const off = i * seqK;
+    const max = rowMax(scores, off, seqK);
+    if (!Number.isFinite(max)) {
+      // Fully masked (-Infinity), or an infinite or NaN score: the lse is the maximum itself.
+      lse[i] = max;
+      rowProbabilities(scores, off, seqK, max);
+      continue;
+    }
+    let sum = 0;
+    for (let j = off; j < off + seqK; j++) {
+      const e = Math.exp(scores[j] - max);
+      scores[j] = e;
+      sum += e;
+    }
+    lse[i] = max + Math.log(sum);
+    for (let j = off; j < off + seqK; j++) scores[j] /= sum;
   }
 }
 
@@ -62,9 +86,8 @@ export function attention(q: Storage, k: Storage, v: Storage, p: AttentionParams
   const rowLse = new Float64Array(seqQ);
   for (let h = 0; h < batch * heads; h++) {
     headScores(ops, p, h, scores);
-    for (let i = 0; i < seqQ; i++) rowLse[i] = logSumExp(scores, i * seqK, seqK);
+    softmaxRows(scores, rowLse, seqQ, seqK);
     lse.set(rowLse, h * seqQ);
-    probabilities(scores, rowLse, 0, seqQ, seqK);
     gemm({ data: scores, offset: 0, rowStride: seqK, colStride: 1 }, { data: ops.v, offset: h * seqK * d, rowStride: d, colStride: 1 }, out, 0, seqQ, d, seqK);
     o.set(out, h * seqQ * d);
   }

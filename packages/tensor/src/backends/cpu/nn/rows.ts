@@ -9,10 +9,16 @@ export function rowsOperand(kernel: string, operand: string, s: Storage, rows: n
   return floatOperand(kernel, operand, s, rows * cols);
 }
 
-/** log(sum(exp(x[off .. off+len)))) with the maximum subtracted first; -Infinity for an empty or all -Infinity row. */
-export function logSumExp(x: ArrayLike<number>, off: number, len: number): number {
+/** The maximum of x[off .. off+len): NaN if any element is NaN, -Infinity for an empty row. */
+export function rowMax(x: ArrayLike<number>, off: number, len: number): number {
   let max = -Infinity;
   for (let j = 0; j < len; j++) if (x[off + j] > max || x[off + j] !== x[off + j]) max = x[off + j];
+  return max;
+}
+
+/** log(sum(exp(x[off .. off+len)))) with the maximum subtracted first; -Infinity for an empty or all -Infinity row. */
+export function logSumExp(x: ArrayLike<number>, off: number, len: number): number {
+  const max = rowMax(x, off, len);
   if (max === -Infinity || max === Infinity || max !== max) return max;
   let sum = 0;
   for (let j = 0; j < len; j++) sum += Math.exp(x[off + j] - max);
