@@ -1,6 +1,6 @@
 /**
  * The matrix-multiply core shared by matmul and attention: C = A * B for strided A [m, k] and
- * B [k, n] of any numeric typed array, computed in f64 into a contiguous f64 C.
+ * B [k, n] of any numeric typed array, accumulated in f64 into a contiguous f32 or f64 C.
  *
  * Goto-style blocking: a KC x NC block of B and an MC x KC block of A are packed into f64 panels
  * (NR columns / MR rows wide, zero-padded at the edges), then a 4x4 register-blocked micro-kernel
@@ -58,8 +58,8 @@ export function gemm(a: MatrixView, b: MatrixView, c: Float32Array | Float64Arra
   }
 }
 
-// Packing buffers reused across calls (gemm is synchronous and not re-entrant): allocating them
-// per call costs more than the multiply itself on attention's per-head matrices.
+// Scratch buffers reused across calls (gemm is synchronous and not re-entrant): allocating them per
+// call was a large share of the cost on attention's per-head matrices. They keep their largest size.
 const buffers = { a: new Float64Array(0), b: new Float64Array(0), c: new Float64Array(0), tile: new Float64Array(0) };
 
 function scratch(name: keyof typeof buffers, size: number): Float64Array {
