@@ -249,3 +249,12 @@ describe('parseSafetensorsHeader', () => {
     );
   });
 });
+
+describe('tensor names', () => {
+  it('keeps a tensor named __proto__ (found by the round-trip property)', () => {
+    const bytes = serializeSafetensors({ ['__proto__']: { dtype: 'f32', shape: [1], data: new Float32Array([3]) } });
+    const parsed = parseSafetensors(bytes);
+    expect([...parsed.keys()]).toEqual(['__proto__']);
+    expect(Array.from(parsed.get('__proto__')!.data)).toEqual([3]);
+  });
+});

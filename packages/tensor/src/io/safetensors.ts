@@ -227,7 +227,7 @@ export function serializeSafetensors(
     offsets.set(name, [begin, dataLength]);
   }
 
-  const header: Record<string, unknown> = {};
+  const header: Record<string, unknown> = Object.create(null); // a tensor may be named '__proto__'
   if (Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
   for (const name of names) {
     const { dtype, shape } = entries[name];
