@@ -27,15 +27,15 @@ export const DEMO_ARCH: Partial<HRMConfig> = {
 };
 
 export const DEMO_TRAINING: Omit<TrainingConfig, 'seed'> = {
-  global_batch_size: 32,
-  steps: 1500,
-  lr: 3e-3,
+  global_batch_size: 16,
+  steps: 5000,
+  lr: 5e-3,
   lr_min_ratio: 0.1,
   lr_warmup_steps: 50,
   weight_decay: 0.1,
   beta1: 0.9,
   beta2: 0.95,
-  puzzle_emb_lr: 3e-3,
+  puzzle_emb_lr: 5e-3,
   puzzle_emb_weight_decay: 0.1,
   eval_every: 0,
   eval_batch_size: 256,
