@@ -5,6 +5,9 @@ import type { AnyTypedArray, DType, Storage } from '../../backend.js';
 import { typedArrayFor } from '../../backend.js';
 import { createCpuBackend } from './index.js';
 import { cpuStorage } from './storage.js';
+import { seeded } from '../../testing/seeded.js';
+
+export { seeded };
 
 export const backend = createCpuBackend();
 
@@ -18,20 +21,6 @@ export function store(dtype: DType, values: ArrayLike<number>): Storage {
 
 export async function values(s: Storage): Promise<number[]> {
   return Array.from(await backend.read(s));
-}
-
-/** Deterministic uniform numbers in [lo, hi) from a seed (mulberry32). */
-export function seeded(seed: number, n: number, lo = -1, hi = 1): number[] {
-  let a = seed >>> 0;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out.push(lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296));
-  }
-  return out;
 }
 
 export function seededInts(seed: number, n: number, bound: number): number[] {

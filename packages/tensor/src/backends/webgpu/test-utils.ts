@@ -16,6 +16,9 @@ import { createCpuBackend } from '../cpu/index.js';
 import { createWebGpuBackend, type WebGpuBackend } from './backend.js';
 import { nodeGpu } from './dawn-node.js';
 import { envFlag } from './env.js';
+import { seeded } from '../../testing/seeded.js';
+
+export { seeded };
 
 export const cpu: Backend = createCpuBackend();
 
@@ -97,20 +100,6 @@ export function expectClose(actual: AnyTypedArray, expected: AnyTypedArray, tol:
     const ok = Number.isNaN(e) ? Number.isNaN(a) : Number.isFinite(e) ? Math.abs(a - e) <= atol + rtol * Math.abs(e) : a === e;
     if (!ok) expect.fail(`${what}[${i}]: expected ${e}, found ${a} (rtol ${rtol}, atol ${atol})`);
   }
-}
-
-/** Deterministic uniform numbers in [lo, hi) from a seed (mulberry32). */
-export function seeded(seed: number, n: number, lo = -1, hi = 1): number[] {
-  let a = seed >>> 0;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out.push(lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296));
-  }
-  return out;
 }
 
 export function seededInts(seed: number, n: number, lo: number, hi: number): number[] {

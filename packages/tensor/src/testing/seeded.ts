@@ -1,0 +1,6 @@
+import { fillUniform, Rng } from '../random.js';
+
+/** Deterministic uniform numbers in [lo, hi) from a seed, for kernel tests. */
+export function seeded(seed: number, n: number, lo = -1, hi = 1): number[] {
+  return Array.from(fillUniform(new Float64Array(n), new Rng(seed), lo, hi));
+}
