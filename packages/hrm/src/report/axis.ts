@@ -19,6 +19,8 @@ const LIMIT = 1e300;
 /** Whether a value can be placed on a linear axis. */
 export const drawableLinear = (v: number) => Number.isFinite(v) && Math.abs(v) <= LIMIT;
 const drawableLog = (v: number) => v >= 1 / LIMIT && v <= LIMIT;
+/** Spans below this are treated as a single value (padded), far above the denormal range. */
+const MIN_SPAN = 1e-280;
 const MAX_LOG_TICKS = 8;
 
 /** 1, 2 or 5 times a power of ten, close to span / target. */
@@ -39,10 +41,12 @@ export function linearAxis(values: number[], range: [number, number], includeZer
   const finite = values.filter(drawableLinear);
   if (includeZero) finite.push(0);
   let [lo, hi] = finite.length > 0 ? extent(finite) : [0, 1];
-  if (lo === hi) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) / 2;
-    lo -= pad;
-    hi += pad;
+  if (hi - lo < MIN_SPAN) {
+    // Equal values, or a span so small (denormals) that tick arithmetic would underflow.
+    const mid = (lo + hi) / 2;
+    const pad = Math.abs(mid) < MIN_SPAN ? 1 : Math.abs(mid) / 2;
+    lo = mid - pad;
+    hi = mid + pad;
   }
   const step = niceStep(hi - lo);
   const first = Math.floor(lo / step + 1e-9);

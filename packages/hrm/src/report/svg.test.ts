@@ -227,3 +227,10 @@ describe('axes', () => {
     expect(escapeXml(`<&>"'`)).toBe('&lt;&amp;&gt;&quot;&apos;');
   });
 });
+
+describe('lineChart edge values', () => {
+  it('draws a series whose values differ only by a denormal (found by the property above)', () => {
+    const svg = lineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 's', points: [[0, 5e-324]] }] });
+    expect(svg).not.toMatch(/="[^"]*(NaN|Infinity)/);
+  });
+});
