@@ -24,6 +24,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    setupFiles: ['test/setup-fast-check.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
