@@ -1,7 +1,8 @@
 /** Elementwise kernels: unary maps, broadcasting binary ops and select, all over one generic loop. */
 import { typedArrayFor, type AnyTypedArray, type BinaryOp, type DType, type Storage, type UnaryOp } from '../../backend.js';
 import { cpuStorage, expectDtype, expectSameDtype, expectSize } from './storage.js';
-import { broadcastStrides, forEachRow, sizeOf } from './strided.js';
+import { broadcastStrides, forEachRow } from './strided.js';
+import { shapeSize } from '../../shape.js';
 
 type Unary = (x: number) => number;
 type Binary = (a: number, b: number) => number;
@@ -129,12 +130,12 @@ export function binary(
   const sb = cpuStorage(b, kernel, 'b');
   const dtype = expectSameDtype(kernel, { a, b });
   const { fn, outDtype } = binarySpec(op, dtype);
-  expectSize(kernel, 'a', sa.size, sizeOf(aShape));
-  expectSize(kernel, 'b', sb.size, sizeOf(bShape));
+  expectSize(kernel, 'a', sa.size, shapeSize(aShape));
+  expectSize(kernel, 'b', sb.size, shapeSize(bShape));
   const strides = [broadcastStrides(kernel, aShape, outShape), broadcastStrides(kernel, bShape, outShape)];
   const x = sa.data;
   const y = sb.data;
-  const out = typedArrayFor(outDtype, sizeOf(outShape));
+  const out = typedArrayFor(outDtype, shapeSize(outShape));
   const row = (dtype !== 'i32' && Object.hasOwn(FLOAT_ROWS, op) && FLOAT_ROWS[op]) || scalarRow(fn);
   forEachRow(outShape, strides, [0, 0], (o, [pa, pb], len, [da, db]) => row(out, o, x, pa, da, y, pb, db, len));
   return out;
@@ -154,14 +155,14 @@ export function where(
   const sb = cpuStorage(b, 'where', 'b');
   expectDtype('where', 'cond', sc.dtype, ['bool']);
   const dtype = expectSameDtype('where', { a, b });
-  expectSize('where', 'cond', sc.size, sizeOf(condShape));
-  expectSize('where', 'a', sa.size, sizeOf(aShape));
-  expectSize('where', 'b', sb.size, sizeOf(bShape));
+  expectSize('where', 'cond', sc.size, shapeSize(condShape));
+  expectSize('where', 'a', sa.size, shapeSize(aShape));
+  expectSize('where', 'b', sb.size, shapeSize(bShape));
   const strides = [condShape, aShape, bShape].map((shape) => broadcastStrides('where', shape, outShape));
   const c = sc.data;
   const x = sa.data;
   const y = sb.data;
-  const out = typedArrayFor(dtype, sizeOf(outShape));
+  const out = typedArrayFor(dtype, shapeSize(outShape));
   forEachRow(outShape, strides, [0, 0, 0], (o, [pc, pa, pb], len, [dc, da, db]) => selectRow(out, o, c, pc, dc, x, pa, da, y, pb, db, len));
   return out;
 }

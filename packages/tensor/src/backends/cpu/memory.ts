@@ -1,7 +1,8 @@
 /** Creation and movement kernels: fill, cast, strided copy, region copy. */
 import { typedArrayFor, type AnyTypedArray, type DType, type Storage, type StridedView } from '../../backend.js';
 import { cpuStorage, expectNonNegativeInt, expectSameDtype, expectSize } from './storage.js';
-import { forEachRow, sizeOf } from './strided.js';
+import { forEachRow } from './strided.js';
+import { shapeSize } from '../../shape.js';
 
 const I32_MIN = -2147483648;
 const I32_MAX = 2147483647;
@@ -41,7 +42,7 @@ export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
   if (shape.length !== strides.length) {
     throw new Error(`cpu.stridedCopy: expected ${shape.length} strides for shape [${shape.join(', ')}], found ${strides.length}`);
   }
-  const size = sizeOf(shape);
+  const size = shapeSize(shape);
   const out = typedArrayFor(st.dtype, size);
   if (size === 0) return out;
   // The extreme offsets the view can reach must lie inside x.

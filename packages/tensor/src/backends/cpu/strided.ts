@@ -4,21 +4,7 @@
  * contiguous in every operand are merged first, so that contiguous and simply broadcast cases
  * become a few long rows.
  */
-
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Row-major strides of a contiguous shape. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d];
-  }
-  return strides;
-}
+import { contiguousStrides, shapeSize } from '../../shape.js';
 
 /** Strides that read a contiguous input of inShape at every index of outShape (same rank, size-1 dims broadcast). */
 export function broadcastStrides(kernel: string, inShape: readonly number[], outShape: readonly number[]): number[] {
@@ -61,7 +47,7 @@ export function forEachRow(
   offsets: readonly number[],
   visit: (outStart: number, starts: readonly number[], len: number, innerStrides: readonly number[]) => void,
 ): void {
-  const size = sizeOf(shape);
+  const size = shapeSize(shape);
   if (size === 0) return;
   const c = collapse(shape, strides);
   const rank = c.shape.length;

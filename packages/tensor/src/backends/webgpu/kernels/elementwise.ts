@@ -1,7 +1,8 @@
 /** fill, cast, unary, binary and where: WGSL expressions for the shared map kernel (map.ts). */
 import type { BinaryOp, DType, Storage, UnaryOp } from '../../../backend.js';
 import { asGpuStorage, expectGpuDtype, type GpuDType, type GpuStorage, type WebGpuEngine } from '../engine.js';
-import { broadcastStrides, contiguousStrides, runMap } from './map.js';
+import { contiguousStrides } from '../../../shape.js';
+import { broadcastStrides, runMap } from './map.js';
 
 type Expr = string | { f32?: string; i32?: string; bool?: string };
 

@@ -8,6 +8,7 @@
 import type { Storage } from '../../../backend.js';
 import source from '../../../../../../shaders/elementwise.wgsl';
 import { asGpuStorage, wgslType, type GpuDType, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { contiguousStrides } from '../../../shape.js';
 
 const WORKGROUP_SIZE = 256;
 const MAX_RANK = 8;
@@ -74,17 +75,6 @@ export function runMap(engine: WebGpuEngine, spec: MapSpec): GpuStorage {
     uniforms: params,
   });
   return out;
-}
-
-/** Row-major strides of a contiguous shape. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d]!;
-  }
-  return strides;
 }
 
 /** Strides reading a contiguous input of inShape at every coordinate of outShape (same rank). */
