@@ -1,10 +1,12 @@
-// Per-row cross entropy against i32 labels (HRM spec section 5), one workgroup or one thread per row
-// (row-reduce.wgsl is prepended). Rows whose label is ignoreIndex get loss 0 and gradient 0.
+// Per-row cross entropy against i32 labels (HRM spec section 5), one workgroup or one thread per row.
+// Rows whose label is ignoreIndex get loss 0 and gradient 0.
 // Defines: STABLEMAX (else softmax) and BACKWARD.
 // softmax:   loss = lse(x) - x_l;            d/dx_j = exp(x_j - lse) - [j = l]
 // stablemax: s(x) = x + 1 (x >= 0), 1 / (1 - x + 1e-30) (x < 0); S = sum_j s(x_j);
 //            loss = -log(s(x_l) / S);        d/dx_j = s'(x_j) / S - [j = l] s'(x_l) / s(x_l)
-// The backward pass scales d/dx by dLoss[row].
+// x holds the logits. The backward pass scales d/dx by dLoss[row].
+
+#include "row-reduce.wgsl"
 
 struct Params {
   rows: u32,
@@ -12,7 +14,7 @@ struct Params {
   ignoreIndex: i32,
 }
 
-@group(0) @binding(0) var<storage, read> logits: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> labels: array<i32>;
 #if BACKWARD
 @group(0) @binding(2) var<storage, read> dLoss: array<f32>;
@@ -33,45 +35,34 @@ fn stablemaxSlope(v: f32) -> f32 {
   return select(s * s, 1.0, v >= 0.0);
 }
 
-// The row's normaliser: lse for softmax, S for stablemax. Every thread of the workgroup calls it.
-fn normaliser(base: u32, t: u32) -> f32 {
+#if !STABLEMAX
+#include "row-softmax.wgsl"
+#endif
+
+// The row's normaliser: lse for softmax, S for stablemax. Every lane of the row calls it.
+fn normaliser(base: u32, lane: u32) -> f32 {
 #if STABLEMAX
   var partial = 0.0;
-  for (var j = t; j < p.cols; j += ROW_THREADS) {
-    partial += stablemaxS(logits[base + j]);
+  for (var j = lane; j < p.cols; j += ROW_THREADS) {
+    partial += stablemaxS(x[base + j]);
   }
-  return rowSum(partial, t);
+  return rowSum(partial, lane);
 #else
-  var localMax = -3.4028234663852886e38;
-  for (var j = t; j < p.cols; j += ROW_THREADS) {
-    localMax = max(localMax, logits[base + j]);
-  }
-  let m = rowMax(localMax, t);
-  var partial = 0.0;
-  for (var j = t; j < p.cols; j += ROW_THREADS) {
-    partial += exp(logits[base + j] - m);
-  }
-  return m + log(rowSum(partial, t));
+  let stats = rowExpSum(base, lane);
+  return stats.max + log(stats.sum);
 #endif
 }
 
-@compute @workgroup_size(WORKGROUP_THREADS)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = rowIndex(wg, groups, lid);
-  let t = rowLane(lid);
-  if (row >= p.rows) {
-    return;
-  }
-  let base = row * p.cols;
+fn processRow(row: u32, lane: u32, base: u32) {
   let label = labels[row];
   // Out-of-range labels are treated as ignored rather than read out of bounds. The normaliser is
   // computed for every row so that all threads reach its barriers.
   let ignored = label == p.ignoreIndex || label < 0 || u32(label) >= p.cols;
-  let norm = normaliser(base, t);
+  let norm = normaliser(base, lane);
 #if BACKWARD
   let scale = select(dLoss[row], 0.0, ignored);
-  for (var j = t; j < p.cols; j += ROW_THREADS) {
-    let v = logits[base + j];
+  for (var j = lane; j < p.cols; j += ROW_THREADS) {
+    let v = x[base + j];
     let own = select(0.0, 1.0, i32(j) == label);
 #if STABLEMAX
     let slope = stablemaxSlope(v);
@@ -81,11 +72,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
 #endif
   }
 #else
-  if (t == 0u) {
+  if (lane == 0u) {
     if (ignored) {
       loss[row] = 0.0;
     } else {
-      let v = logits[base + u32(label)];
+      let v = x[base + u32(label)];
 #if STABLEMAX
       loss[row] = -log(stablemaxS(v) / norm);
 #else

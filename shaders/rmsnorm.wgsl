@@ -1,6 +1,8 @@
-// RMSNorm without weight, one workgroup or one thread per row (row-reduce.wgsl is prepended).
+// RMSNorm without weight, one workgroup or one thread per row.
 // forward:  y = x * r, r = 1 / sqrt(mean(x^2) + eps), also saves r per row.
 // backward: dx = r * (dy - y * mean(dy * y)), with y = x * r.
+
+#include "row-reduce.wgsl"
 
 struct Params {
   rows: u32,
@@ -14,24 +16,17 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> invRms: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(WORKGROUP_THREADS)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = rowIndex(wg, groups, lid);
-  let t = rowLane(lid);
-  if (row >= p.rows) {
-    return;
-  }
-  let base = row * p.cols;
+fn processRow(row: u32, lane: u32, base: u32) {
   var sumSq = 0.0;
-  for (var j = t; j < p.cols; j += ROW_THREADS) {
+  for (var j = lane; j < p.cols; j += ROW_THREADS) {
     let v = x[base + j];
     sumSq += v * v;
   }
-  let r = 1.0 / sqrt(rowSum(sumSq, t) / f32(p.cols) + p.eps);
-  for (var j = t; j < p.cols; j += ROW_THREADS) {
+  let r = 1.0 / sqrt(rowSum(sumSq, lane) / f32(p.cols) + p.eps);
+  for (var j = lane; j < p.cols; j += ROW_THREADS) {
     y[base + j] = x[base + j] * r;
   }
-  if (t == 0u) {
+  if (lane == 0u) {
     invRms[row] = r;
   }
 }
@@ -42,22 +37,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-@compute @workgroup_size(WORKGROUP_THREADS)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = rowIndex(wg, groups, lid);
-  let t = rowLane(lid);
-  if (row >= p.rows) {
-    return;
-  }
-  let base = row * p.cols;
+fn processRow(row: u32, lane: u32, base: u32) {
   let r = invRms[row];
   var dot = 0.0;
-  for (var j = t; j < p.cols; j += ROW_THREADS) {
+  for (var j = lane; j < p.cols; j += ROW_THREADS) {
     dot += dy[base + j] * x[base + j];
   }
   // mean(dy * y) = r * sum(dy * x) / cols
-  let mean = r * rowSum(dot, t) / f32(p.cols);
-  for (var j = t; j < p.cols; j += ROW_THREADS) {
+  let mean = r * rowSum(dot, lane) / f32(p.cols);
+  for (var j = lane; j < p.cols; j += ROW_THREADS) {
     dx[base + j] = r * (dy[base + j] - x[base + j] * r * mean);
   }
 }

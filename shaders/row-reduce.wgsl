@@ -1,10 +1,11 @@
-// Shared by the row kernels: which row and which lane of it an invocation handles, and row-wide
-// sum and max. Two layouts, picked by the host per adapter:
+// The frame of every row kernel: its entry point, which row and which lane of it an invocation
+// handles, and row-wide sum and max. Two layouts, picked by the host per adapter:
 // - one workgroup of ROW_THREADS threads per row, tree reductions in workgroup memory (real GPUs);
 // - PER_THREAD: one thread per row, WORKGROUP_THREADS rows per workgroup, no barriers at all
 //   (CPU-emulated adapters, where barriers cost more than the parallelism within a row gains).
-// Column loops run `for (var j = lane; j < cols; j += ROW_THREADS)`; every lane of a row must call
-// rowSum / rowMax.
+// The including kernel declares a uniform `p` with `rows` and `cols` and the function
+// `processRow(row: u32, lane: u32, base: u32)` (base = row * p.cols). Column loops run
+// `for (var j = lane; j < p.cols; j += ROW_THREADS)`; every lane of a row must call rowSum / rowMax.
 
 #if PER_THREAD
 const ROW_THREADS: u32 = 1u;
@@ -16,14 +17,6 @@ fn rowSum(v: f32, lane: u32) -> f32 {
 
 fn rowMax(v: f32, lane: u32) -> f32 {
   return v;
-}
-
-fn rowIndex(wg: vec3<u32>, groups: vec3<u32>, lid: u32) -> u32 {
-  return (wg.x + wg.y * groups.x) * WORKGROUP_THREADS + lid;
-}
-
-fn rowLane(lid: u32) -> u32 {
-  return 0u;
 }
 #else
 const ROW_THREADS: u32 = ${WORKGROUP_THREADS}u;
@@ -58,13 +51,21 @@ fn rowMax(v: f32, lane: u32) -> f32 {
   workgroupBarrier();
   return result;
 }
-
-// The workgroup's row, from a grid folded into two dimensions (engine.grid(rows, 1)).
-fn rowIndex(wg: vec3<u32>, groups: vec3<u32>, lid: u32) -> u32 {
-  return wg.x + wg.y * groups.x;
-}
-
-fn rowLane(lid: u32) -> u32 {
-  return lid;
-}
 #endif
+
+@compute @workgroup_size(WORKGROUP_THREADS)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  // The grid is folded into two dimensions (engine.grid).
+  let group = wg.x + wg.y * groups.x;
+#if PER_THREAD
+  let row = group * WORKGROUP_THREADS + lid;
+  let lane = 0u;
+#else
+  let row = group;
+  let lane = lid;
+#endif
+  if (row >= p.rows) {
+    return;
+  }
+  processRow(row, lane, row * p.cols);
+}

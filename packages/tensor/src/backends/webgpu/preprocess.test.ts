@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preprocess } from './preprocess.js';
+import { preprocess, resolveIncludes } from './preprocess.js';
 import { sizeClass } from './pool.js';
 
 describe('preprocess', () => {
@@ -26,6 +26,21 @@ describe('preprocess', () => {
     expect(() => preprocess('${MISSING}', {})).toThrow(/'MISSING' is not defined/);
     expect(() => preprocess('#if A\n', { A: 1 })).toThrow(/unterminated/);
     expect(() => preprocess('#endif', {})).toThrow(/without #if/);
+  });
+});
+
+describe('resolveIncludes', () => {
+  it('expands #include lines recursively, before the #if lines around them are evaluated', () => {
+    const library = { 'a.wgsl': 'a1\n#include "b.wgsl"', 'b.wgsl': 'b1' };
+    const src = '#if A\n#include "a.wgsl"\n#endif\ntail';
+    expect(resolveIncludes(src, library)).toBe('#if A\na1\nb1\n#endif\ntail');
+    expect(preprocess(resolveIncludes(src, library), { A: true })).toBe('a1\nb1\ntail');
+    expect(preprocess(resolveIncludes(src, library), { A: false })).toBe('tail');
+  });
+
+  it('reports unknown names and cycles', () => {
+    expect(() => resolveIncludes('#include "missing.wgsl"', {})).toThrow(/unknown include "missing.wgsl"/);
+    expect(() => resolveIncludes('#include "a"', { a: '#include "b"', b: '#include "a"' })).toThrow(/"a" includes itself/);
   });
 });
 

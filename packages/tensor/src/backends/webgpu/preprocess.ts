@@ -5,6 +5,9 @@
  * - Lines `#if COND`, `#elif COND`, `#else`, `#endif` keep or drop the lines between them; they
  *   nest. COND is `NAME` (true when the define is neither false, 0 nor ''), `!NAME`,
  *   `NAME == value` or `NAME != value` (compared as strings).
+ *
+ * WGSL has no includes: `resolveIncludes` first replaces each `#include "name"` line by that entry
+ * of a library of shared sources (which may include others), so one kernel source is preprocessed.
  */
 export type Defines = Readonly<Record<string, string | number | boolean>>;
 
@@ -44,6 +47,15 @@ export function preprocess(source: string, defines: Defines = {}): string {
   });
   if (frames.length > 0) throw new Error('preprocess: unterminated #if');
   return out.join('\n');
+}
+
+/** Expands `#include "name"` lines from `library`, recursively (a cycle is an error). */
+export function resolveIncludes(source: string, library: Readonly<Record<string, string>>, including: readonly string[] = []): string {
+  return source.replace(/^[ \t]*#include[ \t]+"([^"]+)"[ \t]*$/gm, (_, name: string) => {
+    if (!Object.hasOwn(library, name)) throw new Error(`preprocess: unknown include "${name}"`);
+    if (including.includes(name)) throw new Error(`preprocess: "${name}" includes itself`);
+    return resolveIncludes(library[name]!, library, [...including, name]);
+  });
 }
 
 function substitute(line: string, defines: Defines, lineNo: number): string {

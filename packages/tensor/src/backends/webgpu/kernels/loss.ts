@@ -2,9 +2,9 @@
 import type { CrossEntropyKind, Storage } from '../../../backend.js';
 import crossEntropySource from '../../../../../../shaders/cross-entropy.wgsl';
 import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
-import { dispatchRows, expectCounts, expectOperand, withRowReduce } from './nn-common.js';
+import { dispatchRows, expectCounts, expectOperand, rowKernelSource } from './nn-common.js';
 
-const source = withRowReduce(crossEntropySource);
+const source = rowKernelSource(crossEntropySource);
 
 function checkKind(kernel: string, kind: CrossEntropyKind): void {
   if (kind !== 'softmax' && kind !== 'stablemax') throw new Error(`webgpu ${kernel}: unknown kind '${kind}', expected softmax or stablemax`);

@@ -1,14 +1,17 @@
 /** Helpers shared by the row-wise and elementwise neural-net kernels: validation and row dispatch. */
 import type { Storage } from '../../../backend.js';
 import rowReduce from '../../../../../../shaders/row-reduce.wgsl';
+import rowSoftmax from '../../../../../../shaders/row-softmax.wgsl';
 import { readEnv } from '../env.js';
 import { asGpuStorage, type WebGpuEngine } from '../engine.js';
-import type { Defines } from '../preprocess.js';
+import { resolveIncludes, type Defines } from '../preprocess.js';
 import { isCpuEmulated } from './autotune.js';
 
-/** A row kernel's source with the shared workgroup reductions (row-reduce.wgsl) in front. */
-export function withRowReduce(source: string): string {
-  return `${rowReduce}\n${source}`;
+const ROW_LIBRARY = { 'row-reduce.wgsl': rowReduce, 'row-softmax.wgsl': rowSoftmax };
+
+/** A row kernel's source with its `#include`s of the shared row code resolved. */
+export function rowKernelSource(source: string): string {
+  return resolveIncludes(source, ROW_LIBRARY);
 }
 
 /** Threads per row: short rows (vocabularies of a dozen) waste fewer idle threads with 32. */
@@ -34,7 +37,7 @@ export function rowLayout(engine: WebGpuEngine): RowLayout {
 
 export interface RowDispatch {
   name: string;
-  /** Built with `withRowReduce`. */
+  /** Built with `rowKernelSource`. */
   source: string;
   defines?: Defines;
   rows: number;

@@ -2,9 +2,9 @@
 import type { Storage } from '../../../backend.js';
 import rmsnormSource from '../../../../../../shaders/rmsnorm.wgsl';
 import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
-import { dispatchRows, expectCounts, expectOperand, withRowReduce } from './nn-common.js';
+import { dispatchRows, expectCounts, expectOperand, rowKernelSource } from './nn-common.js';
 
-const source = withRowReduce(rmsnormSource);
+const source = rowKernelSource(rmsnormSource);
 
 export function rmsNorm(engine: WebGpuEngine, x: Storage, rows: number, cols: number, eps: number): { y: GpuStorage; invRms: GpuStorage } {
   expectCounts('rmsNorm', { rows, cols });

@@ -2,9 +2,9 @@
 import type { Storage } from '../../../backend.js';
 import softmaxSource from '../../../../../../shaders/softmax.wgsl';
 import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
-import { dispatchRows, expectCounts, expectOperand, withRowReduce } from './nn-common.js';
+import { dispatchRows, expectCounts, expectOperand, rowKernelSource } from './nn-common.js';
 
-const source = withRowReduce(softmaxSource);
+const source = rowKernelSource(softmaxSource);
 
 function forward(engine: WebGpuEngine, log: boolean, x: Storage, rows: number, cols: number): GpuStorage {
   const kernel = log ? 'logSoftmax' : 'softmax';
