@@ -100,13 +100,13 @@ class PuzzleEmbedding(nn.Module):
     def __init__(self, n, dim):
         super().__init__()
         self.register_buffer("weights", torch.zeros(n, dim))
-        self.local_weights = None
+        self.local_weights = self.local_ids = None
 
     def forward(self, ids):
         rows = self.weights[ids.long()]
         if not (self.training and torch.is_grad_enabled()):
             return rows
-        self.local_weights = rows.detach().clone().requires_grad_(True)
+        self.local_weights, self.local_ids = rows.detach().clone().requires_grad_(True), ids
         return self.local_weights
 
 
@@ -332,13 +332,94 @@ def trace_segments(inner, batch, n):
     return out
 
 
-def trace_train(inner, batch, global_batch_size=None, gradient="one-step"):
-    """One training segment from the initial carry: (summed loss, metrics, {key: gradient of loss / B})."""
+def warm_up(inner, batch, batches):
+    """The carry after one training-mode segment per batch, without gradients or updates."""
+    carry = ACTCarry(inner, batch)
+    with torch.no_grad():
+        for b in batches:
+            carry, _ = act_step(inner, carry, b, training=True)
+    return carry
+
+
+def carry_state(carry):
+    return {"steps": carry.steps.clone(), "halted": carry.halted.to(torch.int32)}
+
+
+def trace_train(inner, batches, global_batch_size=None, gradient="one-step"):
+    """Training-mode warm-up segments on batches[:-1] (no gradients, no updates), then one training
+    segment on batches[-1]: (summed loss, metrics, {key: gradient of loss / B}, {name: tensor}
+    with the segment's outputs and the carry going in and out)."""
+    carry_in = warm_up(inner, batches[0], batches[:-1])
     inner.zero_grad(set_to_none=True)
-    carry, out = act_step(inner, ACTCarry(inner, batch), batch, training=True, gradient=gradient)
+    carry, out = act_step(inner, carry_in, batches[-1], training=True, gradient=gradient)
     loss, metrics = act_loss(inner.cfg.loss_type, carry, out)
-    (loss / (global_batch_size or batch["inputs"].shape[0])).backward()
+    (loss / (global_batch_size or batches[-1]["inputs"].shape[0])).backward()
     grads = {k: p.grad for k, p in inner.named_parameters()}
     if inner.cfg.puzzle_emb_ndim > 0:
         grads["puzzle_emb.local_weights"] = inner.puzzle_emb.local_weights.grad
-    return float(loss), metrics, grads
+    traced = {k: v.detach() for k, v in out.items()}
+    traced.update({f"carry_in.{k}": v for k, v in carry_state(carry_in).items()})
+    traced.update({f"carry_out.{k}": v for k, v in carry_state(carry).items()})
+    return float(loss), metrics, grads, traced
+
+
+# Optimisers and schedule (spec section 6)
+
+
+def cosine_schedule_lr(step, base_lr, warmup_steps, total_steps, min_ratio):
+    """pretrain.py's warmup-cosine rate at optimiser step `step` (counted from 1)."""
+    if step < warmup_steps:
+        return base_lr * step / max(1, warmup_steps)
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return base_lr * (min_ratio + max(0.0, (1 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))))
+
+
+class AdamATan2:
+    """imoneoi/adam-atan2: decoupled decay, moments by lerp, atan2 instead of division, no epsilon."""
+
+    def __init__(self, params, betas, weight_decay):
+        self.params, self.betas, self.weight_decay, self.t = list(params), betas, weight_decay, 0
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    @torch.no_grad()
+    def step(self, lr):
+        self.t += 1
+        b1, b2 = self.betas
+        for p, m, v in zip(self.params, self.m, self.v):
+            p.mul_(1 - lr * self.weight_decay)
+            m.lerp_(p.grad, 1 - b1)
+            v.lerp_(p.grad.square(), 1 - b2)
+            denom = v.sqrt() / math.sqrt(1 - b2**self.t)
+            p.add_(torch.atan2(m, denom), alpha=-lr / (1 - b1**self.t))
+
+
+@torch.no_grad()
+def sparse_sign_sgd(table, ids, row_grads, lr, weight_decay):
+    """SignSGD on the touched rows only; gradients of repeated ids are summed first."""
+    unique, inverse = torch.unique(ids.long(), return_inverse=True)
+    summed = torch.zeros(unique.shape[0], table.shape[1], dtype=row_grads.dtype).index_add_(0, inverse, row_grads)
+    table[unique] = table[unique] * (1 - lr * weight_decay) - lr * torch.sign(summed)
+
+
+def train_steps(inner, batches, warmup, hyper):
+    """`warmup` training-mode segments without updates, then one training step (segment, loss,
+    backward of loss / B, SignSGD on the puzzle rows, AdamATan2) per remaining batch. Returns per
+    step: lr, puzzle_emb_lr, loss, carry and the weights {key: tensor} after the step."""
+    carry = warm_up(inner, batches[0], batches[:warmup])
+    adam = AdamATan2(inner.parameters(), (hyper["beta1"], hyper["beta2"]), hyper["weight_decay"])
+    schedule = lambda step, base: cosine_schedule_lr(step, base, hyper["lr_warmup_steps"], hyper["steps"], hyper["lr_min_ratio"])  # noqa: E731
+    out = []
+    for step, batch in enumerate(batches[warmup:], start=1):
+        lr, emb_lr = schedule(step, hyper["lr"]), schedule(step, hyper["puzzle_emb_lr"])
+        inner.zero_grad(set_to_none=True)
+        carry, o = act_step(inner, carry, batch, training=True)
+        loss, _ = act_loss(inner.cfg.loss_type, carry, o)
+        (loss / batch["inputs"].shape[0]).backward()
+        if inner.cfg.puzzle_emb_ndim > 0:
+            pe = inner.puzzle_emb
+            sparse_sign_sgd(pe.weights, pe.local_ids, pe.local_weights.grad, emb_lr, hyper["puzzle_emb_weight_decay"])
+        adam.step(lr)
+        weights = {k: v.detach().clone() for k, v in inner.state_dict().items()}
+        out.append({"lr": lr, "puzzle_emb_lr": emb_lr, "loss": float(loss), "carry": carry_state(carry), "weights": weights})
+    return out

@@ -22,6 +22,7 @@ Usage: /usr/bin/python3 test/fidelity/run_fidelity.py [--work DIR] [--tolerance 
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,11 @@ EXPORTED_ARCH = dict(
     rms_norm_eps=1e-5, rope_theta=10000, loss_type="softmax_cross_entropy",
 )
 EXPORT_PREFIX = "_orig_mod.model.inner."
+
+# `hrm trace --train-steps`: two warmup steps, then the cosine down to 0.1 of the base rate at the last step.
+STEPS = 5
+STEP_HYPER = dict(lr=3e-3, puzzle_emb_lr=1e-2, weight_decay=0.5, puzzle_emb_weight_decay=0.3, beta1=0.9, beta2=0.95,
+                  lr_warmup_steps=2, lr_min_ratio=0.1, steps=STEPS)
 
 
 def hrm(*args):
@@ -94,9 +100,9 @@ def build_trained(work):
     _, meta = read_safetensors(checkpoint)
     config = json.loads(meta["hrm_config"])
     config["halt_exploration_prob"] = 0.0  # deterministic halting in the traced training segment
-    split = lambda name: np.load(os.path.join(data, "train", f"all__{name}.npy"))  # noqa: E731
-    batch = make_batch(split("inputs"), split("labels"), np.zeros(6, np.int32))
-    return checkpoint, config, batch, timings
+    inputs, labels = (np.load(os.path.join(data, "train", f"all__{name}.npy")) for name in ("inputs", "labels"))
+    batches = [make_batch(inputs[6 * i :], labels[6 * i :], np.zeros(6, np.int32)) for i in range(3)]
+    return checkpoint, config, batches, timings
 
 
 def build_exported(work):
@@ -107,47 +113,92 @@ def build_exported(work):
         inner.puzzle_emb.weights.normal_(0, 0.5)
         inner.q_head.weight.normal_(0, 0.2)
         inner.q_head.bias.copy_(torch.tensor([0.3, -0.4]))
-    state = {EXPORT_PREFIX + k: v.numpy() for k, v in inner.state_dict().items()}
-    checkpoint = os.path.join(work, "exported.safetensors")
-    write_safetensors(checkpoint, state, {"format": "pt"}, bf16={EXPORT_PREFIX + "H_init", EXPORT_PREFIX + "L_init"})
+
+    def export(name):
+        path = os.path.join(work, name)
+        state = {EXPORT_PREFIX + k: v.numpy() for k, v in inner.state_dict().items()}
+        write_safetensors(path, state, {"format": "pt"}, bf16={EXPORT_PREFIX + "H_init", EXPORT_PREFIX + "L_init"})
+        return path
+
+    checkpoint = export("exported.safetensors")
+    # The same weights with q_halt lowered by 5: slots halt by Q values now and then rather than
+    # at once (the warm-up case: halted and running slots mixed, some reaching halt_max_steps).
+    with torch.no_grad():
+        inner.q_head.bias[0] -= 5
+    late_halt = export("exported-late-halt.safetensors")
     rng = np.random.default_rng(3)
-    inputs = rng.integers(1, cfg.vocab_size, (6, cfg.seq_len))
-    labels = rng.integers(1, cfg.vocab_size, (6, cfg.seq_len))
-    batch = make_batch(inputs, labels, rng.integers(0, cfg.num_puzzle_identifiers, 6))
-    return checkpoint, dict(EXPORTED_ARCH), batch
+
+    def batch(ids):
+        inputs = rng.integers(1, cfg.vocab_size, (6, cfg.seq_len))
+        labels = rng.integers(1, cfg.vocab_size, (6, cfg.seq_len))
+        return make_batch(inputs, labels, ids(6))
+
+    any_id = lambda n: rng.integers(0, cfg.num_puzzle_identifiers, n)  # noqa: E731
+    batches = [batch(any_id) for _ in range(3)]
+    # For the optimiser steps: puzzle ids 0 and 2 only (repeated), so that row 1 is never touched.
+    step_batches = [batch(lambda n: rng.choice([0, 2], n)) for _ in range(STEPS)]
+    return checkpoint, late_halt, dict(EXPORTED_ARCH), batches, step_batches
 
 
-def compare_case(work, tag, checkpoint, config, batch, dtype, segments, backend):
-    """Traces with the CLI and the reference (segments = 0: the training segment only).
-    Returns {tensor: relative error} and the timings."""
+def write_batches(path, batches):
+    """One batch as it is, several stacked ([T, B, ...]: one per segment)."""
+    write_safetensors(path, batches[0] if len(batches) == 1 else {k: np.stack([b[k] for b in batches]) for k in batches[0]})
+
+
+def exact_error(ours, reference):
+    """0 when the integer tensors are equal, inf otherwise."""
+    return 0.0 if np.array_equal(np.asarray(ours), np.asarray(reference)) else float("inf")
+
+
+def trace_files(work, tag, config, batches):
     config_file, batch_file = os.path.join(work, f"{tag}-config.json"), os.path.join(work, f"{tag}-batch.safetensors")
-    eval_file, train_file = os.path.join(work, f"{tag}-eval.safetensors"), os.path.join(work, f"{tag}-train.safetensors")
     with open(config_file, "w") as f:
         json.dump(config, f)
-    write_safetensors(batch_file, batch)
+    write_batches(batch_file, batches)
+    return config_file, batch_file
+
+
+def reference_model(checkpoint, config, dtype):
+    state, _ = read_safetensors(checkpoint)
+    return ref.load_model(ref.HRMConfig.from_dict(config), state, torch.float64 if dtype == "f64" else torch.float32)
+
+
+def to_torch(batches, count):
+    """`count` torch batches: the single batch repeated, or the given ones."""
+    tb = [{k: torch.from_numpy(v) for k, v in b.items()} for b in batches]
+    return tb * count if len(tb) == 1 else tb
+
+
+def compare_case(work, tag, checkpoint, config, batches, dtype, segments, backend, warmup):
+    """Traces with the CLI and the reference: `segments` evaluation segments (0: none) on the first
+    batch, and the training segment after `warmup` training-mode segments (one batch each when
+    several are given). Returns {tensor: relative error} and the timings."""
+    config_file, batch_file = trace_files(work, tag, config, batches)
+    eval_file, train_file = os.path.join(work, f"{tag}-eval.safetensors"), os.path.join(work, f"{tag}-train.safetensors")
     common = ["--batch", batch_file, "--config", config_file, "--dtype", dtype, "--backend", backend]
     timings = {}
     if segments:
+        assert len(batches) == 1, "evaluation traces take one batch"
         timings["trace_eval"] = hrm("trace", checkpoint, *common, "--segments", segments, "--out", eval_file)
-    timings["trace_train"] = hrm("trace", checkpoint, *common, "--train", "--out", train_file)
+    timings["trace_train"] = hrm("trace", checkpoint, *common, "--train", "--warmup", warmup, "--out", train_file)
 
     t0 = time.time()
-    torch_dtype = torch.float64 if dtype == "f64" else torch.float32
-    cfg = ref.HRMConfig.from_dict(config)
-    state, _ = read_safetensors(checkpoint)
-    tbatch = {k: torch.from_numpy(v) for k, v in batch.items()}
     errors = {}
-
     if segments:
         ours, _ = read_safetensors(eval_file)
-        for i, seg in enumerate(ref.trace_segments(ref.load_model(cfg, state, torch_dtype), tbatch, segments)):
+        for i, seg in enumerate(ref.trace_segments(reference_model(checkpoint, config, dtype), to_torch(batches, 1)[0], segments)):
             for key, value in seg.items():
                 errors[f"segments.{i}.{key}"] = rel_error(ours.pop(f"segments.{i}.{key}"), value.numpy())
         errors.update({f"unexpected {k}": float("inf") for k in ours})
 
     ours, meta = read_safetensors(train_file)
-    loss, metrics, grads = ref.trace_train(ref.load_model(cfg, state, torch_dtype), tbatch, gradient=config.get("gradient", "one-step"))
+    loss, metrics, grads, traced = ref.trace_train(reference_model(checkpoint, config, dtype), to_torch(batches, warmup + 1),
+                                                   gradient=config.get("gradient", "one-step"))
     errors["loss"] = rel_error(ours.pop("loss"), loss)
+    for key, value in traced.items():
+        mine = ours.pop(key, None)
+        compare = exact_error if key.startswith("carry") else rel_error
+        errors[key] = float("inf") if mine is None else compare(mine, value.numpy())
     for key, grad in grads.items():
         mine = ours.pop("model.inner." + key, None)
         errors[f"grad {key}"] = float("inf") if mine is None or grad is None else rel_error(mine, grad.numpy())
@@ -160,10 +211,36 @@ def compare_case(work, tag, checkpoint, config, batch, dtype, segments, backend)
     return errors, timings
 
 
+def compare_steps(work, tag, checkpoint, config, batches, dtype, backend, warmup, hyper):
+    """`hrm trace --train-steps` against the reference's optimisers and schedule: per step the
+    learning rates, loss, carry and every weight (puzzle table included) after the step."""
+    config_file, batch_file = trace_files(work, tag, {**config, **hyper}, batches)
+    out_file = os.path.join(work, f"{tag}-steps.safetensors")
+    count = len(batches) - warmup
+    timings = {"trace_steps": hrm("trace", checkpoint, "--batch", batch_file, "--config", config_file, "--dtype", dtype,
+                                  "--backend", backend, "--train-steps", count, "--warmup", warmup, "--out", out_file)}
+    t0 = time.time()
+    ours, _ = read_safetensors(out_file)
+    errors = {}
+    for k, step in enumerate(ref.train_steps(reference_model(checkpoint, config, dtype), to_torch(batches, len(batches)), warmup, hyper)):
+        at = f"train_steps.{k}."
+        for key in ("lr", "puzzle_emb_lr", "loss"):
+            errors[at + key] = rel_error(ours.pop(at + key), step[key])
+        for key, value in step["carry"].items():
+            errors[f"{at}carry.{key}"] = exact_error(ours.pop(f"{at}carry.{key}"), value.numpy())
+        for key, value in step["weights"].items():
+            mine = ours.pop(at + "model.inner." + key, None)
+            errors[f"{at}weight {key}"] = float("inf") if mine is None else rel_error(mine, value.numpy())
+    errors.update({f"unexpected {k}": float("inf") for k in ours})
+    timings["reference"] = time.time() - t0
+    return errors, timings
+
+
 def summarise(errors):
     groups = {}
     for key, err in errors.items():
-        group = key.split(".")[-1] if key.startswith("segments.") else key.split(" ")[0] if " " in key else key
+        key = re.sub(r"^(segments|train_steps)\.\d+\.", "", key)
+        group = key.split(" ")[0]
         groups[group] = max(groups.get(group, 0.0), err)
     return groups
 
@@ -179,23 +256,38 @@ def main():
     work = args.work or tempfile.mkdtemp(prefix="hrm-fidelity-")
     os.makedirs(work, exist_ok=True)
 
-    checkpoint, config, batch, timings = build_trained(work)
-    exported, exported_config, exported_batch = build_exported(work)
-    # (name, checkpoint, config, batch, evaluation segments: one more than halt_max_steps, so that slots restart)
+    checkpoint, config, batches, timings = build_trained(work)
+    exported, late_halt, exported_config, exported_batches, step_batches = build_exported(work)
+    # (name, checkpoint, config, batches, evaluation segments, warm-up segments before the training one)
     cases = [
-        ("trained", checkpoint, config, batch, config["halt_max_steps"] + 1),
-        ("exported", exported, exported_config, exported_batch, exported_config["halt_max_steps"] + 1),
+        # From the initial carry; evaluation: one segment more than halt_max_steps, so that slots restart.
+        ("trained", checkpoint, config, batches[:1], config["halt_max_steps"] + 1, 0),
+        ("exported", exported, exported_config, exported_batches[:1], exported_config["halt_max_steps"] + 1, 0),
         # The research option, and a configuration without the Q-continue target (halt_max_steps 1).
-        ("exported-bptt", exported, {**exported_config, "gradient": "bptt", "halt_max_steps": 1}, exported_batch, 0),
+        ("exported-bptt", exported, {**exported_config, "gradient": "bptt", "halt_max_steps": 1}, exported_batches[:1], 0, 0),
+        # After two warm-up segments on other batches. trained: no slot halts by Q values, so every
+        # slot reaches halt_max_steps (is_last) in the traced segment. exported-late-halt: slots
+        # halted by Q values take the third batch's rows while the others run on, three of them to
+        # halt_max_steps (is_last), with the carry's halted flags and steps mixed in and out.
+        ("trained-warmup", checkpoint, config, batches, 0, 2),
+        ("exported-warmup", late_halt, {**exported_config, "halt_max_steps": 3}, exported_batches, 0, 2),
     ]
     dtypes = [("f32", args.tolerance)] + ([] if args.no_f64 or args.backend != "cpu" else [("f64", 1e-9)])
     report, failures = {"work": work, "timings": timings, "cases": {}}, []
-    for name, ckpt, cfg, b, segments in cases:
+
+    def record(tag, tol, errors):
+        report["cases"][tag] = {"tolerance": tol, "max_rel_error": summarise(errors), "errors": errors}
+        failures.extend(f"{tag} {k}: {e:.3g}" for k, e in errors.items() if not e <= tol)
+
+    for name, ckpt, cfg, b, segments, warmup in cases:
         for dtype, tol in dtypes:
             tag = f"{name}-{dtype}"
-            errors, report["timings"][tag] = compare_case(work, tag, ckpt, cfg, b, dtype, segments, args.backend)
-            report["cases"][tag] = {"tolerance": tol, "max_rel_error": summarise(errors), "errors": errors}
-            failures += [f"{tag} {k}: {e:.3g}" for k, e in errors.items() if not e <= tol]
+            errors, report["timings"][tag] = compare_case(work, tag, ckpt, cfg, b, dtype, segments, args.backend, warmup)
+            record(tag, tol, errors)
+    for dtype, tol in dtypes:
+        tag = f"exported-steps-{dtype}"
+        errors, report["timings"][tag] = compare_steps(work, tag, exported, exported_config, step_batches, dtype, args.backend, 0, STEP_HYPER)
+        record(tag, tol, errors)
     report["failures"] = failures
     if not args.work:
         shutil.rmtree(work)

@@ -4,7 +4,7 @@
  * every gradient of one training segment under the official key names.
  */
 import { Rng, type Tensor, backward, div, noGrad, tidy } from '@hrm-webgpu/tensor';
-import { type ACTCarry, disposeCarry, initialCarry } from './act/carry.js';
+import { type ACTCarry, disposeCarry, initialCarry, readCarryState } from './act/carry.js';
 import { actStep } from './act/step.js';
 import type { PuzzleBatch } from './data/types.js';
 import { type ActMetrics, actLoss, readMetrics } from './losses.js';
@@ -22,7 +22,8 @@ export interface SegmentTrace {
   qContinueLogits: HostArray;
 }
 
-async function toHost(t: Tensor): Promise<HostArray> {
+/** Host copy of a float tensor. */
+export async function toHostArray(t: Tensor): Promise<HostArray> {
   const data = await t.data();
   if (data instanceof Float32Array) return { dtype: 'f32', shape: [...t.shape], data };
   if (data instanceof Float64Array) return { dtype: 'f64', shape: [...t.shape], data };
@@ -40,7 +41,7 @@ export async function traceSegments(model: HRM, batch: PuzzleBatch, n: number): 
       carry = step.carry;
       const { logits, qHaltLogits, qContinueLogits } = step.outputs;
       try {
-        out.push({ logits: await toHost(logits), qHaltLogits: await toHost(qHaltLogits), qContinueLogits: await toHost(qContinueLogits) });
+        out.push({ logits: await toHostArray(logits), qHaltLogits: await toHostArray(qHaltLogits), qContinueLogits: await toHostArray(qContinueLogits) });
       } finally {
         for (const t of [logits, qHaltLogits, qContinueLogits]) t.dispose();
       }
@@ -62,6 +63,27 @@ export function segmentTraceEntries(trace: readonly SegmentTrace[]): Record<stri
   return entries;
 }
 
+/** The carry's bookkeeping on the host: segments run on the current data, and the halted flags. */
+export interface CarryState {
+  steps: Int32Array;
+  halted: boolean[];
+}
+
+/**
+ * Runs one training-mode segment per batch, in order, without gradients or parameter updates:
+ * the carry moves exactly as in training (halting by Q values and the exploration drawn from
+ * rng, then reset and swap-in of the halted slots at the next segment). Consumes `carry` and
+ * returns the next one (dispose it with disposeCarry).
+ */
+export function advanceCarry(model: HRM, carry: ACTCarry, batches: readonly PuzzleBatch[], rng: Rng): ACTCarry {
+  for (const batch of batches) {
+    const next = tidy(() => noGrad(() => actStep(model, carry, batch, { training: true, rng }).carry));
+    disposeCarry(carry);
+    carry = next;
+  }
+  return carry;
+}
+
 export interface GradientTrace {
   /** Summed total loss lm + 0.5 (q_halt + q_continue) of the segment, before the division. */
   loss: number;
@@ -74,15 +96,21 @@ export interface GradientTrace {
    * batch order (the reference's sparse-embedding leaf), when the model has a puzzle embedding.
    */
   gradients: Map<string, HostArray>;
+  /** The segment's outputs, and the sigmoid of the bootstrapped Q value when one was computed (halt_max_steps > 1). */
+  outputs: SegmentTrace & { targetQContinue?: HostArray };
+  /** The carry going into the segment (after any warm-up) and the one it leaves. */
+  carryIn: CarryState;
+  carryOut: CarryState;
 }
 
 /**
- * One training segment from the initial carry (every slot takes the batch), gradients of
- * loss / batch.size. The model's weights are not changed and its gradients are zeroed after.
- * The rng only drives the halting exploration, which affects metrics, never the gradients.
+ * One training segment, from `opts.carry` (left as it is) or else from the initial carry (every
+ * slot takes the batch); gradients of loss / batch.size. The model's weights are not changed
+ * and its gradients are zeroed after. The rng only drives the halting exploration, which
+ * affects the metrics and carryOut, never the gradients.
  */
-export async function traceTrainGradients(model: HRM, batch: PuzzleBatch, opts: { rng?: Rng } = {}): Promise<GradientTrace> {
-  const carry = initialCarry(model, batch.size);
+export async function traceTrainGradients(model: HRM, batch: PuzzleBatch, opts: { rng?: Rng; carry?: ACTCarry } = {}): Promise<GradientTrace> {
+  const carry = opts.carry ?? initialCarry(model, batch.size);
   const rng = opts.rng ?? new Rng(0);
   const params = [...model.parameters];
   try {
@@ -90,23 +118,39 @@ export async function traceTrainGradients(model: HRM, batch: PuzzleBatch, opts: 
       const { carry: next, outputs } = actStep(model, carry, batch, { training: true, rng });
       const { loss, metrics } = actLoss(outputs, next, model.config.loss_type);
       backward(div(loss, batch.size));
-      disposeCarry(next);
+      const { logits, qHaltLogits, qContinueLogits, targetQContinue } = outputs;
       // The rows leaf (and its gradient) die with this scope; a detached alias keeps the values.
-      return { loss, metrics, rowGrad: outputs.puzzleEmbRows?.grad?.detach() ?? null };
+      const rowGrad = outputs.puzzleEmbRows?.grad?.detach() ?? null;
+      return { loss, metrics, rowGrad, next, logits: logits.detach(), qHaltLogits: qHaltLogits.detach(), qContinueLogits: qContinueLogits.detach(), targetQContinue };
     });
     const gradients = new Map<string, HostArray>();
     try {
       for (const [key, p] of params) {
         if (!p.grad) throw new Error(`traceTrainGradients: parameter "${key}" received no gradient.`);
-        gradients.set(key, await toHost(p.grad));
+        gradients.set(key, await toHostArray(p.grad));
       }
-      if (step.rowGrad) gradients.set('puzzle_emb.local_weights', await toHost(step.rowGrad));
-      return { loss: await step.loss.item(), lossDivisor: batch.size, metrics: await readMetrics(step.metrics), gradients };
+      if (step.rowGrad) gradients.set('puzzle_emb.local_weights', await toHostArray(step.rowGrad));
+      const outputs: GradientTrace['outputs'] = {
+        logits: await toHostArray(step.logits),
+        qHaltLogits: await toHostArray(step.qHaltLogits),
+        qContinueLogits: await toHostArray(step.qContinueLogits),
+      };
+      if (step.targetQContinue) outputs.targetQContinue = await toHostArray(step.targetQContinue);
+      return {
+        loss: await step.loss.item(),
+        lossDivisor: batch.size,
+        metrics: await readMetrics(step.metrics),
+        gradients,
+        outputs,
+        carryIn: await readCarryState(carry),
+        carryOut: await readCarryState(step.next),
+      };
     } finally {
-      for (const t of [step.loss, step.metrics, step.rowGrad]) t?.dispose();
+      for (const t of [step.loss, step.metrics, step.rowGrad, step.logits, step.qHaltLogits, step.qContinueLogits, step.targetQContinue]) t?.dispose();
+      disposeCarry(step.next);
     }
   } finally {
-    disposeCarry(carry);
+    if (!opts.carry) disposeCarry(carry);
     for (const [, p] of params) {
       p.grad?.dispose();
       p.grad = null;

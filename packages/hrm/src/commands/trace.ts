@@ -1,59 +1,171 @@
 /**
- * `hrm trace`: per-segment outputs, or one training segment's loss and gradients, of a checkpoint
- * on a given batch, written as safetensors, for checking against other implementations.
+ * `hrm trace`: per-segment outputs, one training segment's loss and gradients, or a few full
+ * training steps, of a checkpoint on given batches, written as safetensors, for checking against
+ * other implementations.
  */
 import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { Rng, type SafetensorsTensor } from '@hrm-webgpu/tensor';
 import type { Command } from './main.js';
+import { type ACTCarry, disposeCarry, initialCarry } from '../act/carry.js';
 import type { PuzzleBatch } from '../data/types.js';
-import { segmentTraceEntries, traceSegments, traceTrainGradients, type HostArray } from '../trace.js';
+import type { HRM } from '../model/hrm.js';
+import { advanceCarry, type CarryState, segmentTraceEntries, traceSegments, traceTrainGradients, type HostArray } from '../trace.js';
 import { readCheckpointFile } from '../train/checkpoint-files.js';
 import { WEIGHTS_PREFIX } from '../train/checkpoint.js';
-import { boolFlag, numberFlag, oneOf, parseFlags, requiredStringFlag, stringFlag, UsageError } from './args.js';
+import { DEFAULT_TRAINING, validateTrainingConfig, type TrainingConfig } from '../train/training-config.js';
+import { boolFlag, numberFlag, oneOf, parseFlags, requiredStringFlag, stringFlag, UsageError, type ParsedFlags } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
 import { loadModel } from './load-model.js';
+import { readJsonFile, splitConfigObject } from './model-flags.js';
+import { traceTrainingSteps, type StepHyperparameters } from './trace-steps.js';
 
-const usage = `Usage: hrm trace CHECKPOINT --batch FILE --out FILE [--config FILE] [--segments N | --train]
+const usage = `Usage: hrm trace CHECKPOINT --batch FILE --out FILE [--config FILE]
+                 [--segments N | --train | --train-steps K] [--warmup N]
 
-Runs a checkpoint on a batch from the initial carry and writes the results as safetensors:
-  default   N evaluation segments: segments.{i}.logits [B, seq_len, vocab],
+Runs a checkpoint on a batch and writes the results as safetensors:
+  default   N evaluation segments from the initial carry: segments.{i}.logits [B, seq_len, vocab],
             segments.{i}.q_halt_logits [B], segments.{i}.q_continue_logits [B]
   --train   one training segment: 'loss' (the summed total loss; gradients are of loss / B) and
             the gradient of every parameter under its official key (prefix --prefix), plus
-            puzzle_emb.local_weights (the gradient of the batch's puzzle-embedding rows)
+            puzzle_emb.local_weights (the gradient of the batch's puzzle-embedding rows); the
+            segment's logits, q_halt_logits, q_continue_logits, target_q_continue (the sigmoid
+            of the bootstrapped Q value, halt_max_steps > 1), and the carry's bookkeeping going
+            in and out: carry_in.steps, carry_in.halted, carry_out.steps, carry_out.halted (i32)
+  --train-steps K
+            K full training steps (ACT segment, loss, backward, sparse SignSGD on the puzzle
+            rows, AdamATan2) at the warmup-cosine learning rates, from fresh optimiser state.
+            Hyperparameters: the training fields of --config (official names: lr, puzzle_emb_lr,
+            weight_decay, puzzle_emb_weight_decay, beta1, beta2, lr_warmup_steps, lr_min_ratio,
+            and steps, the schedule's total, default K), the reference's defaults otherwise.
+            Per step k (from 0): train_steps.{k}.lr, .puzzle_emb_lr, .loss, .carry.steps,
+            .carry.halted, and every parameter and buffer after the step, puzzle table
+            included, as train_steps.{k}.{prefix}{key}
+  --warmup N
+            with --train or --train-steps: first run N training-mode segments without gradients
+            or updates, so that the traced segment starts from a carry with halted and running
+            slots mixed, as in training (halting by Q values, exploration, reset and swap-in)
 
   --batch FILE      safetensors with inputs [B, seq_len], labels [B, seq_len] (-100 = ignored)
-                    and puzzle_identifiers [B], all i32 (i64/u8 are narrowed/widened)
+                    and puzzle_identifiers [B], all i32 (i64/u8 are narrowed/widened): the same
+                    batch for every segment; or stacks [T, B, seq_len] and [T, B] with one batch
+                    per segment, warm-up first (T = N + 1 with --train, N + K with --train-steps).
+                    Only halted slots take the new batch's rows, as in training
   --config FILE     configuration JSON with the official field names (default: the one stored
                     in the checkpoint)
   --segments N      evaluation segments (default: halt_max_steps)
-  --seed N          seed of the halting exploration in --train (default 0; it never changes gradients)
-  --prefix STR      key prefix of the gradients (default: ${WEIGHTS_PREFIX})
+  --seed N          seed of the halting exploration (default 0); for a deterministic comparison
+                    with another implementation set halt_exploration_prob to 0 in --config
+  --prefix STR      key prefix of the gradients and weights (default: ${WEIGHTS_PREFIX})
   --dtype D         f32 (default) or f64 (CPU backend only)
   --out FILE        output safetensors file
   --backend B       cpu | webgpu | auto`;
 
-async function readBatch(file: string, seqLen: number): Promise<PuzzleBatch> {
+/** One batch, or one per segment from stacked tensors ([T, B, seq_len] and [T, B]). */
+async function readBatches(file: string, seqLen: number): Promise<PuzzleBatch[]> {
   const map = await readCheckpointFile(file);
+  const inputs = map.get('inputs');
+  const stacked = inputs !== undefined && inputs.shape.length === 3;
   const get = (name: string, rank: number) => {
     const t = map.get(name);
     if (!t) throw new Error(`${file}: missing tensor '${name}'`);
     if (t.dtype !== 'i32') throw new Error(`${file}: tensor '${name}' must be an integer tensor, found ${t.dtype}`);
-    if (t.shape.length !== rank) throw new Error(`${file}: tensor '${name}' must have rank ${rank}, found shape [${t.shape.join(', ')}]`);
-    return t;
+    if (t.shape.length !== rank + (stacked ? 1 : 0)) throw new Error(`${file}: tensor '${name}' must have rank ${rank} (or ${rank + 1}, stacked), found shape [${t.shape.join(', ')}]`);
+    return { data: t.data as Int32Array, shape: stacked ? t.shape.slice(1) : t.shape };
   };
-  const inputs = get('inputs', 2);
+  const tokens = get('inputs', 2);
   const labels = get('labels', 2);
   const ids = get('puzzle_identifiers', 1);
-  const [size, len] = inputs.shape as [number, number];
+  const [size, len] = tokens.shape as [number, number];
+  const count = stacked ? inputs.shape[0]! : 1;
   if (len !== seqLen) throw new Error(`${file}: inputs have ${len} positions, the configuration's seq_len is ${seqLen}`);
-  if (labels.shape[0] !== size || labels.shape[1] !== len) throw new Error(`${file}: labels shape [${labels.shape.join(', ')}] differs from inputs [${size}, ${len}]`);
-  if (ids.shape[0] !== size) throw new Error(`${file}: puzzle_identifiers has ${ids.shape[0]} entries for ${size} rows`);
-  return { size, seqLen, inputs: inputs.data as Int32Array, labels: labels.data as Int32Array, puzzleIdentifiers: ids.data as Int32Array };
+  if (labels.data.length !== tokens.data.length || labels.shape[0] !== size || labels.shape[1] !== len) {
+    throw new Error(`${file}: labels shape [${labels.shape.join(', ')}] differs from inputs [${size}, ${len}]`);
+  }
+  if (ids.shape[0] !== size || ids.data.length !== count * size) throw new Error(`${file}: puzzle_identifiers has the wrong shape for ${count} batches of ${size} rows`);
+  const rows = size * len;
+  return Array.from({ length: count }, (_, t) => ({
+    size,
+    seqLen,
+    inputs: tokens.data.subarray(t * rows, (t + 1) * rows),
+    labels: labels.data.subarray(t * rows, (t + 1) * rows),
+    puzzleIdentifiers: ids.data.subarray(t * size, (t + 1) * size),
+  }));
+}
+
+/** `count` batches: the single one repeated, or the stack, which must hold exactly `count`. */
+function batchesFor(batches: PuzzleBatch[], count: number, file: string): PuzzleBatch[] {
+  if (batches.length === 1) return Array.from({ length: count }, () => batches[0]!);
+  if (batches.length !== count) throw new UsageError(`${file} stacks ${batches.length} batches; this trace runs ${count} segments`);
+  return batches;
+}
+
+/** The training fields of --config over the reference's defaults; the schedule's total defaults to `steps`. */
+function stepHyperparameters(configFile: string | undefined, steps: number): StepHyperparameters {
+  const fields = configFile ? splitConfigObject(readJsonFile(configFile, 'config file'), configFile).training : {};
+  const training = { ...DEFAULT_TRAINING, steps, ...fields } as TrainingConfig;
+  validateTrainingConfig(training);
+  return { ...training, steps: training.steps! };
 }
 
 function entry(a: HostArray): SafetensorsTensor {
   return a.data instanceof Float64Array ? { dtype: 'f64', shape: a.shape, data: a.data } : { dtype: 'f32', shape: a.shape, data: Float32Array.from(a.data) };
+}
+
+function scalar(value: number): SafetensorsTensor {
+  return { dtype: 'f64', shape: [], data: Float64Array.of(value) };
+}
+
+function carryEntries(name: string, state: CarryState): Record<string, SafetensorsTensor> {
+  const rows = [state.steps.length];
+  return {
+    [`${name}.steps`]: { dtype: 'i32', shape: rows, data: Int32Array.from(state.steps) },
+    [`${name}.halted`]: { dtype: 'i32', shape: rows, data: Int32Array.from(state.halted, Number) },
+  };
+}
+
+type Trace = { entries: Record<string, SafetensorsTensor>; metadata: Record<string, string>; summary: string };
+
+async function traceGradients(model: HRM, carry: ACTCarry, batch: PuzzleBatch, rng: Rng, prefix: string): Promise<Trace> {
+  const trace = await traceTrainGradients(model, batch, { rng, carry });
+  const { logits, qHaltLogits, qContinueLogits, targetQContinue } = trace.outputs;
+  const entries: Record<string, SafetensorsTensor> = {
+    loss: scalar(trace.loss),
+    logits: entry(logits),
+    q_halt_logits: entry(qHaltLogits),
+    q_continue_logits: entry(qContinueLogits),
+    ...(targetQContinue ? { target_q_continue: entry(targetQContinue) } : {}),
+    ...carryEntries('carry_in', trace.carryIn),
+    ...carryEntries('carry_out', trace.carryOut),
+  };
+  for (const [key, g] of trace.gradients) entries[prefix + key] = entry(g);
+  return {
+    entries,
+    metadata: { loss_divisor: String(trace.lossDivisor), metrics: JSON.stringify(trace.metrics) },
+    summary: `loss ${trace.loss} (gradients of loss / ${trace.lossDivisor}); ${trace.gradients.size} gradients`,
+  };
+}
+
+async function traceSteps(model: HRM, carry: ACTCarry, batches: PuzzleBatch[], hyper: StepHyperparameters, rng: Rng, prefix: string): Promise<Trace> {
+  const result = await traceTrainingSteps(model, carry, batches, hyper, rng);
+  disposeCarry(result.carry);
+  const entries: Record<string, SafetensorsTensor> = {};
+  result.steps.forEach((s, k) => {
+    const at = `train_steps.${k}.`;
+    Object.assign(entries, { [`${at}lr`]: scalar(s.lr), [`${at}puzzle_emb_lr`]: scalar(s.puzzleEmbLr), [`${at}loss`]: scalar(s.loss) }, carryEntries(`${at}carry`, s.carry));
+    for (const [key, w] of s.weights) entries[at + prefix + key] = entry(w);
+  });
+  return {
+    entries,
+    metadata: { metrics: JSON.stringify(result.steps.map((s) => s.metrics)) },
+    summary: `${result.steps.length} training steps, losses ${result.steps.map((s) => s.loss.toPrecision(6)).join(', ')}`,
+  };
+}
+
+function modeOf(flags: ParsedFlags): 'segments' | 'train' | 'train-steps' {
+  const given = (['segments', 'train', 'train-steps'] as const).filter((k) => flags.values[k] !== undefined);
+  if (given.length > 1) throw new UsageError(`--${given[0]} cannot be combined with --${given[1]}`);
+  if (flags.values.warmup !== undefined && !(given[0] === 'train' || given[0] === 'train-steps')) throw new UsageError('--warmup needs --train or --train-steps');
+  return given[0] ?? 'segments';
 }
 
 export const traceCommand: Command = {
@@ -64,6 +176,8 @@ export const traceCommand: Command = {
       config: { type: 'string' },
       segments: { type: 'string' },
       train: { type: 'boolean' },
+      'train-steps': { type: 'string' },
+      warmup: { type: 'string' },
       seed: { type: 'string' },
       prefix: { type: 'string' },
       dtype: { type: 'string' },
@@ -75,30 +189,41 @@ export const traceCommand: Command = {
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
     const batchFile = requiredStringFlag(flags, 'batch');
     const out = requiredStringFlag(flags, 'out');
-    const train = boolFlag(flags, 'train');
-    if (train && flags.values.segments !== undefined) throw new UsageError('--segments cannot be combined with --train');
+    const mode = modeOf(flags);
+    const warmup = numberFlag(flags, 'warmup', 'integer') ?? 0;
+    if (warmup < 0) throw new UsageError('--warmup must be at least 0');
+    const trainSteps = numberFlag(flags, 'train-steps', 'integer');
+    if (trainSteps !== undefined && trainSteps < 1) throw new UsageError('--train-steps must be at least 1');
     const dtype = oneOf('--dtype', stringFlag(flags, 'dtype') ?? 'f32', ['f32', 'f64'] as const);
     const prefix = stringFlag(flags, 'prefix') ?? WEIGHTS_PREFIX;
+    const configFile = stringFlag(flags, 'config');
+    const hyper = trainSteps !== undefined ? stepHyperparameters(configFile, trainSteps) : undefined;
 
     await initBackendFromFlags(flags);
-    const { model, config } = await loadModel(checkpoint, stringFlag(flags, 'config'), dtype);
-    const batch = await readBatch(batchFile, config.seq_len);
-    const entries: Record<string, SafetensorsTensor> = {};
-    const metadata: Record<string, string> = { checkpoint, batch: batchFile };
-    if (train) {
-      const trace = await traceTrainGradients(model, batch, { rng: new Rng(numberFlag(flags, 'seed', 'integer') ?? 0) });
-      entries.loss = { dtype: 'f64', shape: [], data: Float64Array.of(trace.loss) };
-      for (const [key, g] of trace.gradients) entries[prefix + key] = entry(g);
-      metadata.loss_divisor = String(trace.lossDivisor);
-      metadata.metrics = JSON.stringify(trace.metrics);
-      console.log(`loss ${trace.loss} (gradients of loss / ${trace.lossDivisor}); ${trace.gradients.size} gradients -> ${out}`);
-    } else {
+    const { model, config } = await loadModel(checkpoint, configFile, dtype);
+    const batches = await readBatches(batchFile, config.seq_len);
+    let trace: Trace;
+    if (mode === 'segments') {
       const segments = numberFlag(flags, 'segments', 'integer') ?? config.halt_max_steps;
       if (segments < 1) throw new UsageError('--segments must be at least 1');
-      const trace = await traceSegments(model, batch, segments);
-      for (const [name, a] of Object.entries(segmentTraceEntries(trace))) entries[name] = entry(a);
-      console.log(`${segments} segments of ${batch.size} rows -> ${out}`);
+      const [batch] = batchesFor(batches, 1, batchFile);
+      const entries: Record<string, SafetensorsTensor> = {};
+      for (const [name, a] of Object.entries(segmentTraceEntries(await traceSegments(model, batch!, segments)))) entries[name] = entry(a);
+      trace = { entries, metadata: {}, summary: `${segments} segments of ${batch!.size} rows` };
+    } else {
+      const traced = mode === 'train' ? 1 : trainSteps!;
+      const all = batchesFor(batches, warmup + traced, batchFile);
+      const rng = new Rng(numberFlag(flags, 'seed', 'integer') ?? 0);
+      const carry = advanceCarry(model, initialCarry(model, all[0]!.size), all.slice(0, warmup), rng);
+      if (mode === 'train') {
+        try {
+          trace = await traceGradients(model, carry, all[warmup]!, rng, prefix);
+        } finally {
+          disposeCarry(carry);
+        }
+      } else trace = await traceSteps(model, carry, all.slice(warmup), hyper!, rng, prefix);
     }
-    await writeSafetensorsFile(out, entries, metadata);
+    await writeSafetensorsFile(out, trace.entries, { checkpoint, batch: batchFile, warmup: String(warmup), ...trace.metadata });
+    console.log(`${trace.summary}${warmup > 0 ? ` after ${warmup} warm-up segments` : ''} -> ${out}`);
   },
 };
