@@ -4,3 +4,8 @@ import { fillUniform, Rng } from '../random.js';
 export function seeded(seed: number, n: number, lo = -1, hi = 1): number[] {
   return Array.from(fillUniform(new Float64Array(n), new Rng(seed), lo, hi));
 }
+
+/** Deterministic integers in [lo, hi) from a seed. */
+export function seededInts(seed: number, n: number, lo: number, hi: number): number[] {
+  return seeded(seed, n, lo, hi).map(Math.floor);
+}

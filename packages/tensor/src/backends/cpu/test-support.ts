@@ -1,30 +1,26 @@
 /** Helpers shared by the CPU backend's tests: storages from arrays, seeded data, closeness, finite differences. */
 import fc from 'fast-check';
-import { expect } from 'vitest';
 import type { AnyTypedArray, DType, Storage } from '../../backend.js';
-import { typedArrayFor } from '../../backend.js';
 import { createCpuBackend } from './index.js';
 import { cpuStorage } from './storage.js';
-import { seeded } from '../../testing/seeded.js';
+import { expectClose as expectWithin, storageOf } from '../../testing/compare.js';
+import { seeded, seededInts as seededRange } from '../../testing/seeded.js';
 
 export { seeded };
 
 export const backend = createCpuBackend();
 
 export function store(dtype: DType, values: ArrayLike<number>): Storage {
-  const s = backend.alloc(dtype, values.length);
-  const data = typedArrayFor(dtype, values.length);
-  data.set(Array.from(values));
-  backend.write(s, data);
-  return s;
+  return storageOf(backend, dtype, values);
 }
 
 export async function values(s: Storage): Promise<number[]> {
   return Array.from(await backend.read(s));
 }
 
+/** Deterministic integers in [0, bound). */
 export function seededInts(seed: number, n: number, bound: number): number[] {
-  return seeded(seed, n, 0, bound).map(Math.floor);
+  return seededRange(seed, n, 0, bound);
 }
 
 /** Sizes that straddle block boundaries. */
@@ -33,20 +29,9 @@ export const smallSize = fc.integer({ min: 1, max: 6 });
 export const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 export const floatDtype = fc.constantFrom<'f32' | 'f64'>('f32', 'f64');
 
-/** |a - e| <= atol + rtol * |e| elementwise, NaN matching NaN. */
+/** |a - e| <= atol + rtol * |e| elementwise, NaN matching NaN (testing/compare.ts, with positional tolerances). */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (Number.isNaN(e) || !Number.isFinite(e)) {
-      expect(a, `element ${i}`).toBe(e);
-      continue;
-    }
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-      throw new Error(`element ${i}: got ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
-    }
-  }
+  expectWithin(actual, expected, { rtol, atol });
 }
 
 /**

@@ -11,14 +11,15 @@
  * with their reason (transcendental functions, f32 accumulation against the CPU's f64).
  */
 import { expect } from 'vitest';
-import { typedArrayFor, type AnyTypedArray, type Backend, type DType, type Storage } from '../../backend.js';
+import type { AnyTypedArray, Backend, DType, Storage } from '../../backend.js';
 import { createCpuBackend } from '../cpu/index.js';
 import { createWebGpuBackend, type WebGpuBackend } from './backend.js';
 import { nodeGpu } from './dawn-node.js';
 import { envFlag } from './env.js';
-import { seeded } from '../../testing/seeded.js';
+import { expectClose, storageOf, type Tolerance } from '../../testing/compare.js';
+import { seeded, seededInts } from '../../testing/seeded.js';
 
-export { seeded };
+export { expectClose, seeded, seededInts };
 
 export const cpu: Backend = createCpuBackend();
 
@@ -44,16 +45,7 @@ export function host(dtype: DType, data: ArrayLike<number>): HostTensor {
 }
 
 export function upload(backend: Backend, t: HostTensor): Storage {
-  const s = backend.alloc(t.dtype, t.data.length);
-  const array = typedArrayFor(t.dtype, t.data.length);
-  array.set(Array.from(t.data));
-  backend.write(s, array);
-  return s;
-}
-
-export interface Tolerance {
-  rtol?: number;
-  atol?: number;
+  return storageOf(backend, t.dtype, t.data);
 }
 
 type Outputs = Storage | readonly Storage[] | Readonly<Record<string, Storage>>;
@@ -88,20 +80,4 @@ export async function compareWithCpu(
   expect(actual.dtypes).toEqual(expected.dtypes);
   actual.values.forEach((values, k) => expectClose(values, expected.values[k]!, tol, `output ${k}`));
   return { cpu: expected.values, gpu: actual.values };
-}
-
-/** |a - e| <= atol + rtol * |e| elementwise (NaN matches NaN, infinities must be equal). */
-export function expectClose(actual: AnyTypedArray, expected: AnyTypedArray, tol: Tolerance = {}, what = 'values'): void {
-  const { rtol = 1e-5, atol = 0 } = tol;
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : Number.isFinite(e) ? Math.abs(a - e) <= atol + rtol * Math.abs(e) : a === e;
-    if (!ok) expect.fail(`${what}[${i}]: expected ${e}, found ${a} (rtol ${rtol}, atol ${atol})`);
-  }
-}
-
-export function seededInts(seed: number, n: number, lo: number, hi: number): number[] {
-  return seeded(seed, n, lo, hi).map(Math.floor);
 }
