@@ -2,7 +2,7 @@
 import type { BinaryOp, DType, Storage, UnaryOp } from '../../../backend.js';
 import { asGpuStorage, expectGpuDtype, type GpuDType, type GpuStorage, type WebGpuEngine } from '../engine.js';
 import { contiguousStrides } from '../../../shape.js';
-import { broadcastStrides, runMap } from './map.js';
+import { broadcastStrides, runMap, type MapInput } from './map.js';
 
 type Expr = string | { f32?: string; i32?: string; bool?: string };
 
@@ -57,8 +57,14 @@ function binaryExpr(op: BinaryOp, dtype: GpuDType): { expr: string; out: GpuDTyp
 }
 
 /** A contiguous input read element for element. */
-function whole(storage: Storage, shape: readonly number[]) {
+function whole(storage: Storage, shape: readonly number[]): MapInput {
   return { storage, strides: contiguousStrides(shape), offset: 0 };
+}
+
+/** An input of `shape` (its element count checked) broadcast to `outShape`. */
+function broadcast(kernel: string, operand: string, storage: Storage, shape: readonly number[], outShape: readonly number[]): MapInput {
+  expectShapeSize(kernel, operand, storage, shape);
+  return { storage, strides: broadcastStrides(kernel, shape, outShape), offset: 0 };
 }
 
 export function fill(engine: WebGpuEngine, dtype: DType, size: number, value: number): GpuStorage {
@@ -103,19 +109,9 @@ export function binary(
   const kernel = `binary(${op})`;
   const dtype = asGpuStorage(a).dtype;
   if (asGpuStorage(b).dtype !== dtype) throw new Error(`webgpu ${kernel}: operands differ in dtype (${dtype} and ${b.dtype}); cast first`);
-  expectShapeSize(kernel, 'a', a, aShape);
-  expectShapeSize(kernel, 'b', b, bShape);
+  const inputs = [broadcast(kernel, 'a', a, aShape, outShape), broadcast(kernel, 'b', b, bShape, outShape)];
   const { expr, out } = binaryExpr(op, dtype);
-  return runMap(engine, {
-    name: `binary_${op}_${dtype}`,
-    expr,
-    outDtype: out,
-    shape: outShape,
-    inputs: [
-      { storage: a, strides: broadcastStrides(kernel, aShape, outShape), offset: 0 },
-      { storage: b, strides: broadcastStrides(kernel, bShape, outShape), offset: 0 },
-    ],
-  });
+  return runMap(engine, { name: `binary_${op}_${dtype}`, expr, outDtype: out, shape: outShape, inputs });
 }
 
 export function where(
@@ -131,20 +127,12 @@ export function where(
   if (asGpuStorage(cond).dtype !== 'bool') throw new Error(`webgpu where: cond must be bool, found ${cond.dtype}`);
   const dtype = asGpuStorage(a).dtype;
   if (asGpuStorage(b).dtype !== dtype) throw new Error(`webgpu where: a and b differ in dtype (${dtype} and ${b.dtype}); cast first`);
-  expectShapeSize('where', 'cond', cond, condShape);
-  expectShapeSize('where', 'a', a, aShape);
-  expectShapeSize('where', 'b', b, bShape);
-  return runMap(engine, {
-    name: `where_${dtype}`,
-    expr: 'select(c, b, a != 0u)',
-    outDtype: dtype,
-    shape: outShape,
-    inputs: [
-      { storage: cond, strides: broadcastStrides('where', condShape, outShape), offset: 0 },
-      { storage: a, strides: broadcastStrides('where', aShape, outShape), offset: 0 },
-      { storage: b, strides: broadcastStrides('where', bShape, outShape), offset: 0 },
-    ],
-  });
+  const inputs = [
+    broadcast('where', 'cond', cond, condShape, outShape),
+    broadcast('where', 'a', a, aShape, outShape),
+    broadcast('where', 'b', b, bShape, outShape),
+  ];
+  return runMap(engine, { name: `where_${dtype}`, expr: 'select(c, b, a != 0u)', outDtype: dtype, shape: outShape, inputs });
 }
 
 export function expectShapeSize(kernel: string, operand: string, s: Storage, shape: readonly number[]): void {

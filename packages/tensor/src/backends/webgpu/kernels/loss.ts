@@ -6,38 +6,41 @@ import { dispatchRows, expectCounts, expectOperand, rowKernelSource } from './nn
 
 const source = rowKernelSource(crossEntropySource);
 
-function checkKind(kernel: string, kind: CrossEntropyKind): void {
-  if (kind !== 'softmax' && kind !== 'stablemax') throw new Error(`webgpu ${kernel}: unknown kind '${kind}', expected softmax or stablemax`);
-}
-
-export function crossEntropy(
+/** The loss per row, or (given dLoss) the gradient of the logits. */
+function run(
   engine: WebGpuEngine,
   logits: Storage,
   labels: Storage,
+  dLoss: Storage | null,
   rows: number,
   cols: number,
   ignoreIndex: number,
   kind: CrossEntropyKind,
 ): GpuStorage {
-  checkKind('crossEntropy', kind);
-  expectCounts('crossEntropy', { rows, cols });
-  expectOperand('crossEntropy', 'logits', logits, 'f32', rows * cols);
-  expectOperand('crossEntropy', 'labels', labels, 'i32', rows);
-  const loss = engine.createStorage('f32', rows);
+  const kernel = dLoss ? 'crossEntropyBackward' : 'crossEntropy';
+  if (kind !== 'softmax' && kind !== 'stablemax') throw new Error(`webgpu ${kernel}: unknown kind '${kind}', expected softmax or stablemax`);
+  expectCounts(kernel, { rows, cols });
+  expectOperand(kernel, 'logits', logits, 'f32', rows * cols);
+  expectOperand(kernel, 'labels', labels, 'i32', rows);
+  if (dLoss) expectOperand(kernel, 'dLoss', dLoss, 'f32', rows);
+  const out = engine.createStorage('f32', dLoss ? rows * cols : rows);
   dispatchRows(engine, {
-    name: `cross_entropy_${kind}`,
+    name: `cross_entropy_${kind}${dLoss ? '_backward' : ''}`,
     source,
-    defines: { STABLEMAX: kind === 'stablemax', BACKWARD: false },
+    defines: { STABLEMAX: kind === 'stablemax', BACKWARD: dLoss !== null },
     rows,
     cols,
-    inputs: [logits, labels],
-    outputs: [loss],
+    inputs: dLoss ? [logits, labels, dLoss] : [logits, labels],
+    outputs: [out],
     uniforms: packUniforms([rows, cols, { i32: ignoreIndex }]),
   });
-  return loss;
+  return out;
 }
 
-export function crossEntropyBackward(
+export const crossEntropy = (engine: WebGpuEngine, logits: Storage, labels: Storage, rows: number, cols: number, ignoreIndex: number, kind: CrossEntropyKind) =>
+  run(engine, logits, labels, null, rows, cols, ignoreIndex, kind);
+
+export const crossEntropyBackward = (
   engine: WebGpuEngine,
   logits: Storage,
   labels: Storage,
@@ -46,22 +49,4 @@ export function crossEntropyBackward(
   cols: number,
   ignoreIndex: number,
   kind: CrossEntropyKind,
-): GpuStorage {
-  checkKind('crossEntropyBackward', kind);
-  expectCounts('crossEntropyBackward', { rows, cols });
-  expectOperand('crossEntropyBackward', 'logits', logits, 'f32', rows * cols);
-  expectOperand('crossEntropyBackward', 'labels', labels, 'i32', rows);
-  expectOperand('crossEntropyBackward', 'dLoss', dLoss, 'f32', rows);
-  const dLogits = engine.createStorage('f32', rows * cols);
-  dispatchRows(engine, {
-    name: `cross_entropy_${kind}_backward`,
-    source,
-    defines: { STABLEMAX: kind === 'stablemax', BACKWARD: true },
-    rows,
-    cols,
-    inputs: [logits, labels, dLoss],
-    outputs: [dLogits],
-    uniforms: packUniforms([rows, cols, { i32: ignoreIndex }]),
-  });
-  return dLogits;
-}
+) => run(engine, logits, labels, dLoss, rows, cols, ignoreIndex, kind);
