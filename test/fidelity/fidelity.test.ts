@@ -1,8 +1,10 @@
 /**
  * Fidelity against an independent PyTorch implementation of the specification
  * (test/fidelity/hrm_reference.py): same checkpoint and batch through `hrm trace` and the
- * reference -> logits, Q values, loss, metrics and every 1-step gradient within 1e-4 relative
- * error. Skipped, with a notice, where PyTorch is missing, unless HRM_REQUIRE_TORCH=1.
+ * reference -> logits, Q values, loss, metrics, the carry and every 1-step gradient within 1e-4
+ * relative error, from the initial carry and after warm-up segments; and a few full training
+ * steps (AdamATan2, sparse SignSGD, warmup-cosine schedule) weight for weight. Skipped, with a
+ * notice, where PyTorch is missing, unless HRM_REQUIRE_TORCH=1.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,17 +27,20 @@ interface CaseReport {
 }
 
 describe.skipIf(!hasTorch && !requireTorch)('fidelity against the PyTorch reference', () => {
-  it('matches logits, Q values, loss, metrics and every gradient within 1e-4', () => {
+  it('matches outputs, carry, loss, metrics, every gradient and the optimiser steps within 1e-4', () => {
     expect(hasTorch, `${PYTHON} cannot import torch, and HRM_REQUIRE_TORCH=1`).toBe(true);
     const run = spawnSync(PYTHON, [DRIVER], { cwd: REPO, encoding: 'utf8', maxBuffer: 1 << 26 });
     const last = run.stdout.trim().split('\n').at(-1) ?? '';
     expect(last.startsWith('{'), `driver produced no report (exit ${run.status}):\n${run.stderr}`).toBe(true);
     const report = JSON.parse(last) as { failures: string[]; cases: Record<string, CaseReport> };
     expect(report.failures).toEqual([]);
-    for (const name of ['trained-f32', 'exported-f32']) {
-      const groups = Object.keys(report.cases[name]!.max_rel_error);
-      expect(groups).toEqual(expect.arrayContaining(['logits', 'q_halt_logits', 'q_continue_logits', 'loss', 'grad', 'metric']));
+    const segment = ['logits', 'q_halt_logits', 'q_continue_logits', 'loss', 'grad', 'metric'];
+    const carry = ['carry_in.steps', 'carry_in.halted', 'carry_out.steps', 'carry_out.halted'];
+    const groups = (name: string) => Object.keys(report.cases[name]!.max_rel_error);
+    for (const name of ['trained-f32', 'exported-f32', 'trained-warmup-f32', 'exported-warmup-f32']) {
+      expect(groups(name)).toEqual(expect.arrayContaining([...segment, 'target_q_continue', ...carry]));
     }
+    expect(groups('exported-steps-f32')).toEqual(expect.arrayContaining(['lr', 'puzzle_emb_lr', 'loss', 'carry.steps', 'carry.halted', 'weight']));
     expect(run.status).toBe(0);
   });
 });
