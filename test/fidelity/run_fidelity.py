@@ -9,8 +9,18 @@ and gradients) and recomputed by the reference from the same checkpoint and batc
             random non-zero weights everywhere (puzzle table and q_head included)
   exported-bptt  the same checkpoint, training segment only, with the research option
             gradient "bptt" and halt_max_steps 1 (no Q-continue target)
-Error per tensor: max |ours - reference| / max |reference|. Prints one JSON line; exit code 1 when
-any error exceeds the tolerance (or a tensor is missing), 0 otherwise.
+  trained-warmup, exported-warmup  the training segment after two training-mode warm-up segments
+            (`hrm trace --train --warmup 2`, one batch per segment): halted slots reset and take
+            the new batch's rows, running slots keep theirs, slots reach halt_max_steps (the
+            is_last branch of the Q-continue target); the carry's steps and halted flags, going in
+            and out, must match exactly
+  exported-steps  five full training steps (`hrm trace --train-steps 5`): AdamATan2, sparse
+            SignSGD (repeated ids, one table row never touched), warmup-cosine learning rates;
+            per step the rates, loss, carry and every weight after the step
+Halting exploration is off in every traced configuration (halt_exploration_prob 0): the two sides
+draw from different generators. Error per tensor: max |ours - reference| / max |reference|
+(integer carry tensors: equal or not). Prints one JSON line; exit code 1 when any error exceeds
+the tolerance (or a tensor is missing), 0 otherwise.
 
 Each case runs in float32 (tolerance --tolerance, default 1e-4) and, unless --no-f64, in float64
 (`hrm trace --dtype f64` against the reference in float64, tolerance 1e-9): float64 tells real
