@@ -4,7 +4,7 @@
  * buffers a training step binds the same buffers to the same kernels every time. The uniform
  * binding takes a dynamic offset, so one bind group serves every slot of a uniform buffer.
  */
-const MAX_CACHED = 8192;
+const DEFAULT_MAX_CACHED = 8192;
 
 export interface UniformBinding {
   buffer: GPUBuffer;
@@ -18,19 +18,24 @@ export class BindGroupCache {
   private readonly groups = new Map<GPUBindGroupLayout, Map<string, GPUBindGroup>>();
   private count = 0;
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(
+    private readonly device: GPUDevice,
+    /** Bind groups held before the cache starts over. */
+    private readonly maxCached = DEFAULT_MAX_CACHED,
+  ) {}
 
   get(layout: GPUBindGroupLayout, storage: readonly GPUBuffer[], uniform?: UniformBinding): GPUBindGroup {
     const key = storage.map((b) => this.id(b)).join(',') + (uniform ? `|${this.id(uniform.buffer)}:${uniform.size}` : '');
+    const cached = this.groups.get(layout)?.get(key);
+    if (cached) return cached;
+    // Evict before looking up this layout's map: clearing drops it.
+    if (this.count >= this.maxCached) this.clear();
     let perLayout = this.groups.get(layout);
     if (!perLayout) this.groups.set(layout, (perLayout = new Map()));
-    const cached = perLayout.get(key);
-    if (cached) return cached;
-    if (this.count >= MAX_CACHED) this.clear();
     const entries: GPUBindGroupEntry[] = storage.map((buffer, i) => ({ binding: i, resource: { buffer } }));
     if (uniform) entries.push({ binding: storage.length, resource: { buffer: uniform.buffer, offset: 0, size: uniform.size } });
     const group = this.device.createBindGroup({ layout, entries });
-    this.groups.get(layout)!.set(key, group);
+    perLayout.set(key, group);
     this.count++;
     return group;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { nodeGpu } from './dawn-node.js';
+import { BindGroupCache } from './bind-groups.js';
 import { requestWebGpuDevice } from './device.js';
 import { MAX_DISPATCHES_PER_BATCH, WebGpuEngine, asGpuStorage, packUniforms } from './engine.js';
 import { fill } from './kernels/elementwise.js';
@@ -97,6 +98,17 @@ describe.skipIf(!gpu)('webgpu engine', () => {
       created.mockRestore();
       b.free(x);
     }
+  });
+
+  it('bind group cache keeps serving after it fills up and starts over', () => {
+    const device = engine.device;
+    const layout = device.createBindGroupLayout({ entries: [{ binding: 0, visibility: 0x4 /* COMPUTE */, buffer: { type: 'storage' } }] });
+    const buffers = [0, 1, 2].map(() => device.createBuffer({ size: 256, usage: 0x80 /* STORAGE */ }));
+    const cache = new BindGroupCache(device, 2);
+    const groups = buffers.map((buffer) => cache.get(layout, [buffer]));
+    expect(new Set(groups).size).toBe(3);
+    expect(cache.get(layout, [buffers[2]!])).toBe(groups[2]); // the third was cached after the reset
+    buffers.forEach((buffer) => buffer.destroy());
   });
 
   it('handles zero-size storages without zero-sized bindings', async () => {
