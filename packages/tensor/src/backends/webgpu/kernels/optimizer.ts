@@ -22,7 +22,7 @@ function adam(kernel: string, engine: WebGpuEngine, param: Storage, grad: Storag
     name: kernel,
     source,
     entryPoint: 'adam',
-    defines: { SIGN_SGD: false, ATAN2: atan2 },
+    defines: { SIGN_SGD: false, ATAN2: atan2, WORKGROUP_SIZE },
     workgroups: engine.grid(size, WORKGROUP_SIZE),
     inputs: [grad],
     outputs: [param, m, v],

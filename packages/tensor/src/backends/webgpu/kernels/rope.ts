@@ -28,6 +28,7 @@ export function rope(
   engine.dispatch({
     name: 'rope',
     source,
+    defines: { WORKGROUP_SIZE },
     workgroups: engine.grid(pairs, WORKGROUP_SIZE),
     inputs: [x, cos, sin],
     outputs: [y],

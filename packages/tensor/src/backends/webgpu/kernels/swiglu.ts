@@ -13,7 +13,7 @@ export function swiglu(engine: WebGpuEngine, gateUp: Storage, rows: number, inte
   engine.dispatch({
     name: 'swiglu',
     source,
-    defines: { BACKWARD: false },
+    defines: { BACKWARD: false, WORKGROUP_SIZE },
     workgroups: engine.grid(rows * inter, WORKGROUP_SIZE),
     inputs: [gateUp],
     outputs: [out],
@@ -30,7 +30,7 @@ export function swigluBackward(engine: WebGpuEngine, gateUp: Storage, dOut: Stor
   engine.dispatch({
     name: 'swiglu_backward',
     source,
-    defines: { BACKWARD: true },
+    defines: { BACKWARD: true, WORKGROUP_SIZE },
     workgroups: engine.grid(rows * inter, WORKGROUP_SIZE),
     inputs: [gateUp, dOut],
     outputs: [dGateUp],
