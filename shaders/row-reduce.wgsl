@@ -24,32 +24,29 @@ const WORKGROUP_THREADS: u32 = ROW_THREADS;
 
 var<workgroup> rowScratch: array<f32, ROW_THREADS>;
 
-fn rowSum(v: f32, lane: u32) -> f32 {
+// Tree reduction over the row's lanes: the maximum, or else the sum (a constant at every call).
+fn rowTree(v: f32, lane: u32, takeMax: bool) -> f32 {
   rowScratch[lane] = v;
   workgroupBarrier();
   for (var s = ROW_THREADS / 2u; s > 0u; s >>= 1u) {
     if (lane < s) {
-      rowScratch[lane] += rowScratch[lane + s];
-    }
-    workgroupBarrier();
-  }
-  let total = rowScratch[0];
-  workgroupBarrier();
-  return total;
-}
-
-fn rowMax(v: f32, lane: u32) -> f32 {
-  rowScratch[lane] = v;
-  workgroupBarrier();
-  for (var s = ROW_THREADS / 2u; s > 0u; s >>= 1u) {
-    if (lane < s) {
-      rowScratch[lane] = max(rowScratch[lane], rowScratch[lane + s]);
+      let own = rowScratch[lane];
+      let other = rowScratch[lane + s];
+      rowScratch[lane] = select(own + other, max(own, other), takeMax);
     }
     workgroupBarrier();
   }
   let result = rowScratch[0];
   workgroupBarrier();
   return result;
+}
+
+fn rowSum(v: f32, lane: u32) -> f32 {
+  return rowTree(v, lane, false);
+}
+
+fn rowMax(v: f32, lane: u32) -> f32 {
+  return rowTree(v, lane, true);
 }
 #endif
 
