@@ -4,9 +4,9 @@ import type { AnyTypedArray, DType, Storage } from '../../backend.js';
 import { createCpuBackend } from './index.js';
 import { cpuStorage } from './storage.js';
 import { expectClose as expectWithin, storageOf } from '../../testing/compare.js';
-import { seeded, seededInts as seededRange } from '../../testing/seeded.js';
+import { seedArb, seeded, seededInts as seededRange } from '../../testing/seeded.js';
 
-export { seeded };
+export { seedArb, seeded };
 
 export const backend = createCpuBackend();
 
@@ -26,7 +26,6 @@ export function seededInts(seed: number, n: number, bound: number): number[] {
 /** Sizes that straddle block boundaries. */
 export const awkwardSize = fc.constantFrom(1, 2, 3, 5, 7, 17, 33);
 export const smallSize = fc.integer({ min: 1, max: 6 });
-export const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 export const floatDtype = fc.constantFrom<'f32' | 'f64'>('f32', 'f64');
 
 /** |a - e| <= atol + rtol * |e| elementwise, NaN matching NaN (testing/compare.ts, with positional tolerances). */

@@ -17,9 +17,9 @@ import { createWebGpuBackend, type WebGpuBackend } from './backend.js';
 import { nodeGpu } from './dawn-node.js';
 import { envFlag } from './env.js';
 import { expectClose, storageOf, type Tolerance } from '../../testing/compare.js';
-import { seeded, seededInts } from '../../testing/seeded.js';
+import { seedArb, seeded, seededInts } from '../../testing/seeded.js';
 
-export { expectClose, seeded, seededInts };
+export { expectClose, seedArb, seeded, seededInts };
 
 export const cpu: Backend = createCpuBackend();
 

@@ -1,14 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BinaryOp, DType, UnaryOp } from '../../../backend.js';
-import { compareWithCpu, host, seeded, seededInts, testBackend, type HostTensor } from '../test-utils.js';
+import { compareWithCpu, host, seedArb, seeded, seededInts, testBackend, type HostTensor } from '../test-utils.js';
 
 const gpu = await testBackend();
 const RUNS = { numRuns: 12 };
 
 // Sizes straddling the 256-thread workgroup, plus zero.
 const sizeArb = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constantFrom(255, 256, 257, 1000, 4097));
-const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 
 function values(dtype: DType, seed: number, n: number, lo = -3, hi = 3): HostTensor {
   if (dtype === 'bool') return host('bool', seededInts(seed, n, 0, 2));

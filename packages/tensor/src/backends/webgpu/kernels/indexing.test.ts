@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DType } from '../../../backend.js';
-import { compareWithCpu, host, seeded, seededInts, testBackend, upload } from '../test-utils.js';
+import { compareWithCpu, host, seedArb, seeded, seededInts, testBackend, upload } from '../test-utils.js';
 
 const gpu = await testBackend();
-const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 const dimsArb = fc.record({
   outer: fc.integer({ min: 1, max: 4 }),
   n: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.constant(300)),

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DType } from '../../../backend.js';
-import { compareWithCpu, host, seeded, seededInts, testBackend } from '../test-utils.js';
+import { compareWithCpu, host, seedArb, seeded, seededInts, testBackend } from '../test-utils.js';
 
 const gpu = await testBackend();
-const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 const dtypeArb = fc.constantFrom<DType>('f32', 'i32', 'bool');
 
 function data(dtype: DType, seed: number, n: number) {

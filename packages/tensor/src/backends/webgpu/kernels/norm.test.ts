@@ -1,14 +1,13 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { ROW_LAYOUTS, useRowLayout } from './test-row-layouts.js';
-import { compareWithCpu, cpu, host, seeded, testBackend } from '../test-utils.js';
+import { compareWithCpu, cpu, host, seedArb, seeded, testBackend } from '../test-utils.js';
 import { rmsNorm, rmsNormBackward } from './norm.js';
 
 const gpu = await testBackend();
 // Row lengths below, at and above the 32/64 threads per row, and HRM's hidden size.
 const colsArb = fc.oneof(fc.constantFrom(1, 3, 17, 33, 64, 65, 82, 512), fc.integer({ min: 1, max: 140 }));
 const rowsArb = fc.integer({ min: 1, max: 9 });
-const seedArb = fc.integer({ min: 1, max: 2 ** 30 });
 
 for (const layout of ROW_LAYOUTS) {
   describe.skipIf(!gpu)(`webgpu rmsNorm, ${layout} per row`, () => {

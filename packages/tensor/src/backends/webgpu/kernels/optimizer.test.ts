@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AdamHyper } from '../../../backend.js';
-import { compareWithCpu, cpu, host, seeded, seededInts, testBackend } from '../test-utils.js';
+import { compareWithCpu, cpu, host, seedArb, seeded, seededInts, testBackend } from '../test-utils.js';
 import { adamATan2Update, adamWUpdate, signSgdRows } from './optimizer.js';
 
 const gpu = await testBackend();
-const seedArb = fc.integer({ min: 1, max: 2 ** 30 });
 const hyperArb = fc.record({
   lr: fc.constantFrom(1e-4, 1e-2, 0.3),
   weightDecay: fc.constantFrom(0, 0.1, 1),

@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DType, ReduceOp } from '../../../backend.js';
-import { compareWithCpu, cpu, host, seeded, seededInts, testBackend, upload } from '../test-utils.js';
+import { compareWithCpu, cpu, host, seedArb, seeded, seededInts, testBackend, upload } from '../test-utils.js';
 import { reduce as gpuReduce, type ReduceVariant } from './reduce.js';
 
 const gpu = await testBackend();
-const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 const OPS: ReduceOp[] = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'];
 
 // Dimensions around the workgroup sizes and the rows variant's chunking (rows over 512 split into 256s).

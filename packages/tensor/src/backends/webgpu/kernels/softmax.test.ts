@@ -3,13 +3,12 @@ import { describe, it } from 'vitest';
 import type { Backend, Storage } from '../../../backend.js';
 import type { WebGpuEngine } from '../engine.js';
 import { ROW_LAYOUTS, useRowLayout } from './test-row-layouts.js';
-import { compareWithCpu, cpu, host, seeded, testBackend } from '../test-utils.js';
+import { compareWithCpu, cpu, host, seedArb, seeded, testBackend } from '../test-utils.js';
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './softmax.js';
 
 const gpu = await testBackend();
 const colsArb = fc.oneof(fc.constantFrom(1, 3, 11, 17, 33, 65, 82, 901), fc.integer({ min: 1, max: 140 }));
 const rowsArb = fc.integer({ min: 1, max: 9 });
-const seedArb = fc.integer({ min: 1, max: 2 ** 30 });
 
 type Forward = (b: Backend | WebGpuEngine, x: Storage, rows: number, cols: number) => Storage;
 
