@@ -1,4 +1,4 @@
-/** Helpers shared by the row-wise and elementwise neural-net kernels: validation and row dispatch. */
+/** Helpers shared by the row-wise and elementwise neural-net kernels: validation, the shared row WGSL and row dispatch. */
 import type { Storage } from '../../../backend.js';
 import rowReduce from '../../../../../../shaders/row-reduce.wgsl';
 import rowSoftmax from '../../../../../../shaders/row-softmax.wgsl';
