@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyTypedArray, AttentionParams, Backend, Storage } from '../../../backend.js';
 import { cpu, expectClose, host, seeded, testBackend, upload, type HostTensor } from '../test-utils.js';
-import { attention, attentionBackward, type AttentionBlocking } from './attention.js';
+import { attention, attentionBackward, type AttentionLayout } from './attention.js';
 
 const gpu = await testBackend();
 
-// Sequence lengths around the 16..64-row workgroups (times 1..3 rows per thread) and the 32-row
-// tiles, and HRM's 82.
+// Sequence lengths around the 16..64-row workgroups (times 1..3 rows per thread), the 32-row
+// tiles, the 8-lane subgroups, and HRM's 82.
 const seqArb = fc.oneof(fc.constantFrom(1, 3, 17, 33, 65, 82), fc.integer({ min: 1, max: 70 }));
 // 6 exercises the zero padding to a multiple of 4 (64 is covered by the HRM-sized case below).
 const dimArb = fc.constantFrom(4, 6, 16);
@@ -40,15 +40,17 @@ function maskValues(seed: number, seqQ: number, seqK: number, blockRow: boolean)
   return seeded(seed, seqQ * seqK, -2, 1).map((v, i) => (v < -1.5 || (blockRow && i < seqK) ? -Infinity : v));
 }
 
-const BLOCKINGS: readonly AttentionBlocking[] = ['single', 'blocked'];
+const adapterInfo = gpu?.engine.device.adapterInfo;
+const hasFixedSubgroups = gpu?.engine.features.has('subgroups') === true && adapterInfo?.subgroupMinSize === adapterInfo?.subgroupMaxSize;
+const LAYOUTS: readonly AttentionLayout[] = ['single', 'blocked', ...(hasFixedSubgroups ? (['subgroup'] as const) : [])];
 
-for (const blocking of BLOCKINGS) {
-  describe.skipIf(!gpu)(`webgpu fused attention, ${blocking} rows per thread`, () => {
+for (const layout of LAYOUTS) {
+  describe.skipIf(!gpu)(`webgpu fused attention, ${layout} layout`, () => {
     beforeAll(() => {
-      process.env.HRM_ATTENTION_BLOCKING = blocking;
+      process.env.HRM_ATTENTION_LAYOUT = layout;
     });
     afterAll(() => {
-      delete process.env.HRM_ATTENTION_BLOCKING;
+      delete process.env.HRM_ATTENTION_LAYOUT;
     });
     const engine = gpu?.engine!; // collected even when the suite is skipped
 

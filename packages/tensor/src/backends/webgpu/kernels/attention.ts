@@ -1,17 +1,23 @@
 /**
- * Fused scaled dot-product attention, forward (shaders/attention.wgsl) and backward
- * (shaders/attention-backward.wgsl), on [batch, heads, seq, headDim] tensors with an optional
- * additive [seqQ, seqK] mask.
+ * Fused scaled dot-product attention, forward and backward, on [batch, heads, seq, headDim]
+ * tensors with an optional additive [seqQ, seqK] mask, in one of three layouts:
+ * - `single` (real GPUs): FlashAttention with key/value (or query) tiles staged in workgroup
+ *   memory, one row per thread (shaders/attention.wgsl, attention-backward.wgsl).
+ * - `blocked`: the same shaders with several rows per thread (register blocking), for
+ *   CPU-emulated adapters without subgroups.
+ * - `subgroup` (CPU-emulated adapters with subgroups of a fixed size): each lane owns rows and
+ *   the other side's rows arrive by subgroup shuffles instead of memory loads
+ *   (shaders/attention-subgroup.wgsl, attention-subgroup-backward.wgsl). On lavapipe every load
+ *   costs about as much whether its address is uniform or not, and a shuffle is a register
+ *   permutation: this layout made forward + backward about 2x faster than `blocked` at HRM's shape.
  *
  * The shaders read rows as vec4: a headDim that is not a multiple of 4 is zero-padded here first
  * (zeros change no dot product) and the results are cut back to headDim.
- *
- * Each thread handles RB rows (register blocking): on CPU-emulated adapters every element read
- * from a staged tile then serves several rows, which made forward + backward about 2x faster on
- * lavapipe at HRM's shape; real GPUs keep one row per thread and little private state.
  */
 import type { AttentionParams, Storage } from '../../../backend.js';
 import backwardSource from '../../../../../../shaders/attention-backward.wgsl';
+import subgroupBackwardSource from '../../../../../../shaders/attention-subgroup-backward.wgsl';
+import subgroupForwardSource from '../../../../../../shaders/attention-subgroup.wgsl';
 import forwardSource from '../../../../../../shaders/attention.wgsl';
 import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
 import { readEnv } from '../env.js';
@@ -33,24 +39,46 @@ function rowsPerGroup(seq: number): number {
   return best;
 }
 
-export type AttentionBlocking = 'single' | 'blocked';
+export type AttentionLayout = 'single' | 'blocked' | 'subgroup';
 
-/** Rows per thread in each kernel, measured on lavapipe: the kv pass holds twice the state per row. */
-const ROWS_PER_THREAD: Record<AttentionBlocking, { forward: number; kv: number; q: number }> = {
+/** Rows per thread in each kernel, measured on lavapipe at HRM's shape. */
+const ROWS_PER_THREAD: Record<AttentionLayout, { forward: number; kv: number; q: number }> = {
   single: { forward: 1, kv: 1, q: 1 },
   blocked: { forward: 3, kv: 2, q: 3 },
+  subgroup: { forward: 2, kv: 2, q: 2 },
 };
 
-/** Register blocking on CPU-emulated adapters only. HRM_ATTENTION_BLOCKING=single|blocked overrides, e.g. to test both. */
-export function attentionBlocking(engine: WebGpuEngine): AttentionBlocking {
-  const forced = readEnv('HRM_ATTENTION_BLOCKING');
-  if (forced === 'single' || forced === 'blocked') return forced;
-  if (forced) throw new Error(`HRM_ATTENTION_BLOCKING='${forced}': expected single or blocked`);
-  return isCpuEmulated(engine) ? 'blocked' : 'single';
+/** The adapter's subgroup size when it is fixed and the device has subgroups, else undefined. */
+function fixedSubgroupSize(engine: WebGpuEngine): number | undefined {
+  if (!engine.features.has('subgroups')) return undefined;
+  const info = engine.device.adapterInfo;
+  const size = info?.subgroupMinSize;
+  return size !== undefined && size === info.subgroupMaxSize && size <= engine.limits.maxComputeInvocationsPerWorkgroup ? size : undefined;
 }
 
-/** Defines and workgroup count along the rows for `seq` rows at `rb` rows per thread. */
-function rowGrid(seq: number, rb: number): { defines: { ROWS: number; RB: number }; groups: number } {
+/**
+ * `single` on real GPUs; on CPU-emulated adapters `subgroup` where possible, else `blocked`.
+ * HRM_ATTENTION_LAYOUT=single|blocked|subgroup overrides, e.g. to test each.
+ */
+export function attentionLayout(engine: WebGpuEngine): AttentionLayout {
+  const forced = readEnv('HRM_ATTENTION_LAYOUT');
+  if (forced === 'single' || forced === 'blocked') return forced;
+  if (forced === 'subgroup') {
+    if (fixedSubgroupSize(engine) === undefined) throw new Error(`HRM_ATTENTION_LAYOUT=subgroup: ${engine.description} has no fixed-size subgroups`);
+    return forced;
+  }
+  if (forced) throw new Error(`HRM_ATTENTION_LAYOUT='${forced}': expected single, blocked or subgroup`);
+  if (!isCpuEmulated(engine)) return 'single';
+  return fixedSubgroupSize(engine) === undefined ? 'blocked' : 'subgroup';
+}
+
+/** Defines and workgroup count along the rows for `seq` rows of one kernel (`pass`) in `layout`. */
+function rowGrid(engine: WebGpuEngine, layout: AttentionLayout, pass: 'forward' | 'kv' | 'q', seq: number): { defines: Record<string, number>; groups: number } {
+  const rb = ROWS_PER_THREAD[layout][pass];
+  if (layout === 'subgroup') {
+    const sg = fixedSubgroupSize(engine)!;
+    return { defines: { SG: sg, RB: rb }, groups: Math.ceil(seq / (sg * rb)) };
+  }
   const rows = rowsPerGroup(Math.ceil(seq / rb));
   return { defines: { ROWS: rows, RB: rb }, groups: Math.ceil(seq / (rows * rb)) };
 }
@@ -130,10 +158,11 @@ export function attention(engine: WebGpuEngine, q: Storage, k: Storage, v: Stora
     ([qp, kp, vp]) => {
       const out = engine.createStorage('f32', l.heads * seqQ * l.d4 * 4);
       const m = maskBinding(engine, mask);
-      const grid = rowGrid(seqQ, ROWS_PER_THREAD[attentionBlocking(engine)].forward);
+      const kind = attentionLayout(engine);
+      const grid = rowGrid(engine, kind, 'forward', seqQ);
       engine.dispatch({
         name: 'attention_forward',
-        source: forwardSource,
+        source: kind === 'subgroup' ? subgroupForwardSource : forwardSource,
         defines: { ...l.defines, ...grid.defines },
         workgroups: [grid.groups, l.heads],
         inputs: [qp!, kp!, vp!, m.storage],
@@ -201,11 +230,12 @@ export function attentionBackward(
       const shared = [qp!, kp!, vp!, m.storage, dOp!, stats];
       const dk = engine.createStorage('f32', kRows * width);
       const dv = engine.createStorage('f32', kRows * width);
-      const rb = ROWS_PER_THREAD[attentionBlocking(engine)];
-      const keyGrid = rowGrid(seqK, rb.kv);
+      const kind = attentionLayout(engine);
+      const passSource = kind === 'subgroup' ? subgroupBackwardSource : backwardSource;
+      const keyGrid = rowGrid(engine, kind, 'kv', seqK);
       engine.dispatch({
         name: 'attention_backward_kv',
-        source: backwardSource,
+        source: passSource,
         defines: { ...l.defines, PASS: 'kv', ...keyGrid.defines },
         workgroups: [keyGrid.groups, l.heads],
         inputs: shared,
@@ -213,10 +243,10 @@ export function attentionBackward(
         uniforms,
       });
       const dq = engine.createStorage('f32', qRows * width);
-      const queryGrid = rowGrid(seqQ, rb.q);
+      const queryGrid = rowGrid(engine, kind, 'q', seqQ);
       engine.dispatch({
         name: 'attention_backward_q',
-        source: backwardSource,
+        source: passSource,
         defines: { ...l.defines, PASS: 'q', ...queryGrid.defines },
         workgroups: [queryGrid.groups, l.heads],
         inputs: shared,

@@ -1,0 +1,208 @@
+// Fused attention backward for CPU-emulated adapters: the `kv` and `q` passes of
+// attention-backward.wgsl (whose `stats` pass supplies stats[i] = (lse_i, dO_i . O_i)), laid out
+// as attention-subgroup.wgsl explains: each lane owns RB rows (keys in `kv`, queries in `q`) and
+// the other side's rows are visited in blocks of SG, each lane loading one row's chunk and
+// shuffling it to the others.
+// - `kv`: p_ij = exp(s_ij - lse_i), dV_j += p_ij dO_i, dS_ij = p_ij (dO_i . V_j - delta_i),
+//   dK_j += scale dS_ij Q_i.
+// - `q`: dQ_i += scale dS_ij K_j.
+// Defines: HEAD_DIM4, SG, RB, HAS_MASK, PASS. Excluded scores, rows whose lse is -Infinity and
+// rows past the end (clamped copies, needed so that every lane takes part in the shuffles)
+// contribute nothing.
+enable subgroups;
+
+const D4: u32 = ${HEAD_DIM4}u;
+const SG: u32 = ${SG}u;
+const RB: u32 = ${RB}u;
+const BLOCKED: f32 = -3.0e38;
+
+struct Params {
+  seqQ: u32,
+  seqK: u32,
+  scale: f32,
+  rows: u32,
+}
+
+@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> mask: array<f32>;
+@group(0) @binding(4) var<storage, read> dO: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
+
+// Probability of the pair (row, key) from its dot product and the row's lse; 0 for pairs past
+// either end, masked-out pairs and fully excluded rows.
+fn probability(dotProduct: vec4<f32>, row: u32, key: u32, rowLse: f32) -> f32 {
+  var s = (dotProduct.x + dotProduct.y + dotProduct.z + dotProduct.w) * p.scale;
+  var excluded = row >= p.seqQ || key >= p.seqK || rowLse <= BLOCKED;
+#if HAS_MASK
+  let m = mask[min(row, p.seqQ - 1u) * p.seqK + min(key, p.seqK - 1u)];
+  s += m;
+  excluded = excluded || m <= BLOCKED;
+#endif
+  return select(exp(s - rowLse), 0.0, excluded);
+}
+
+#if PASS == kv
+@group(0) @binding(6) var<storage, read_write> dk: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> dv: array<vec4<f32>>;
+@group(0) @binding(8) var<uniform> p: Params;
+
+@compute @workgroup_size(SG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let head = wg.y;
+  var kBase: array<u32, RB>;
+  var dkAcc: array<array<vec4<f32>, D4>, RB>;
+  var dvAcc: array<array<vec4<f32>, D4>, RB>;
+  for (var b = 0u; b < RB; b++) {
+    kBase[b] = (head * p.seqK + min((wg.x * RB + b) * SG + lane, p.seqK - 1u)) * D4;
+    for (var c = 0u; c < D4; c++) {
+      dkAcc[b][c] = vec4<f32>(0.0);
+      dvAcc[b][c] = vec4<f32>(0.0);
+    }
+  }
+  for (var i0 = 0u; i0 < p.seqQ; i0 += SG) {
+    let qRow = head * p.seqQ + min(i0 + lane, p.seqQ - 1u);
+    let qBase = qRow * D4;
+    let st = stats[qRow];
+    // Zeroed explicitly: see attention-subgroup.wgsl.
+    var sd: array<array<vec4<f32>, SG>, RB>;
+    var pd: array<array<vec4<f32>, SG>, RB>;
+    for (var b = 0u; b < RB; b++) {
+      for (var j = 0u; j < SG; j++) {
+        sd[b][j] = vec4<f32>(0.0);
+        pd[b][j] = vec4<f32>(0.0);
+      }
+    }
+    for (var c = 0u; c < D4; c++) {
+      let qMine = q[qBase + c];
+      let dOMine = dO[qBase + c];
+      var kc: array<vec4<f32>, RB>;
+      var vc: array<vec4<f32>, RB>;
+      for (var b = 0u; b < RB; b++) {
+        kc[b] = k[kBase[b] + c];
+        vc[b] = v[kBase[b] + c];
+      }
+      for (var j = 0u; j < SG; j++) {
+        let qj = subgroupShuffle(qMine, j);
+        let dOj = subgroupShuffle(dOMine, j);
+        for (var b = 0u; b < RB; b++) {
+          sd[b][j] += kc[b] * qj;
+          pd[b][j] += vc[b] * dOj;
+        }
+      }
+    }
+    var w: array<array<f32, SG>, RB>;
+    var ds: array<array<f32, SG>, RB>;
+    for (var j = 0u; j < SG; j++) {
+      let stj = subgroupShuffle(st, j);
+      for (var b = 0u; b < RB; b++) {
+        w[b][j] = probability(sd[b][j], i0 + j, (wg.x * RB + b) * SG + lane, stj.x);
+        let dp = pd[b][j];
+        ds[b][j] = w[b][j] * (dp.x + dp.y + dp.z + dp.w - stj.y);
+      }
+    }
+    for (var c = 0u; c < D4; c++) {
+      let qMine = q[qBase + c];
+      let dOMine = dO[qBase + c];
+      var aK: array<vec4<f32>, RB>;
+      var aV: array<vec4<f32>, RB>;
+      for (var b = 0u; b < RB; b++) {
+        aK[b] = dkAcc[b][c];
+        aV[b] = dvAcc[b][c];
+      }
+      for (var j = 0u; j < SG; j++) {
+        let qj = subgroupShuffle(qMine, j);
+        let dOj = subgroupShuffle(dOMine, j);
+        for (var b = 0u; b < RB; b++) {
+          aK[b] += ds[b][j] * qj;
+          aV[b] += w[b][j] * dOj;
+        }
+      }
+      for (var b = 0u; b < RB; b++) {
+        dkAcc[b][c] = aK[b];
+        dvAcc[b][c] = aV[b];
+      }
+    }
+  }
+  for (var b = 0u; b < RB; b++) {
+    if ((wg.x * RB + b) * SG + lane < p.seqK) {
+      for (var c = 0u; c < D4; c++) {
+        dk[kBase[b] + c] = dkAcc[b][c] * p.scale;
+        dv[kBase[b] + c] = dvAcc[b][c];
+      }
+    }
+  }
+}
+#else
+@group(0) @binding(6) var<storage, read_write> dq: array<vec4<f32>>;
+@group(0) @binding(7) var<uniform> p: Params;
+
+@compute @workgroup_size(SG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let head = wg.y;
+  var qBase: array<u32, RB>;
+  var st: array<vec2<f32>, RB>;
+  var dqAcc: array<array<vec4<f32>, D4>, RB>;
+  for (var b = 0u; b < RB; b++) {
+    let qRow = head * p.seqQ + min((wg.x * RB + b) * SG + lane, p.seqQ - 1u);
+    qBase[b] = qRow * D4;
+    st[b] = stats[qRow];
+    for (var c = 0u; c < D4; c++) { dqAcc[b][c] = vec4<f32>(0.0); }
+  }
+  for (var k0 = 0u; k0 < p.seqK; k0 += SG) {
+    let kBase = (head * p.seqK + min(k0 + lane, p.seqK - 1u)) * D4;
+    // Zeroed explicitly: see attention-subgroup.wgsl.
+    var sd: array<array<vec4<f32>, SG>, RB>;
+    var pd: array<array<vec4<f32>, SG>, RB>;
+    for (var b = 0u; b < RB; b++) {
+      for (var j = 0u; j < SG; j++) {
+        sd[b][j] = vec4<f32>(0.0);
+        pd[b][j] = vec4<f32>(0.0);
+      }
+    }
+    for (var c = 0u; c < D4; c++) {
+      let kMine = k[kBase + c];
+      let vMine = v[kBase + c];
+      var qc: array<vec4<f32>, RB>;
+      var dOc: array<vec4<f32>, RB>;
+      for (var b = 0u; b < RB; b++) {
+        qc[b] = q[qBase[b] + c];
+        dOc[b] = dO[qBase[b] + c];
+      }
+      for (var j = 0u; j < SG; j++) {
+        let kj = subgroupShuffle(kMine, j);
+        let vj = subgroupShuffle(vMine, j);
+        for (var b = 0u; b < RB; b++) {
+          sd[b][j] += qc[b] * kj;
+          pd[b][j] += dOc[b] * vj;
+        }
+      }
+    }
+    var ds: array<array<f32, SG>, RB>;
+    for (var b = 0u; b < RB; b++) {
+      for (var j = 0u; j < SG; j++) {
+        let w = probability(sd[b][j], (wg.x * RB + b) * SG + lane, k0 + j, st[b].x);
+        let dp = pd[b][j];
+        ds[b][j] = w * (dp.x + dp.y + dp.z + dp.w - st[b].y);
+      }
+    }
+    for (var c = 0u; c < D4; c++) {
+      let kMine = k[kBase + c];
+      var a: array<vec4<f32>, RB>;
+      for (var b = 0u; b < RB; b++) { a[b] = dqAcc[b][c]; }
+      for (var j = 0u; j < SG; j++) {
+        let kj = subgroupShuffle(kMine, j);
+        for (var b = 0u; b < RB; b++) { a[b] += ds[b][j] * kj; }
+      }
+      for (var b = 0u; b < RB; b++) { dqAcc[b][c] = a[b]; }
+    }
+  }
+  for (var b = 0u; b < RB; b++) {
+    let row = (wg.x * RB + b) * SG + lane;
+    if (row < p.seqQ) {
+      for (var c = 0u; c < D4; c++) { dq[qBase[b] + c] = dqAcc[b][c] * p.scale; }
+    }
+  }
+}
+#endif
