@@ -82,6 +82,24 @@ describe.skipIf(!gpu)('webgpu matmul', () => {
     }
   });
 
+  it('matches the CPU when k spans several slices of the staged variant (all transposes, both layouts)', async () => {
+    // k = 300 (vec4 loads) and 301 (scalar) cross two slice boundaries at every supported depth.
+    for (const [k, transA, transB] of [
+      [300, false, false],
+      [300, true, true],
+      [301, true, false],
+      [301, false, true],
+    ] as const) {
+      const p: MatmulParams = { batch: 2, m: 37, n: 40, k, transA, transB, aBatchStride: 37 * k, bBatchStride: 0 };
+      await compareWithCpu(
+        b,
+        (be, [x, y]) => (be === cpu ? be.matmul(x!, y!, p) : matmul(b.engine, x!, y!, p, 'staged')),
+        [host('f32', seeded(k, 2 * p.m * k)), host('f32', seeded(k + 1, k * p.n))],
+        tolerance(k),
+      );
+    }
+  });
+
   it('tuneMatmul picks a variant for every shape class, which later calls use', async () => {
     const chosen = await tuneMatmul(b.engine);
     expect(Object.keys(chosen).sort()).toEqual(['matmul/scalar/large', 'matmul/scalar/small', 'matmul/vec4/large', 'matmul/vec4/small']);

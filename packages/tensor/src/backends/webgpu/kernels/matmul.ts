@@ -11,8 +11,9 @@ import source from '../../../../../../shaders/matmul.wgsl';
 import { readEnv } from '../env.js';
 import { asGpuStorage, packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
 import { fastestVariant, isCpuEmulated, rememberVariant, tunedVariant } from './autotune.js';
+import { encodeStagedMatmul } from './matmul-staged.js';
 
-export const MATMUL_VARIANTS = ['blocked', 'tiled'] as const;
+export const MATMUL_VARIANTS = ['blocked', 'tiled', 'staged'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /** Output elements per workgroup along each axis. */
@@ -84,6 +85,10 @@ function isVec4Aligned(p: MatmulParams): boolean {
 
 /** Encodes C = op(A) op(B) into `out` with the given variant. */
 export function encodeMatmul(engine: WebGpuEngine, variant: MatmulVariant, a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
+  if (variant === 'staged') {
+    encodeStagedMatmul(engine, a, b, out, p);
+    return;
+  }
   const vec4 = variant === 'blocked' && isVec4Aligned(p);
   const tile = variant === 'blocked' ? BLOCKED_TILE : TILED_TILE;
   const x = Math.ceil(p.n / tile);

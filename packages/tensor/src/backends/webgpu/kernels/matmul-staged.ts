@@ -1,0 +1,75 @@
+/**
+ * The `staged` matmul variant (shaders/matmul-staged.wgsl), built for CPU-emulated adapters, where a
+ * per-lane storage load costs a branchy scalar loop and a constant-offset workgroup-memory read is
+ * nearly free. One dispatch per `depth`-deep slice of k; a transposed A is first copied to [M, K]
+ * so that every invocation reads its own row of A along k.
+ */
+import type { MatmulParams, Storage } from '../../../backend.js';
+import source from '../../../../../../shaders/matmul-staged.wgsl';
+import { packUniforms, type WebGpuEngine } from '../engine.js';
+import { stridedCopy } from './movement.js';
+
+/** Invocations per workgroup: rows of C per workgroup. */
+const LANES = 64;
+/** Columns of C per workgroup (a multiple of 4). */
+const COLS = 32;
+/** Depth of k per dispatch where workgroup memory allows (a multiple of 4). */
+const MAX_DEPTH = 128;
+
+/** The deepest slice whose tile (plus the shader's LANES-vec4 sink) fits in workgroup memory. */
+export function stagedDepth(engine: WebGpuEngine): number {
+  const fit = Math.floor((engine.limits.maxComputeWorkgroupStorageSize - LANES * 16) / (COLS * 4));
+  return Math.min(MAX_DEPTH, fit - (fit % 4));
+}
+
+/** The unrolled hot part: per 4 depths, one vec4 of the row of A times COLS staged values per depth. */
+function products(depth: number): string {
+  const lines: string[] = [];
+  for (let d = 0; d < depth; d += 4) {
+    lines.push(`  {`, `    let x = xs[${d / 4}];`);
+    for (let g = 0; g < COLS / 4; g++) {
+      const term = (j: number) => `x.${'xyzw'[j]} * staged4(${(d + j) * COLS + 4 * g}u)`;
+      // Summed in pairs first: shorter dependency chains through acc.
+      lines.push(`    acc[${g}] += (${term(0)} + ${term(1)}) + (${term(2)} + ${term(3)});`);
+    }
+    lines.push(`  }`);
+  }
+  return lines.join('\n');
+}
+
+const productsByDepth = new Map<number, string>();
+
+/** Encodes C = op(A) op(B) into `out` (see the shader for the layout). */
+export function encodeStagedMatmul(engine: WebGpuEngine, a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
+  const depth = stagedDepth(engine);
+  let body = productsByDepth.get(depth);
+  if (!body) productsByDepth.set(depth, (body = products(depth)));
+  // Transposed A: copy to [M, K] (once per distinct matrix: a broadcast A stays broadcast).
+  const items = p.aBatchStride === 0 ? 1 : p.batch;
+  const rows = p.transA ? stridedCopy(engine, a, { shape: [items, p.m, p.k], strides: [p.aBatchStride, 1, p.m], offset: 0 }) : a;
+  const aBatchStride = p.transA && p.aBatchStride !== 0 ? p.m * p.k : p.aBatchStride;
+  const vec4 = [p.n, p.k, aBatchStride, p.bBatchStride].every((v) => v % 4 === 0);
+  const x = Math.ceil(p.n / COLS);
+  const y = Math.ceil(p.m / LANES);
+  const maxPerDim = engine.limits.maxComputeWorkgroupsPerDimension;
+  if (x > maxPerDim || y > maxPerDim) {
+    throw new Error(`webgpu matmul: [${p.m}, ${p.n}] output needs more than ${maxPerDim} workgroups along one axis`);
+  }
+  for (let batchBase = 0; batchBase < p.batch; batchBase += maxPerDim) {
+    // k = 0 still takes one dispatch: it writes the zeros.
+    for (let k0 = 0; k0 < Math.max(p.k, 1); k0 += depth) {
+      engine.dispatch({
+        name: `matmul_staged${vec4 ? '_vec4' : ''}`,
+        source,
+        entryPoint: 'staged',
+        defines: { VEC4: vec4, LANES, COLS, DEPTH: depth, PRODUCTS: body },
+        overrides: { TRANS_B: Number(p.transB) },
+        workgroups: [x, y, Math.min(maxPerDim, p.batch - batchBase)],
+        inputs: [rows, b],
+        outputs: [out],
+        uniforms: packUniforms([p.m, p.n, p.k, aBatchStride, p.bBatchStride, batchBase, k0, depth / 4]),
+      });
+    }
+  }
+  if (rows !== a) engine.release(rows);
+}
