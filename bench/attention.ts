@@ -3,15 +3,19 @@
  * kernels against the same engine's composed path (matmul -> scale -> softmax -> matmul, and the
  * backward from matmuls and softmaxBackward), and against tfjs-backend-webgpu 4.22 composing the
  * same forward and backward ops, on the same Dawn adapter. Each timed run reads dQ, dK and dV back.
- * Prints a table and JSON (bench/out/attention.json). On CPU-emulated adapters the fused kernels
- * block several rows per thread; HRM_ATTENTION_BLOCKING=single times the one-row-per-thread layout.
+ *
+ * The contenders run in turns (one run of each per round) so that load changes on a shared machine
+ * hit them alike. Besides wall time, each run's CPU time of this process is recorded: on a
+ * CPU-emulated adapter (lavapipe) the shaders run on the process's own threads, so CPU time is the
+ * work done and varies less with other processes' load than wall time. Prints a table and JSON
+ * (bench/out/attention.json). HRM_ATTENTION_LAYOUT=single|blocked|subgroup times another layout.
  *
  *   npx tsx bench/attention.ts
  */
-import { isMain, machine, medianMs, printTable, writeReport } from './lib/timing.js';
+import { isMain, machine, median, printTable, writeReport } from './lib/timing.js';
 
 const { backend, engine, randomF32, tfjsWebGpu } = await import('./lib/webgpu.js');
-const { attention, attentionBackward } = await import('../packages/tensor/src/backends/webgpu/kernels/attention.js');
+const { attention, attentionBackward, attentionLayout } = await import('../packages/tensor/src/backends/webgpu/kernels/attention.js');
 const { matmul } = await import('../packages/tensor/src/backends/webgpu/kernels/matmul.js');
 const { softmax, softmaxBackward } = await import('../packages/tensor/src/backends/webgpu/kernels/softmax.js');
 const { binary } = await import('../packages/tensor/src/backends/webgpu/kernels/elementwise.js');
@@ -45,6 +49,35 @@ function composed(q: Storage, k: Storage, v: Storage, dO: Storage, scale: Storag
   return [o, dq, dk, dv];
 }
 
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<Timing> {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  await fn();
+  const used = process.cpuUsage(cpu);
+  return { wallMs: performance.now() - wall, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** Medians of `runs` rounds after one warm-up round; each round runs every contender once, in turn. */
+async function interleaved<K extends string>(contenders: Record<K, () => Promise<unknown>>, runs: number): Promise<Record<K, Timing>> {
+  const names = Object.keys(contenders) as K[];
+  const samples = Object.fromEntries(names.map((n) => [n, [] as Timing[]])) as Record<K, Timing[]>;
+  for (let round = 0; round <= runs; round++) {
+    for (const name of names) {
+      const t = await timed(contenders[name]);
+      if (round > 0) samples[name].push(t);
+    }
+  }
+  const round1 = (x: number) => +x.toFixed(1);
+  return Object.fromEntries(
+    names.map((n) => [n, { wallMs: round1(median(samples[n].map((t) => t.wallMs))), cpuMs: round1(median(samples[n].map((t) => t.cpuMs))) }]),
+  ) as Record<K, Timing>;
+}
+
 export async function run() {
   const { batch, heads, seq, headDim } = SHAPE;
   const n = batch * heads * seq * headDim;
@@ -63,18 +96,6 @@ export async function run() {
     xs.forEach((x) => engine.release(x));
   };
 
-  const fusedMs = await medianMs(async () => {
-    const f = attention(engine, q, k, v, p);
-    const g = attentionBackward(engine, q, k, v, f.o, f.lse, dO, p);
-    await readAll([f.o, f.lse, g.dq, g.dk, g.dv]);
-  }, RUNS);
-  const fusedForwardMs = await medianMs(async () => {
-    const f = attention(engine, q, k, v, p);
-    await readAll([f.o, f.lse]);
-  }, RUNS);
-  const composedMs = await medianMs(() => readAll(composed(q, k, v, dO, scale)), RUNS);
-  [q, k, v, dO, scale].forEach((s) => backend.free(s));
-
   const tf = await tfjsWebGpu();
   const shape = [batch * heads, seq, headDim];
   const [tq, tk, tv, tdO] = data.map((values) => tf.tensor3d(values, shape as [number, number, number]));
@@ -88,35 +109,59 @@ export async function run() {
       const dRaw = tf.mul(tf.mul(probs, tf.sub(dProbs, tf.sum(tf.mul(dProbs, probs), -1, true))), scaleValue);
       return [o, tf.matMul(dRaw, tk!), tf.matMul(dRaw, tq!, true, false), dv];
     });
-  const tfjsMs = await medianMs(async () => {
-    const out = tfjsComposed();
-    await Promise.all(out.map((t) => t.data()));
-    out.forEach((t) => t.dispose());
-  }, RUNS);
-  [tq, tk, tv, tdO].forEach((t) => t!.dispose());
 
+  const t = await interleaved(
+    {
+      fused: async () => {
+        const f = attention(engine, q, k, v, p);
+        const g = attentionBackward(engine, q, k, v, f.o, f.lse, dO, p);
+        await readAll([f.o, f.lse, g.dq, g.dk, g.dv]);
+      },
+      fusedForwardOnly: async () => {
+        const f = attention(engine, q, k, v, p);
+        await readAll([f.o, f.lse]);
+      },
+      composed: () => readAll(composed(q, k, v, dO, scale)),
+      tfjsWebgpuComposed: async () => {
+        const out = tfjsComposed();
+        await Promise.all(out.map((x) => x.data()));
+        out.forEach((x) => x.dispose());
+      },
+    },
+    RUNS,
+  );
+  [q, k, v, dO, scale].forEach((s) => backend.free(s));
+  [tq, tk, tv, tdO].forEach((x) => x!.dispose());
+
+  const ratio = (a: number, b: number) => +(a / b).toFixed(2);
   return {
     benchmark: 'attention',
     adapter: backend.description,
+    layout: attentionLayout(engine),
     ...machine(),
     shape: SHAPE,
-    medianMs: { fused: +fusedMs.toFixed(1), fusedForwardOnly: +fusedForwardMs.toFixed(1), composed: +composedMs.toFixed(1), tfjsWebgpuComposed: +tfjsMs.toFixed(1) },
-    speedupVsComposed: +(composedMs / fusedMs).toFixed(2),
-    speedupVsTfjs: +(tfjsMs / fusedMs).toFixed(2),
+    medianMs: { fused: t.fused.wallMs, fusedForwardOnly: t.fusedForwardOnly.wallMs, composed: t.composed.wallMs, tfjsWebgpuComposed: t.tfjsWebgpuComposed.wallMs },
+    medianCpuMs: { fused: t.fused.cpuMs, fusedForwardOnly: t.fusedForwardOnly.cpuMs, composed: t.composed.cpuMs, tfjsWebgpuComposed: t.tfjsWebgpuComposed.cpuMs },
+    speedupVsComposed: ratio(t.composed.wallMs, t.fused.wallMs),
+    speedupVsTfjs: ratio(t.tfjsWebgpuComposed.wallMs, t.fused.wallMs),
+    cpuSpeedupVsComposed: ratio(t.composed.cpuMs, t.fused.cpuMs),
+    cpuSpeedupVsTfjs: ratio(t.tfjsWebgpuComposed.cpuMs, t.fused.cpuMs),
   };
 }
 
 /** Runs, prints the table and writes bench/out/attention.json. */
 export async function main() {
   const r = await run();
-  console.log(`attention fwd+bwd, batch ${r.shape.batch}, heads ${r.shape.heads}, seq ${r.shape.seq}, headDim ${r.shape.headDim} on ${r.adapter} (${r.cores} cores, load ${r.loadAverage}); median ms incl. readback`);
+  console.log(
+    `attention fwd+bwd, batch ${r.shape.batch}, heads ${r.shape.heads}, seq ${r.shape.seq}, headDim ${r.shape.headDim} on ${r.adapter}, ${r.layout} layout (${r.cores} cores, load ${r.loadAverage}); medians of ${RUNS} interleaved runs incl. readback`,
+  );
   printTable(
-    ['path', 'ms', 'fused speed-up'],
+    ['path', 'wall ms', 'fused speed-up', 'process CPU ms', 'fused speed-up (CPU)'],
     [
-      ['fused (ours)', r.medianMs.fused, '1x'],
-      ['composed (ours: matmul, softmax, matmul)', r.medianMs.composed, `${r.speedupVsComposed}x`],
-      ['composed (tfjs-webgpu)', r.medianMs.tfjsWebgpuComposed, `${r.speedupVsTfjs}x`],
-      ['fused forward only', r.medianMs.fusedForwardOnly, ''],
+      ['fused (ours)', r.medianMs.fused, '1x', r.medianCpuMs.fused, '1x'],
+      ['composed (ours: matmul, softmax, matmul)', r.medianMs.composed, `${r.speedupVsComposed}x`, r.medianCpuMs.composed, `${r.cpuSpeedupVsComposed}x`],
+      ['composed (tfjs-webgpu)', r.medianMs.tfjsWebgpuComposed, `${r.speedupVsTfjs}x`, r.medianCpuMs.tfjsWebgpuComposed, `${r.cpuSpeedupVsTfjs}x`],
+      ['fused forward only', r.medianMs.fusedForwardOnly, '', r.medianCpuMs.fusedForwardOnly, ''],
     ],
   );
   writeReport('attention', r);
