@@ -16,7 +16,7 @@ export interface MatrixView {
 
 const MR = 4;
 const NR = 4;
-const KC = 256;
+const KC = 512;
 const MC = 64;
 const NC = 1024;
 
@@ -67,15 +67,25 @@ function scratch(name: keyof typeof buffers, size: number): Float64Array {
   return buffers[name];
 }
 
-/** aPack[panel][kk][r] = A[i0 + panel*MR + r, p0 + kk], zero beyond the last row. */
+/**
+ * aPack[panel][kk][r] = A[i0 + panel*MR + r, p0 + kk], zero beyond the last row. Full panels take
+ * an unrolled loop without the edge test (packing was a tenth of the demo's training step).
+ */
 function packA(a: MatrixView, i0: number, p0: number, mc: number, kc: number, aPack: Float64Array): void {
   const { data, rowStride, colStride } = a;
   let dst = 0;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = Math.min(MR, mc - ir);
-    for (let kk = 0; kk < kc; kk++) {
-      const src = a.offset + (i0 + ir) * rowStride + (p0 + kk) * colStride;
-      for (let r = 0; r < MR; r++) aPack[dst++] = r < rows ? data[src + r * rowStride] : 0;
+    let src = a.offset + (i0 + ir) * rowStride + p0 * colStride;
+    if (rows === MR) {
+      const r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride;
+      for (let kk = 0; kk < kc; kk++, src += colStride, dst += MR) {
+        aPack[dst] = data[src]; aPack[dst + 1] = data[src + r1]; aPack[dst + 2] = data[src + r2]; aPack[dst + 3] = data[src + r3];
+      }
+    } else {
+      for (let kk = 0; kk < kc; kk++, src += colStride) {
+        for (let r = 0; r < MR; r++) aPack[dst++] = r < rows ? data[src + r * rowStride] : 0;
+      }
     }
   }
 }
@@ -86,9 +96,16 @@ function packB(b: MatrixView, p0: number, j0: number, kc: number, nc: number, bP
   let dst = 0;
   for (let jr = 0; jr < nc; jr += NR) {
     const cols = Math.min(NR, nc - jr);
-    for (let kk = 0; kk < kc; kk++) {
-      const src = b.offset + (p0 + kk) * rowStride + (j0 + jr) * colStride;
-      for (let col = 0; col < NR; col++) bPack[dst++] = col < cols ? data[src + col * colStride] : 0;
+    let src = b.offset + p0 * rowStride + (j0 + jr) * colStride;
+    if (cols === NR) {
+      const c1 = colStride, c2 = 2 * colStride, c3 = 3 * colStride;
+      for (let kk = 0; kk < kc; kk++, src += rowStride, dst += NR) {
+        bPack[dst] = data[src]; bPack[dst + 1] = data[src + c1]; bPack[dst + 2] = data[src + c2]; bPack[dst + 3] = data[src + c3];
+      }
+    } else {
+      for (let kk = 0; kk < kc; kk++, src += rowStride) {
+        for (let col = 0; col < NR; col++) bPack[dst++] = col < cols ? data[src + col * colStride] : 0;
+      }
     }
   }
 }

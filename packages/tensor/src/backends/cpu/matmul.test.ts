@@ -50,17 +50,17 @@ describe('cpu matmul', () => {
   });
 
   it('is exact to f64 rounding on a larger f64 product that crosses every block edge', async () => {
-    const p: MatmulParams = { batch: 1, m: 70, n: 1030, k: 260, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 };
-    const a = seeded(3, 70 * 260);
-    const b = seeded(4, 1030 * 260);
+    const p: MatmulParams = { batch: 1, m: 70, n: 1030, k: 530, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 };
+    const a = seeded(3, 70 * 530);
+    const b = seeded(4, 1030 * 530);
     const out = await values(backend.matmul(store('f64', a), store('f64', b), p));
     expectClose(out, naiveMatmul(a, b, p), 1e-12, 1e-12);
   });
 
   it('accumulates a batched f32 product deeper than one block pass in f64 and rounds it once', async () => {
-    const p: MatmulParams = { batch: 2, m: 9, n: 6, k: 300, transA: true, transB: false, aBatchStride: 9 * 300, bBatchStride: 0 };
-    const a = Array.from(new Float32Array(seeded(5, 2 * 9 * 300)));
-    const b = Array.from(new Float32Array(seeded(6, 300 * 6)));
+    const p: MatmulParams = { batch: 2, m: 9, n: 6, k: 600, transA: true, transB: false, aBatchStride: 9 * 600, bBatchStride: 0 };
+    const a = Array.from(new Float32Array(seeded(5, 2 * 9 * 600)));
+    const b = Array.from(new Float32Array(seeded(6, 600 * 6)));
     const out = await values(backend.matmul(store('f32', a), store('f32', b), p));
     expectClose(out, naiveMatmul(a, b, p).map(Math.fround), 1e-6, 1e-6);
   });
