@@ -1,14 +1,14 @@
-// Fused attention backward for CPU-emulated adapters: the `kv` and `q` passes of
-// attention-backward.wgsl (whose `stats` pass supplies stats[i] = (lse_i, dO_i . O_i)), laid out
-// as attention-subgroup.wgsl explains: each lane owns RB rows (keys in `kv`, queries in `q`) and
-// the other side's rows are visited in blocks of SG, each lane loading one row's chunk and
-// shuffling it to the others.
-// - `kv`: p_ij = exp(s_ij - lse_i), dV_j += p_ij dO_i, dS_ij = p_ij (dO_i . V_j - delta_i),
-//   dK_j += scale dS_ij Q_i.
-// - `q`: dQ_i += scale dS_ij K_j.
-// Defines: HEAD_DIM4, SG, RB, HAS_MASK, PASS. Excluded scores, rows whose lse is -Infinity and
-// rows past the end (clamped copies, needed so that every lane takes part in the shuffles)
-// contribute nothing.
+// Fused attention backward for CPU-emulated adapters, after the `stats` pass of
+// attention-backward.wgsl (stats[i] = (lse_i, dO_i . O_i)), laid out as attention-subgroup.wgsl
+// explains: each lane owns RB rows (keys in `kv`, queries in `dq`) and the other side's rows are
+// visited in blocks of SG, each lane loading one row's chunk and shuffling it to the others.
+// - `kv`: recomputes p_ij = exp(s_ij - lse_i) and dS_ij = p_ij (dO_i . V_j - delta_i);
+//   dV_j += p_ij dO_i, dK_j += scale dS_ij Q_i, and writes dS to ds ([heads, seqQ, DS_STRIDE],
+//   zeros past seqK) so that dQ needs no second recomputation:
+// - `dq`: dQ_i = scale sum_j dS_ij K_j.
+// Defines: HEAD_DIM4, SG (a multiple of 4), RB, HAS_MASK, PASS. Excluded scores, rows whose lse
+// is -Infinity and rows past the end (clamped copies, needed so that every lane takes part in the
+// shuffles) contribute nothing.
 enable subgroups;
 
 const D4: u32 = ${HEAD_DIM4}u;
@@ -20,15 +20,21 @@ struct Params {
   seqQ: u32,
   seqK: u32,
   scale: f32,
-  rows: u32,
+  // Row stride of ds: seqK rounded up to a multiple of SG.
+  dsStride: u32,
 }
 
+#if PASS == kv
 @group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> mask: array<f32>;
 @group(0) @binding(4) var<storage, read> dO: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read_write> dk: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> dv: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> ds: array<f32>;
+@group(0) @binding(9) var<uniform> p: Params;
 
 // Probability of the pair (row, key) from its dot product and the row's lse; 0 for pairs past
 // either end, masked-out pairs and fully excluded rows.
@@ -42,11 +48,6 @@ fn probability(dotProduct: vec4<f32>, row: u32, key: u32, rowLse: f32) -> f32 {
 #endif
   return select(exp(s - rowLse), 0.0, excluded);
 }
-
-#if PASS == kv
-@group(0) @binding(6) var<storage, read_write> dk: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> dv: array<vec4<f32>>;
-@group(0) @binding(8) var<uniform> p: Params;
 
 @compute @workgroup_size(SG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
@@ -93,13 +94,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
     }
     var w: array<array<f32, SG>, RB>;
-    var ds: array<array<f32, SG>, RB>;
+    var dsb: array<array<f32, SG>, RB>;
     for (var j = 0u; j < SG; j++) {
       let stj = subgroupShuffle(st, j);
       for (var b = 0u; b < RB; b++) {
-        w[b][j] = probability(sd[b][j], i0 + j, (wg.x * RB + b) * SG + lane, stj.x);
+        let key = (wg.x * RB + b) * SG + lane;
+        w[b][j] = probability(sd[b][j], i0 + j, key, stj.x);
         let dp = pd[b][j];
-        ds[b][j] = w[b][j] * (dp.x + dp.y + dp.z + dp.w - stj.y);
+        dsb[b][j] = w[b][j] * (dp.x + dp.y + dp.z + dp.w - stj.y);
+        if (i0 + j < p.seqQ && key < p.dsStride) {
+          ds[(head * p.seqQ + i0 + j) * p.dsStride + key] = dsb[b][j];
+        }
       }
     }
     for (var c = 0u; c < D4; c++) {
@@ -115,7 +120,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let qj = subgroupShuffle(qMine, j);
         let dOj = subgroupShuffle(dOMine, j);
         for (var b = 0u; b < RB; b++) {
-          aK[b] += ds[b][j] * qj;
+          aK[b] += dsb[b][j] * qj;
           aV[b] += w[b][j] * dOj;
         }
       }
@@ -135,57 +140,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
 }
 #else
-@group(0) @binding(6) var<storage, read_write> dq: array<vec4<f32>>;
-@group(0) @binding(7) var<uniform> p: Params;
+@group(0) @binding(0) var<storage, read> k: array<vec4<f32>>;
+// dS as vec4s: SG / 4 per block of SG keys.
+@group(0) @binding(1) var<storage, read> ds: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> dq: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+const SG4: u32 = SG / 4u;
 
 @compute @workgroup_size(SG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let head = wg.y;
-  var qBase: array<u32, RB>;
-  var st: array<vec2<f32>, RB>;
+  var dsBase: array<u32, RB>;
   var dqAcc: array<array<vec4<f32>, D4>, RB>;
   for (var b = 0u; b < RB; b++) {
-    let qRow = head * p.seqQ + min((wg.x * RB + b) * SG + lane, p.seqQ - 1u);
-    qBase[b] = qRow * D4;
-    st[b] = stats[qRow];
+    dsBase[b] = (head * p.seqQ + min((wg.x * RB + b) * SG + lane, p.seqQ - 1u)) * (p.dsStride / 4u);
     for (var c = 0u; c < D4; c++) { dqAcc[b][c] = vec4<f32>(0.0); }
   }
   for (var k0 = 0u; k0 < p.seqK; k0 += SG) {
     let kBase = (head * p.seqK + min(k0 + lane, p.seqK - 1u)) * D4;
-    // Zeroed explicitly: see attention-subgroup.wgsl.
-    var sd: array<array<vec4<f32>, SG>, RB>;
-    var pd: array<array<vec4<f32>, SG>, RB>;
+    var dsb: array<array<vec4<f32>, SG4>, RB>;
     for (var b = 0u; b < RB; b++) {
-      for (var j = 0u; j < SG; j++) {
-        sd[b][j] = vec4<f32>(0.0);
-        pd[b][j] = vec4<f32>(0.0);
-      }
-    }
-    for (var c = 0u; c < D4; c++) {
-      let kMine = k[kBase + c];
-      let vMine = v[kBase + c];
-      var qc: array<vec4<f32>, RB>;
-      var dOc: array<vec4<f32>, RB>;
-      for (var b = 0u; b < RB; b++) {
-        qc[b] = q[qBase[b] + c];
-        dOc[b] = dO[qBase[b] + c];
-      }
-      for (var j = 0u; j < SG; j++) {
-        let kj = subgroupShuffle(kMine, j);
-        let vj = subgroupShuffle(vMine, j);
-        for (var b = 0u; b < RB; b++) {
-          sd[b][j] += qc[b] * kj;
-          pd[b][j] += dOc[b] * vj;
-        }
-      }
-    }
-    var ds: array<array<f32, SG>, RB>;
-    for (var b = 0u; b < RB; b++) {
-      for (var j = 0u; j < SG; j++) {
-        let w = probability(sd[b][j], (wg.x * RB + b) * SG + lane, k0 + j, st[b].x);
-        let dp = pd[b][j];
-        ds[b][j] = w * (dp.x + dp.y + dp.z + dp.w - st[b].y);
-      }
+      for (var j4 = 0u; j4 < SG4; j4++) { dsb[b][j4] = ds[dsBase[b] + k0 / 4u + j4]; }
     }
     for (var c = 0u; c < D4; c++) {
       let kMine = k[kBase + c];
@@ -193,7 +169,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var b = 0u; b < RB; b++) { a[b] = dqAcc[b][c]; }
       for (var j = 0u; j < SG; j++) {
         let kj = subgroupShuffle(kMine, j);
-        for (var b = 0u; b < RB; b++) { a[b] += ds[b][j] * kj; }
+        for (var b = 0u; b < RB; b++) { a[b] += dsb[b][j / 4u][j % 4u] * kj; }
       }
       for (var b = 0u; b < RB; b++) { dqAcc[b][c] = a[b]; }
     }
@@ -201,7 +177,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var b = 0u; b < RB; b++) {
     let row = (wg.x * RB + b) * SG + lane;
     if (row < p.seqQ) {
-      for (var c = 0u; c < D4; c++) { dq[qBase[b] + c] = dqAcc[b][c] * p.scale; }
+      let qBase = (head * p.seqQ + row) * D4;
+      for (var c = 0u; c < D4; c++) { dq[qBase + c] = dqAcc[b][c] * p.scale; }
     }
   }
 }

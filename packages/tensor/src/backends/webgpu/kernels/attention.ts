@@ -48,12 +48,12 @@ const ROWS_PER_THREAD: Record<AttentionLayout, { forward: number; kv: number; q:
   subgroup: { forward: 2, kv: 2, q: 2 },
 };
 
-/** The adapter's subgroup size when it is fixed and the device has subgroups, else undefined. */
+/** The adapter's subgroup size when the device has subgroups of one size, a multiple of 4 (dS is read as vec4s), else undefined. */
 function fixedSubgroupSize(engine: WebGpuEngine): number | undefined {
   if (!engine.features.has('subgroups')) return undefined;
   const info = engine.device.adapterInfo;
   const size = info?.subgroupMinSize;
-  return size !== undefined && size === info.subgroupMaxSize && size <= engine.limits.maxComputeInvocationsPerWorkgroup ? size : undefined;
+  return size !== undefined && size === info.subgroupMaxSize && size % 4 === 0 && size <= engine.limits.maxComputeInvocationsPerWorkgroup ? size : undefined;
 }
 
 /**
@@ -215,7 +215,6 @@ export function attentionBackward(
       [dO, qRows],
     ],
     ([qp, kp, vp, op, dOp]) => {
-      const uniforms = packUniforms([seqQ, seqK, { f32: p.scale }, qRows]);
       const stats = engine.createStorage('f32', 2 * qRows);
       engine.dispatch({
         name: 'attention_backward_stats',
@@ -224,38 +223,14 @@ export function attentionBackward(
         workgroups: engine.grid(qRows, STATS_WORKGROUP),
         inputs: [dOp!, op!, lse],
         outputs: [stats],
-        uniforms,
+        uniforms: packUniforms([seqQ, seqK, { f32: p.scale }, qRows]),
       });
       const m = maskBinding(engine, mask);
-      const shared = [qp!, kp!, vp!, m.storage, dOp!, stats];
-      const dk = engine.createStorage('f32', kRows * width);
-      const dv = engine.createStorage('f32', kRows * width);
-      const kind = attentionLayout(engine);
-      const passSource = kind === 'subgroup' ? subgroupBackwardSource : backwardSource;
-      const keyGrid = rowGrid(engine, kind, 'kv', seqK);
-      engine.dispatch({
-        name: 'attention_backward_kv',
-        source: passSource,
-        defines: { ...l.defines, PASS: 'kv', ...keyGrid.defines },
-        workgroups: [keyGrid.groups, l.heads],
-        inputs: shared,
-        outputs: [dk, dv],
-        uniforms,
-      });
-      const dq = engine.createStorage('f32', qRows * width);
-      const queryGrid = rowGrid(engine, kind, 'q', seqQ);
-      engine.dispatch({
-        name: 'attention_backward_q',
-        source: passSource,
-        defines: { ...l.defines, PASS: 'q', ...queryGrid.defines },
-        workgroups: [queryGrid.groups, l.heads],
-        inputs: shared,
-        outputs: [dq],
-        uniforms,
-      });
+      const pass: GradientPass = { engine, l, p, inputs: [qp!, kp!, vp!, m.storage, dOp!, stats], width };
+      const grads = attentionLayout(engine) === 'subgroup' ? subgroupGradients(pass) : tiledGradients(pass, attentionLayout(engine));
       engine.release(stats);
       if (m.placeholder) engine.release(m.storage);
-      return { dq, dk, dv };
+      return grads;
     },
   );
   return {
@@ -263,4 +238,78 @@ export function attentionBackward(
     dk: unpadRows(engine, grads.dk, kRows, headDim, l),
     dv: unpadRows(engine, grads.dv, kRows, headDim, l),
   };
+}
+
+/** What the gradient passes share: the padded q, k, v, the mask binding, dO and the stats pass's output. */
+interface GradientPass {
+  engine: WebGpuEngine;
+  l: Layout;
+  p: AttentionParams;
+  inputs: Storage[];
+  /** Padded row width. */
+  width: number;
+}
+
+type Gradients = { dq: GpuStorage; dk: GpuStorage; dv: GpuStorage };
+
+/** dK, dV from a pass over keys and dQ from a pass over queries, each recomputing the probabilities. */
+function tiledGradients({ engine, l, p, inputs, width }: GradientPass, kind: AttentionLayout): Gradients {
+  const uniforms = packUniforms([p.seqQ, p.seqK, { f32: p.scale }]);
+  const dk = engine.createStorage('f32', l.heads * p.seqK * width);
+  const dv = engine.createStorage('f32', l.heads * p.seqK * width);
+  const keyGrid = rowGrid(engine, kind, 'kv', p.seqK);
+  engine.dispatch({
+    name: 'attention_backward_kv',
+    source: backwardSource,
+    defines: { ...l.defines, PASS: 'kv', ...keyGrid.defines },
+    workgroups: [keyGrid.groups, l.heads],
+    inputs,
+    outputs: [dk, dv],
+    uniforms,
+  });
+  const dq = engine.createStorage('f32', l.heads * p.seqQ * width);
+  const queryGrid = rowGrid(engine, kind, 'q', p.seqQ);
+  engine.dispatch({
+    name: 'attention_backward_q',
+    source: backwardSource,
+    defines: { ...l.defines, PASS: 'q', ...queryGrid.defines },
+    workgroups: [queryGrid.groups, l.heads],
+    inputs,
+    outputs: [dq],
+    uniforms,
+  });
+  return { dq, dk, dv };
+}
+
+/** dK, dV and dS from one pass over keys, then dQ = dS K without recomputing the probabilities. */
+function subgroupGradients({ engine, l, p, inputs, width }: GradientPass): Gradients {
+  const sg = fixedSubgroupSize(engine)!;
+  const dsStride = Math.ceil(p.seqK / sg) * sg;
+  const uniforms = packUniforms([p.seqQ, p.seqK, { f32: p.scale }, dsStride]);
+  const dk = engine.createStorage('f32', l.heads * p.seqK * width);
+  const dv = engine.createStorage('f32', l.heads * p.seqK * width);
+  const ds = engine.createStorage('f32', l.heads * p.seqQ * dsStride);
+  const keyGrid = rowGrid(engine, 'subgroup', 'kv', p.seqK);
+  engine.dispatch({
+    name: 'attention_backward_kv',
+    source: subgroupBackwardSource,
+    defines: { ...l.defines, PASS: 'kv', ...keyGrid.defines },
+    workgroups: [keyGrid.groups, l.heads],
+    inputs,
+    outputs: [dk, dv, ds],
+    uniforms,
+  });
+  const dq = engine.createStorage('f32', l.heads * p.seqQ * width);
+  const queryGrid = rowGrid(engine, 'subgroup', 'q', p.seqQ);
+  engine.dispatch({
+    name: 'attention_backward_dq',
+    source: subgroupBackwardSource,
+    defines: { ...l.defines, PASS: 'dq', ...queryGrid.defines },
+    workgroups: [queryGrid.groups, l.heads],
+    inputs: [inputs[1]!, ds],
+    outputs: [dq],
+    uniforms,
+  });
+  engine.release(ds);
+  return { dq, dk, dv };
 }
