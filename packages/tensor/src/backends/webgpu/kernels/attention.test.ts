@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyTypedArray, AttentionParams, Backend, Storage } from '../../../backend.js';
 import { cpu, expectClose, host, seeded, testBackend, upload, type HostTensor } from '../test-utils.js';
-import { attention, attentionBackward, type AttentionLayout } from './attention.js';
+import { attention, attentionBackward, availableAttentionLayouts } from './attention.js';
 
 const gpu = await testBackend();
 
@@ -40,11 +40,8 @@ function maskValues(seed: number, seqQ: number, seqK: number, blockRow: boolean)
   return seeded(seed, seqQ * seqK, -2, 1).map((v, i) => (v < -1.5 || (blockRow && i < seqK) ? -Infinity : v));
 }
 
-const adapterInfo = gpu?.engine.device.adapterInfo;
-const hasFixedSubgroups = gpu?.engine.features.has('subgroups') === true && adapterInfo?.subgroupMinSize === adapterInfo?.subgroupMaxSize;
-const LAYOUTS: readonly AttentionLayout[] = ['single', 'blocked', ...(hasFixedSubgroups ? (['subgroup'] as const) : [])];
-
-for (const layout of LAYOUTS) {
+// Without an adapter the suites are collected (and skipped) under the two layouts every engine has.
+for (const layout of gpu ? availableAttentionLayouts(gpu.engine) : ['single', 'blocked']) {
   describe.skipIf(!gpu)(`webgpu fused attention, ${layout} layout`, () => {
     beforeAll(() => {
       process.env.HRM_ATTENTION_LAYOUT = layout;

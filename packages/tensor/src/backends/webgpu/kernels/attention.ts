@@ -6,10 +6,12 @@
  * - `blocked`: the same shaders with several rows per thread (register blocking), for
  *   CPU-emulated adapters without subgroups.
  * - `subgroup` (CPU-emulated adapters with subgroups of a fixed size): each lane owns rows and
- *   the other side's rows arrive by subgroup shuffles instead of memory loads
+ *   the other side's rows arrive by subgroup shuffles instead of memory loads, and the backward
+ *   keeps dS from its key pass so that dQ needs no second recomputation of the scores
  *   (shaders/attention-subgroup.wgsl, attention-subgroup-backward.wgsl). On lavapipe every load
  *   costs about as much whether its address is uniform or not, and a shuffle is a register
- *   permutation: this layout made forward + backward about 2x faster than `blocked` at HRM's shape.
+ *   permutation: this layout takes about 1.7-2x less CPU time than `blocked` for forward +
+ *   backward at HRM's shape.
  *
  * The shaders read rows as vec4: a headDim that is not a multiple of 4 is zero-padded here first
  * (zeros change no dot product) and the results are cut back to headDim.
@@ -41,7 +43,7 @@ function rowsPerGroup(seq: number): number {
 
 export type AttentionLayout = 'single' | 'blocked' | 'subgroup';
 
-/** Rows per thread in each kernel, measured on lavapipe at HRM's shape. */
+/** Rows per thread in each kernel (`q`: the query pass, dQ), measured on lavapipe at HRM's shape. */
 const ROWS_PER_THREAD: Record<AttentionLayout, { forward: number; kv: number; q: number }> = {
   single: { forward: 1, kv: 1, q: 1 },
   blocked: { forward: 3, kv: 2, q: 3 },
@@ -54,6 +56,11 @@ function fixedSubgroupSize(engine: WebGpuEngine): number | undefined {
   const info = engine.device.adapterInfo;
   const size = info?.subgroupMinSize;
   return size !== undefined && size === info.subgroupMaxSize && size % 4 === 0 && size <= engine.limits.maxComputeInvocationsPerWorkgroup ? size : undefined;
+}
+
+/** The layouts this engine can run. */
+export function availableAttentionLayouts(engine: WebGpuEngine): AttentionLayout[] {
+  return fixedSubgroupSize(engine) === undefined ? ['single', 'blocked'] : ['single', 'blocked', 'subgroup'];
 }
 
 /**
