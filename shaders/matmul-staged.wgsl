@@ -53,7 +53,7 @@ const DEPTH: u32 = ${DEPTH}u;
 // op(B)[p.k0 + kk, q0 + q] at kk * COLS + q; zero past K or N.
 var<workgroup> tile: array<f32, COLS * DEPTH>;
 // Written, never read: see its use in `staged`.
-var<workgroup> sink: array<vec4<f32>, LANES>;
+var<workgroup> sink: array<f32, LANES>;
 
 // Elements i..i+3 of A's row starting at `rowStart`, zero from k index `kk` = K on. Under VEC4,
 // rowStart and kk are multiples of 4 and K too, so a vector lies wholly inside or past the row.
@@ -137,7 +137,7 @@ ${PRODUCTS}
   for (var g = 0u; g < COLS / 4u; g++) {
     total += acc[g];
   }
-  sink[lane] = total;
+  sink[lane] = dot(total, vec4<f32>(1.0));
 
   if (row >= p.m) {
     return;

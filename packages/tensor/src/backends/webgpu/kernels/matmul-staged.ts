@@ -10,15 +10,15 @@ import { packUniforms, type WebGpuEngine } from '../engine.js';
 import { stridedCopy } from './movement.js';
 
 /** Invocations per workgroup: rows of C per workgroup. */
-const LANES = 64;
+const LANES = 256;
 /** Columns of C per workgroup (a multiple of 4). */
-const COLS = 32;
+const COLS = 64;
 /** Depth of k per dispatch where workgroup memory allows (a multiple of 4). */
 const MAX_DEPTH = 128;
 
-/** The deepest slice whose tile (plus the shader's LANES-vec4 sink) fits in workgroup memory. */
+/** The deepest slice whose tile (plus the shader's sink, one f32 per lane) fits in workgroup memory. */
 export function stagedDepth(engine: WebGpuEngine): number {
-  const fit = Math.floor((engine.limits.maxComputeWorkgroupStorageSize - LANES * 16) / (COLS * 4));
+  const fit = Math.floor((engine.limits.maxComputeWorkgroupStorageSize - LANES * 4) / (COLS * 4));
   return Math.min(MAX_DEPTH, fit - (fit % 4));
 }
 

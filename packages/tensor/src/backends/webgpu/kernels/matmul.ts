@@ -1,10 +1,13 @@
 /**
- * Batched matmul with transposed operands and broadcast batch strides (shaders/matmul.wgsl).
+ * Batched matmul with transposed operands and broadcast batch strides (shaders/matmul.wgsl,
+ * shaders/matmul-staged.wgsl).
  *
  * Variants: `blocked` (4x4 per thread, no workgroup memory; vec4 loads when every size and stride
- * is a multiple of 4) and `tiled` (64x64 workgroup tiles in workgroup memory). The variant for each
- * shape class comes from HRM_MATMUL_VARIANT if set, else from `tuneMatmul`'s timed trial, else a
- * default by adapter kind (blocked on CPU-emulated adapters, tiled elsewhere).
+ * is a multiple of 4), `tiled` (64x64 workgroup tiles in workgroup memory, for real GPUs) and
+ * `staged` (matmul-staged.ts: for CPU-emulated adapters, where it is about twice as fast as
+ * `blocked` on lavapipe at large shapes). The variant for each shape class comes from
+ * HRM_MATMUL_VARIANT if set, else from `tuneMatmul`'s timed trial, else a default by adapter kind
+ * (blocked on CPU-emulated adapters: cheap to compile, never slow; tiled elsewhere).
  */
 import type { MatmulParams, Storage } from '../../../backend.js';
 import source from '../../../../../../shaders/matmul.wgsl';
@@ -16,7 +19,7 @@ import { encodeStagedMatmul } from './matmul-staged.js';
 export const MATMUL_VARIANTS = ['blocked', 'tiled', 'staged'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
-/** Output elements per workgroup along each axis. */
+/** Output elements per workgroup along each axis (blocked and tiled). */
 const BLOCKED_TILE = 32;
 const TILED_TILE = 64;
 /** Work (m * n * k * batch) from which a matmul counts as large. */
@@ -56,7 +59,7 @@ const TRIAL_SHAPES: readonly [number, number, number][] = [
 ];
 
 /**
- * Times both variants on one shape per shape class and remembers the winners for this engine.
+ * Times every variant on one shape per shape class and remembers the winners for this engine.
  * Returns the choices by shape class.
  */
 export async function tuneMatmul(engine: WebGpuEngine): Promise<Record<string, MatmulVariant>> {
