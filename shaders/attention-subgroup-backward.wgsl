@@ -38,8 +38,8 @@ struct Params {
 
 // Probability of the pair (row, key) from its dot product and the row's lse; 0 for pairs past
 // either end, masked-out pairs and fully excluded rows.
-fn probability(dotProduct: vec4<f32>, row: u32, key: u32, rowLse: f32) -> f32 {
-  var s = (dotProduct.x + dotProduct.y + dotProduct.z + dotProduct.w) * p.scale;
+fn probability(dotProduct: f32, row: u32, key: u32, rowLse: f32) -> f32 {
+  var s = dotProduct * p.scale;
   var excluded = row >= p.seqQ || key >= p.seqK || rowLse <= BLOCKED;
 #if HAS_MASK
   let m = mask[min(row, p.seqQ - 1u) * p.seqK + min(key, p.seqK - 1u)];
@@ -67,12 +67,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let qBase = qRow * D4;
     let st = stats[qRow];
     // Zeroed explicitly: see attention-subgroup.wgsl.
-    var sd: array<array<vec4<f32>, SG>, RB>;
-    var pd: array<array<vec4<f32>, SG>, RB>;
+    var sd: array<array<f32, SG>, RB>;
+    var pd: array<array<f32, SG>, RB>;
     for (var b = 0u; b < RB; b++) {
       for (var j = 0u; j < SG; j++) {
-        sd[b][j] = vec4<f32>(0.0);
-        pd[b][j] = vec4<f32>(0.0);
+        sd[b][j] = 0.0;
+        pd[b][j] = 0.0;
       }
     }
     for (var c = 0u; c < D4; c++) {
@@ -88,8 +88,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let qj = subgroupShuffle(qMine, j);
         let dOj = subgroupShuffle(dOMine, j);
         for (var b = 0u; b < RB; b++) {
-          sd[b][j] += kc[b] * qj;
-          pd[b][j] += vc[b] * dOj;
+          sd[b][j] += dot(kc[b], qj);
+          pd[b][j] += dot(vc[b], dOj);
         }
       }
     }
@@ -100,8 +100,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var b = 0u; b < RB; b++) {
         let key = (wg.x * RB + b) * SG + lane;
         w[b][j] = probability(sd[b][j], i0 + j, key, stj.x);
-        let dp = pd[b][j];
-        dsb[b][j] = w[b][j] * (dp.x + dp.y + dp.z + dp.w - stj.y);
+        dsb[b][j] = w[b][j] * (pd[b][j] - stj.y);
         if (i0 + j < p.seqQ && key < p.dsStride) {
           ds[(head * p.seqQ + i0 + j) * p.dsStride + key] = dsb[b][j];
         }
