@@ -2,7 +2,9 @@
  * Attention forward + backward at HRM's shape (batch 64, heads 8, seq 82, headDim 64): our fused
  * kernels against the same engine's composed path (matmul -> scale -> softmax -> matmul, and the
  * backward from matmuls and softmaxBackward), and against tfjs-backend-webgpu 4.22 composing the
- * same forward and backward ops, on the same Dawn adapter. Each timed run reads dQ, dK and dV back.
+ * same forward and backward ops, on the same Dawn adapter. Each timed run reads O, dQ, dK and dV
+ * back; our two paths are also timed without readback (until the GPU is idle), which isolates the
+ * kernels.
  *
  * The contenders run in turns (one run of each per round) so that load changes on a shared machine
  * hit them alike. Besides wall time, each run's CPU time of this process is recorded: on a
@@ -95,6 +97,16 @@ export async function run() {
     await Promise.all(xs.map((x) => engine.read(x)));
     xs.forEach((x) => engine.release(x));
   };
+  // Without readback (which costs as much as the kernels on lavapipe, a fresh staging buffer per read): until the GPU is idle.
+  const settle = async (xs: Storage[]) => {
+    await engine.sync();
+    xs.forEach((x) => engine.release(x));
+  };
+  const fusedOutputs = () => {
+    const f = attention(engine, q, k, v, p);
+    const g = attentionBackward(engine, q, k, v, f.o, f.lse, dO, p);
+    return [f.o, f.lse, g.dq, g.dk, g.dv];
+  };
 
   const tf = await tfjsWebGpu();
   const shape = [batch * heads, seq, headDim];
@@ -112,16 +124,14 @@ export async function run() {
 
   const t = await interleaved(
     {
-      fused: async () => {
-        const f = attention(engine, q, k, v, p);
-        const g = attentionBackward(engine, q, k, v, f.o, f.lse, dO, p);
-        await readAll([f.o, f.lse, g.dq, g.dk, g.dv]);
-      },
+      fused: () => readAll(fusedOutputs()),
       fusedForwardOnly: async () => {
         const f = attention(engine, q, k, v, p);
         await readAll([f.o, f.lse]);
       },
       composed: () => readAll(composed(q, k, v, dO, scale)),
+      fusedNoReadback: () => settle(fusedOutputs()),
+      composedNoReadback: () => settle(composed(q, k, v, dO, scale)),
       tfjsWebgpuComposed: async () => {
         const out = tfjsComposed();
         await Promise.all(out.map((x) => x.data()));
@@ -142,10 +152,13 @@ export async function run() {
     shape: SHAPE,
     medianMs: { fused: t.fused.wallMs, fusedForwardOnly: t.fusedForwardOnly.wallMs, composed: t.composed.wallMs, tfjsWebgpuComposed: t.tfjsWebgpuComposed.wallMs },
     medianCpuMs: { fused: t.fused.cpuMs, fusedForwardOnly: t.fusedForwardOnly.cpuMs, composed: t.composed.cpuMs, tfjsWebgpuComposed: t.tfjsWebgpuComposed.cpuMs },
+    noReadback: { medianMs: { fused: t.fusedNoReadback.wallMs, composed: t.composedNoReadback.wallMs }, medianCpuMs: { fused: t.fusedNoReadback.cpuMs, composed: t.composedNoReadback.cpuMs } },
     speedupVsComposed: ratio(t.composed.wallMs, t.fused.wallMs),
     speedupVsTfjs: ratio(t.tfjsWebgpuComposed.wallMs, t.fused.wallMs),
     cpuSpeedupVsComposed: ratio(t.composed.cpuMs, t.fused.cpuMs),
     cpuSpeedupVsTfjs: ratio(t.tfjsWebgpuComposed.cpuMs, t.fused.cpuMs),
+    noReadbackSpeedupVsComposed: ratio(t.composedNoReadback.wallMs, t.fusedNoReadback.wallMs),
+    noReadbackCpuSpeedupVsComposed: ratio(t.composedNoReadback.cpuMs, t.fusedNoReadback.cpuMs),
   };
 }
 
@@ -162,6 +175,8 @@ export async function main() {
       ['composed (ours: matmul, softmax, matmul)', r.medianMs.composed, `${r.speedupVsComposed}x`, r.medianCpuMs.composed, `${r.cpuSpeedupVsComposed}x`],
       ['composed (tfjs-webgpu)', r.medianMs.tfjsWebgpuComposed, `${r.speedupVsTfjs}x`, r.medianCpuMs.tfjsWebgpuComposed, `${r.cpuSpeedupVsTfjs}x`],
       ['fused forward only', r.medianMs.fusedForwardOnly, '', r.medianCpuMs.fusedForwardOnly, ''],
+      ['fused (ours), no readback', r.noReadback.medianMs.fused, '1x', r.noReadback.medianCpuMs.fused, '1x'],
+      ['composed (ours), no readback', r.noReadback.medianMs.composed, `${r.noReadbackSpeedupVsComposed}x`, r.noReadback.medianCpuMs.composed, `${r.noReadbackCpuSpeedupVsComposed}x`],
     ],
   );
   writeReport('attention', r);
