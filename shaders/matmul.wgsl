@@ -2,7 +2,8 @@
 // A is stored [M, K] (or [K, M] when TRANS_A), B is stored [K, N] (or [N, K] when TRANS_B); batch
 // item b starts at b * aBatchStride in A and b * bBatchStride in B (0 broadcasts one matrix).
 //
-// Two entry points, picked per adapter by a timed trial (kernels/matmul.ts):
+// Two entry points here and a third variant in matmul-staged.wgsl, picked per adapter and shape
+// class by a timed trial (kernels/matmul.ts):
 // - `blocked`: no workgroup memory; each thread accumulates a 4x4 block of C in registers.
 //   Suits CPU-emulated adapters (lavapipe), where barriers are expensive.
 // - `tiled`: 64x64 tiles of C per 16x16 workgroup, 16-deep slices of A and B staged in workgroup
