@@ -111,6 +111,22 @@ describe.skipIf(!gpu)('webgpu engine', () => {
     buffers.forEach((buffer) => buffer.destroy());
   });
 
+  it('reuses readback staging buffers, also with reads in flight together', async () => {
+    const x = b.fill('f32', 1000, 1);
+    const y = b.fill('f32', 1000, 2);
+    await Promise.all([b.read(x), b.read(y)]); // two reads in flight need two staging buffers
+    const created = vi.spyOn(engine.device, 'createBuffer');
+    try {
+      const [xs, ys] = await Promise.all([b.read(x), b.read(y)]);
+      expect(created).not.toHaveBeenCalled();
+      expect([xs[999], ys[999]]).toEqual([1, 2]);
+    } finally {
+      created.mockRestore();
+      b.free(x);
+      b.free(y);
+    }
+  });
+
   it('handles zero-size storages without zero-sized bindings', async () => {
     const empty = b.alloc('f32', 0);
     b.write(empty, new Float32Array(0));

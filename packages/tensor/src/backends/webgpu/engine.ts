@@ -121,6 +121,8 @@ export class WebGpuEngine {
   readonly description: string;
 
   private readonly pool: BufferPool;
+  /** Mappable staging buffers for readback, reused: a fresh one per read costs as much as the copy. */
+  private readonly readbackPool: BufferPool;
   private readonly pipelines: PipelineCache;
   private readonly bindGroups: BindGroupCache;
   private readonly uniformAlign: number;
@@ -147,7 +149,8 @@ export class WebGpuEngine {
     this.description = options.description ?? 'webgpu device';
     this.uniformAlign = Math.max(MAX_UNIFORM_BYTES_PER_DISPATCH, device.limits.minUniformBufferOffsetAlignment);
     this.uniformCapacity = this.uniformAlign * MAX_DISPATCHES_PER_BATCH;
-    this.pool = new BufferPool((bytes) => this.createBuffer(bytes));
+    this.pool = new BufferPool((bytes) => this.createBuffer(bytes, 'pool', BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST));
+    this.readbackPool = new BufferPool((bytes) => this.createBuffer(bytes, 'readback', BufferUsage.MAP_READ | BufferUsage.COPY_DST));
     this.bindGroups = new BindGroupCache(device);
     // A failed build is the root cause of the validation errors that follow it: report it first.
     this.pipelines = new PipelineCache(device, (e) => (this.pendingError = e));
@@ -208,23 +211,25 @@ export class WebGpuEngine {
     this.check();
     const s = asGpuStorage(storage);
     if (s.size === 0) return fromGpuLayout(s.dtype, new ArrayBuffer(0), this.poison);
-    const staging = this.device.createBuffer({ label: 'readback', size: s.byteLength, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const staging = this.readbackPool.acquire(s.byteLength);
     const batch = this.openBatch();
     this.endPass(batch);
     const entry = s.live();
-    batch.encoder.copyBufferToBuffer(entry.buffer, 0, staging, 0, s.byteLength);
+    batch.encoder.copyBufferToBuffer(entry.buffer, 0, staging.buffer, 0, s.byteLength);
     entry.lastBatch = batch.id;
     this.flush();
     try {
-      await staging.mapAsync(MapMode.READ);
+      await staging.buffer.mapAsync(MapMode.READ, 0, s.byteLength);
     } catch (e) {
+      staging.buffer.destroy(); // not returned to the pool: its state is unknown
       await this.pipelines.settled();
       this.check();
       throw e;
     }
-    const copy = staging.getMappedRange().slice(0);
-    staging.unmap();
-    staging.destroy();
+    const copy = staging.buffer.getMappedRange(0, s.byteLength).slice(0);
+    staging.buffer.unmap();
+    // Mapping completed, so the GPU is done with it: reusable at once.
+    this.readbackPool.release(staging);
     this.check();
     return fromGpuLayout(s.dtype, copy, this.poison);
   }
@@ -255,6 +260,7 @@ export class WebGpuEngine {
   trimPool(): void {
     this.bindGroups.clear();
     this.pool.trim();
+    this.readbackPool.trim();
   }
 
   get pipelineCount(): number {
@@ -374,6 +380,7 @@ export class WebGpuEngine {
     this.batch = null;
     this.bindGroups.clear();
     this.pool.trim();
+    this.readbackPool.trim();
     for (const b of this.freeUniformBuffers) b.destroy();
     this.device.destroy();
   }
@@ -394,13 +401,9 @@ export class WebGpuEngine {
     this.pendingError ??= error;
   }
 
-  private createBuffer(bytes: number): GPUBuffer {
+  private createBuffer(bytes: number, label: string, usage: GPUBufferUsageFlags): GPUBuffer {
     this.device.pushErrorScope('out-of-memory');
-    const buffer = this.device.createBuffer({
-      label: `pool ${bytes}`,
-      size: bytes,
-      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
-    });
+    const buffer = this.device.createBuffer({ label: `${label} ${bytes}`, size: bytes, usage });
     void this.device.popErrorScope().then((error) => {
       if (error) this.recordError(new Error(`WebGPU out of memory allocating a ${bytes}-byte buffer on ${this.description}: ${error.message}`));
     });
