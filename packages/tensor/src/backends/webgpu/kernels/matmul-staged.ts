@@ -16,6 +16,15 @@ const COLS = 64;
 /** Depth of k per dispatch where workgroup memory allows (a multiple of 4). */
 const MAX_DEPTH = 128;
 
+/**
+ * Whether timed trials should consider `staged` on this adapter: it was built for llvmpipe's code
+ * generator; elsewhere its large unrolled shader only costs compile time (SwiftShader spends tens of
+ * seconds on it, a real GPU has `tiled`). Explicit requests run it on any adapter.
+ */
+export function stagedSuits(engine: WebGpuEngine): boolean {
+  return /llvmpipe|lavapipe/i.test(engine.description);
+}
+
 /** The deepest slice whose tile (plus the shader's sink, one f32 per lane) fits in workgroup memory. */
 export function stagedDepth(engine: WebGpuEngine): number {
   const fit = Math.floor((engine.limits.maxComputeWorkgroupStorageSize - LANES * 4) / (COLS * 4));

@@ -5,16 +5,17 @@
  * Variants: `blocked` (4x4 per thread, no workgroup memory; vec4 loads when every size and stride
  * is a multiple of 4), `tiled` (64x64 workgroup tiles in workgroup memory, for real GPUs) and
  * `staged` (matmul-staged.ts: for CPU-emulated adapters, where it is about twice as fast as
- * `blocked` on lavapipe at large shapes). The variant for each shape class comes from
- * HRM_MATMUL_VARIANT if set, else from `tuneMatmul`'s timed trial, else a default by adapter kind
- * (blocked on CPU-emulated adapters: cheap to compile, never slow; tiled elsewhere).
+ * `blocked` on lavapipe at large shapes; trials consider it on llvmpipe only). The variant for
+ * each shape class comes from HRM_MATMUL_VARIANT if set, else from `tuneMatmul`'s timed trial,
+ * else a default by adapter kind (blocked on CPU-emulated adapters: cheap to compile, never slow;
+ * tiled elsewhere).
  */
 import type { MatmulParams, Storage } from '../../../backend.js';
 import source from '../../../../../../shaders/matmul.wgsl';
 import { readEnv } from '../env.js';
 import { asGpuStorage, packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
 import { fastestVariant, isCpuEmulated, rememberVariant, tunedVariant } from './autotune.js';
-import { encodeStagedMatmul } from './matmul-staged.js';
+import { encodeStagedMatmul, stagedSuits } from './matmul-staged.js';
 
 export const MATMUL_VARIANTS = ['blocked', 'tiled', 'staged'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
@@ -73,7 +74,7 @@ export async function tuneMatmul(engine: WebGpuEngine): Promise<Record<string, M
     engine.write(b, new Float32Array(k * n).fill(0.25));
     const variant = await fastestVariant(
       engine,
-      MATMUL_VARIANTS.map((v) => ({ variant: v, run: () => encodeMatmul(engine, v, a, b, out, p) })),
+      MATMUL_VARIANTS.filter((v) => v !== 'staged' || stagedSuits(engine)).map((v) => ({ variant: v, run: () => encodeMatmul(engine, v, a, b, out, p) })),
     );
     rememberVariant(engine, matmulShapeClass(p), variant);
     chosen[matmulShapeClass(p)] = variant;
