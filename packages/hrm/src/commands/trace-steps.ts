@@ -5,14 +5,14 @@
  * learning rates, the loss, the carry and every weight, for checking the optimisers and the
  * schedule against another implementation step by step.
  */
-import { AdamATan2, type Rng, SignSGD, warmupCosineLr } from '@hrm-webgpu/tensor';
+import type { Rng } from '@hrm-webgpu/tensor';
 import { type ACTCarry, readCarryState } from '../act/carry.js';
 import { trainStep } from '../act/train-step.js';
 import type { PuzzleBatch } from '../data/types.js';
 import type { ActMetrics } from '../losses.js';
 import type { HRM } from '../model/hrm.js';
 import { type CarryState, type HostArray, toHostArray } from '../trace.js';
-import type { TrainingConfig } from '../train/training-config.js';
+import { createOptimizers, learningRates, type OptimizerHyperparameters } from '../train/optimizers.js';
 
 export interface TrainingStepTrace {
   /** The learning rates the step used (step counted from 1). */
@@ -27,10 +27,7 @@ export interface TrainingStepTrace {
   weights: Map<string, HostArray>;
 }
 
-export type StepHyperparameters = Pick<
-  TrainingConfig,
-  'lr' | 'puzzle_emb_lr' | 'weight_decay' | 'puzzle_emb_weight_decay' | 'beta1' | 'beta2' | 'lr_warmup_steps' | 'lr_min_ratio'
-> & { steps: number };
+export type StepHyperparameters = OptimizerHyperparameters & { steps: number };
 
 /**
  * One training step per batch from `carry` (consumed; the carry after the last step is returned
@@ -44,15 +41,12 @@ export async function traceTrainingSteps(
   hyper: StepHyperparameters,
   rng: Rng,
 ): Promise<{ steps: TrainingStepTrace[]; carry: ACTCarry }> {
-  const optimizer = new AdamATan2(model.trainableParameters(), { lr: hyper.lr, betas: [hyper.beta1, hyper.beta2], weightDecay: hyper.weight_decay });
-  const sparse = new SignSGD({ lr: hyper.puzzle_emb_lr, weightDecay: hyper.puzzle_emb_weight_decay });
-  const schedule = { warmupSteps: hyper.lr_warmup_steps, totalSteps: hyper.steps, minRatio: hyper.lr_min_ratio };
+  const optimizers = createOptimizers(model, hyper);
   const steps: TrainingStepTrace[] = [];
   try {
     for (const [i, batch] of batches.entries()) {
-      const lr = warmupCosineLr(i + 1, { baseLr: hyper.lr, ...schedule });
-      const puzzleEmbLr = warmupCosineLr(i + 1, { baseLr: hyper.puzzle_emb_lr, ...schedule });
-      const result = await trainStep(model, { optimizer, sparse }, carry, batch, { lr, puzzleEmbLr, rng });
+      const { lr, puzzleEmbLr } = learningRates(i + 1, hyper.steps, hyper);
+      const result = await trainStep(model, optimizers, carry, batch, { lr, puzzleEmbLr, rng });
       carry = result.carry;
       const m = result.metrics;
       const weights = new Map<string, HostArray>();
@@ -60,7 +54,7 @@ export async function traceTrainingSteps(
       steps.push({ lr, puzzleEmbLr, loss: m.lm_loss + 0.5 * (m.q_halt_loss + (m.q_continue_loss ?? 0)), metrics: m, carry: await readCarryState(carry), weights });
     }
   } finally {
-    optimizer.dispose();
+    optimizers.optimizer.dispose();
   }
   return { steps, carry };
 }

@@ -5,14 +5,15 @@
  * spec section 4) at the scheduled learning rates; `snapshot()`/`Trainer.resume` capture and
  * restore everything a later step depends on, so a resumed run continues bit for bit.
  */
-import { AdamATan2, Rng, SignSGD, warmupCosineLr, type AdamState } from '@hrm-webgpu/tensor';
+import { Rng, type AdamState } from '@hrm-webgpu/tensor';
 import { initialCarry, type ACTCarry } from '../act/carry.js';
-import { trainStep } from '../act/train-step.js';
+import { trainStep, type Optimizers } from '../act/train-step.js';
 import { examplesPerEpoch, trainBatches, type TrainBatch, type TrainBatchState } from '../data/batching.js';
 import type { PuzzleDataset } from '../data/dataset.js';
 import { reduceMetrics } from '../losses.js';
 import type { HRM } from '../model/hrm.js';
 import type { MetricsRecord } from './metrics.js';
+import { createOptimizers, learningRates } from './optimizers.js';
 import { totalSteps, type TrainingConfig } from './training-config.js';
 
 /** Everything the next step depends on besides the model's weights. */
@@ -30,8 +31,7 @@ export const streamSeeds = (seed: number) => ({ init: seed, act: seed + 1, data:
 
 export class Trainer {
   readonly totalSteps: number;
-  private readonly optimizer: AdamATan2;
-  private readonly sparse: SignSGD;
+  private readonly optimizers: Required<Optimizers>;
   private readonly batches: Generator<TrainBatch>;
 
   private constructor(
@@ -44,12 +44,7 @@ export class Trainer {
     private carry: ACTCarry,
   ) {
     this.totalSteps = totalSteps(config, examplesPerEpoch(train));
-    this.optimizer = new AdamATan2(model.trainableParameters(), {
-      lr: config.lr,
-      betas: [config.beta1, config.beta2],
-      weightDecay: config.weight_decay,
-    });
-    this.sparse = new SignSGD({ lr: config.puzzle_emb_lr, weightDecay: config.puzzle_emb_weight_decay });
+    this.optimizers = createOptimizers(model, config);
     const seeds = streamSeeds(config.seed);
     this.batches = trainBatches(train, {
       globalBatchSize: config.global_batch_size,
@@ -66,7 +61,7 @@ export class Trainer {
   /** A trainer that continues from `snapshot`; the model must already hold the matching weights. */
   static resume(model: HRM, train: PuzzleDataset, config: TrainingConfig, snapshot: TrainerSnapshot): Trainer {
     const t = new Trainer(model, config, train, snapshot.step, Rng.fromState(snapshot.actRng), snapshot.data, snapshot.carry);
-    t.optimizer.loadStateDict(snapshot.optimizer);
+    t.optimizers.optimizer.loadStateDict(snapshot.optimizer);
     for (const moment of [...snapshot.optimizer.m, ...snapshot.optimizer.v]) moment.dispose();
     return t;
   }
@@ -77,11 +72,7 @@ export class Trainer {
 
   /** The learning rates of step `step` (counted from 1, as the reference does). */
   learningRates(step: number): { lr: number; puzzleEmbLr: number } {
-    const schedule = { warmupSteps: this.config.lr_warmup_steps, totalSteps: this.totalSteps, minRatio: this.config.lr_min_ratio };
-    return {
-      lr: warmupCosineLr(step, { baseLr: this.config.lr, ...schedule }),
-      puzzleEmbLr: warmupCosineLr(step, { baseLr: this.config.puzzle_emb_lr, ...schedule }),
-    };
+    return learningRates(step, this.totalSteps, this.config);
   }
 
   /** Runs one training step and returns its metrics (time left for the caller to fill). */
@@ -90,7 +81,7 @@ export class Trainer {
     if (drawn.done) throw new Error('the training data ran out before the last step');
     const step = this.step + 1;
     const { lr, puzzleEmbLr } = this.learningRates(step);
-    const result = await trainStep(this.model, { optimizer: this.optimizer, sparse: this.sparse }, this.carry, drawn.value.batch, {
+    const result = await trainStep(this.model, this.optimizers, this.carry, drawn.value.batch, {
       lr,
       puzzleEmbLr,
       rng: this.actRng,
@@ -124,7 +115,7 @@ export class Trainer {
       step: this.step,
       actRng: this.actRng.state(),
       ...(this.dataState ? { data: this.dataState } : {}),
-      optimizer: this.optimizer.stateDict(),
+      optimizer: this.optimizers.optimizer.stateDict(),
       carry: this.carry,
     };
   }
