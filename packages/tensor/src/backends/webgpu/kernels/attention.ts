@@ -19,14 +19,20 @@
 import type { AttentionParams, Storage } from '../../../backend.js';
 import backwardSource from '../../../../../../shaders/attention-backward.wgsl';
 import subgroupBackwardSource from '../../../../../../shaders/attention-subgroup-backward.wgsl';
-import subgroupForwardSource from '../../../../../../shaders/attention-subgroup.wgsl';
-import forwardSource from '../../../../../../shaders/attention.wgsl';
+import forwardIo from '../../../../../../shaders/attention-forward-io.wgsl';
+import subgroupForwardTemplate from '../../../../../../shaders/attention-subgroup.wgsl';
+import forwardTemplate from '../../../../../../shaders/attention.wgsl';
 import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
 import { readEnv } from '../env.js';
+import { resolveIncludes } from '../preprocess.js';
 import { isCpuEmulated } from './autotune.js';
 import { fill } from './elementwise.js';
 import { copyRegion, stridedCopy } from './movement.js';
 import { expectCounts, expectOperand } from './nn-common.js';
+
+const FORWARD_LIBRARY = { 'attention-forward-io.wgsl': forwardIo };
+const forwardSource = resolveIncludes(forwardTemplate, FORWARD_LIBRARY);
+const subgroupForwardSource = resolveIncludes(subgroupForwardTemplate, FORWARD_LIBRARY);
 
 /** Rows (one thread each) per workgroup: few choices, so that few pipelines are compiled. */
 const ROW_CHOICES = [16, 32, 48, 64];
