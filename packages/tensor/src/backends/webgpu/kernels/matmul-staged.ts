@@ -7,6 +7,7 @@
 import type { MatmulParams, Storage } from '../../../backend.js';
 import source from '../../../../../../shaders/matmul-staged.wgsl';
 import { packUniforms, type WebGpuEngine } from '../engine.js';
+import { matmulGrid } from './matmul-grid.js';
 import { stridedCopy } from './movement.js';
 
 /** Invocations per workgroup: rows of C per workgroup. */
@@ -58,13 +59,8 @@ export function encodeStagedMatmul(engine: WebGpuEngine, a: Storage, b: Storage,
   const rows = p.transA ? stridedCopy(engine, a, { shape: [items, p.m, p.k], strides: [p.aBatchStride, 1, p.m], offset: 0 }) : a;
   const aBatchStride = p.transA && p.aBatchStride !== 0 ? p.m * p.k : p.aBatchStride;
   const vec4 = [p.n, p.k, aBatchStride, p.bBatchStride].every((v) => v % 4 === 0);
-  const x = Math.ceil(p.n / COLS);
-  const y = Math.ceil(p.m / LANES);
-  const maxPerDim = engine.limits.maxComputeWorkgroupsPerDimension;
-  if (x > maxPerDim || y > maxPerDim) {
-    throw new Error(`webgpu matmul: [${p.m}, ${p.n}] output needs more than ${maxPerDim} workgroups along one axis`);
-  }
-  for (let batchBase = 0; batchBase < p.batch; batchBase += maxPerDim) {
+  const { x, y, batchSlices } = matmulGrid(engine, p, LANES, COLS);
+  for (const slice of batchSlices) {
     // k = 0 still takes one dispatch: it writes the zeros.
     for (let k0 = 0; k0 < Math.max(p.k, 1); k0 += depth) {
       engine.dispatch({
@@ -73,10 +69,10 @@ export function encodeStagedMatmul(engine: WebGpuEngine, a: Storage, b: Storage,
         entryPoint: 'staged',
         defines: { VEC4: vec4, LANES, COLS, DEPTH: depth, PRODUCTS: body },
         overrides: { TRANS_B: Number(p.transB) },
-        workgroups: [x, y, Math.min(maxPerDim, p.batch - batchBase)],
+        workgroups: [x, y, slice.count],
         inputs: [rows, b],
         outputs: [out],
-        uniforms: packUniforms([p.m, p.n, p.k, aBatchStride, p.bBatchStride, batchBase, k0, depth / 4]),
+        uniforms: packUniforms([p.m, p.n, p.k, aBatchStride, p.bBatchStride, slice.base, k0, depth / 4]),
       });
     }
   }

@@ -15,6 +15,7 @@ import source from '../../../../../../shaders/matmul.wgsl';
 import { readEnv } from '../env.js';
 import { asGpuStorage, packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
 import { fastestVariant, isCpuEmulated, rememberVariant, tunedVariant } from './autotune.js';
+import { matmulGrid } from './matmul-grid.js';
 import { encodeStagedMatmul, stagedSuits } from './matmul-staged.js';
 
 export const MATMUL_VARIANTS = ['blocked', 'tiled', 'staged'] as const;
@@ -95,23 +96,18 @@ export function encodeMatmul(engine: WebGpuEngine, variant: MatmulVariant, a: St
   }
   const vec4 = variant === 'blocked' && isVec4Aligned(p);
   const tile = variant === 'blocked' ? BLOCKED_TILE : TILED_TILE;
-  const x = Math.ceil(p.n / tile);
-  const y = Math.ceil(p.m / tile);
-  const maxPerDim = engine.limits.maxComputeWorkgroupsPerDimension;
-  if (x > maxPerDim || y > maxPerDim) {
-    throw new Error(`webgpu matmul: [${p.m}, ${p.n}] output needs more than ${maxPerDim} workgroups along one axis`);
-  }
-  for (let batchBase = 0; batchBase < p.batch; batchBase += maxPerDim) {
+  const { x, y, batchSlices } = matmulGrid(engine, p, tile, tile);
+  for (const slice of batchSlices) {
     engine.dispatch({
       name: `matmul_${variant}${vec4 ? '_vec4' : ''}`,
       source,
       entryPoint: variant,
       defines: { VEC4: vec4 },
       overrides: { TRANS_A: Number(p.transA), TRANS_B: Number(p.transB) },
-      workgroups: [x, y, Math.min(maxPerDim, p.batch - batchBase)],
+      workgroups: [x, y, slice.count],
       inputs: [a, b],
       outputs: [out],
-      uniforms: packUniforms([p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, batchBase]),
+      uniforms: packUniforms([p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, slice.base]),
     });
   }
 }
