@@ -16,6 +16,8 @@ export interface MatrixView {
 
 const MR = 4;
 const NR = 4;
+/** Lanes per packed panel: both operands are packed alike (MR = NR; the unrolled copy assumes 4). */
+const PANEL = MR;
 const KC = 512;
 const MC = 64;
 const NC = 1024;
@@ -67,44 +69,34 @@ function scratch(name: keyof typeof buffers, size: number): Float64Array {
   return buffers[name];
 }
 
-/**
- * aPack[panel][kk][r] = A[i0 + panel*MR + r, p0 + kk], zero beyond the last row. Full panels take
- * an unrolled loop without the edge test (packing was a tenth of the demo's training step).
- */
+/** aPack[panel][kk][r] = A[i0 + panel*MR + r, p0 + kk], zero beyond the last row. */
 function packA(a: MatrixView, i0: number, p0: number, mc: number, kc: number, aPack: Float64Array): void {
-  const { data, rowStride, colStride } = a;
-  let dst = 0;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const rows = Math.min(MR, mc - ir);
-    let src = a.offset + (i0 + ir) * rowStride + p0 * colStride;
-    if (rows === MR) {
-      const r1 = rowStride, r2 = 2 * rowStride, r3 = 3 * rowStride;
-      for (let kk = 0; kk < kc; kk++, src += colStride, dst += MR) {
-        aPack[dst] = data[src]; aPack[dst + 1] = data[src + r1]; aPack[dst + 2] = data[src + r2]; aPack[dst + 3] = data[src + r3];
-      }
-    } else {
-      for (let kk = 0; kk < kc; kk++, src += colStride) {
-        for (let r = 0; r < MR; r++) aPack[dst++] = r < rows ? data[src + r * rowStride] : 0;
-      }
-    }
-  }
+  packPanels(a.data, a.offset + i0 * a.rowStride + p0 * a.colStride, a.rowStride, a.colStride, mc, kc, aPack);
 }
 
 /** bPack[panel][kk][c] = B[p0 + kk, j0 + panel*NR + c], zero beyond the last column. */
 function packB(b: MatrixView, p0: number, j0: number, kc: number, nc: number, bPack: Float64Array): void {
-  const { data, rowStride, colStride } = b;
+  packPanels(b.data, b.offset + p0 * b.rowStride + j0 * b.colStride, b.colStride, b.rowStride, nc, kc, bPack);
+}
+
+/**
+ * Packs `extent` lanes (rows of A or columns of B, `laneStride` apart) into panels of PANEL lanes,
+ * depth-major: out[panel][kk][lane], zero beyond the last lane. Full panels take an unrolled loop
+ * without the edge test (packing was a tenth of the demo's training step).
+ */
+function packPanels(data: MatrixView['data'], base: number, laneStride: number, depthStride: number, extent: number, kc: number, out: Float64Array): void {
   let dst = 0;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const cols = Math.min(NR, nc - jr);
-    let src = b.offset + p0 * rowStride + (j0 + jr) * colStride;
-    if (cols === NR) {
-      const c1 = colStride, c2 = 2 * colStride, c3 = 3 * colStride;
-      for (let kk = 0; kk < kc; kk++, src += rowStride, dst += NR) {
-        bPack[dst] = data[src]; bPack[dst + 1] = data[src + c1]; bPack[dst + 2] = data[src + c2]; bPack[dst + 3] = data[src + c3];
+  for (let lane0 = 0; lane0 < extent; lane0 += PANEL) {
+    const lanes = Math.min(PANEL, extent - lane0);
+    let src = base + lane0 * laneStride;
+    if (lanes === PANEL) {
+      const l1 = laneStride, l2 = 2 * laneStride, l3 = 3 * laneStride;
+      for (let kk = 0; kk < kc; kk++, src += depthStride, dst += PANEL) {
+        out[dst] = data[src]; out[dst + 1] = data[src + l1]; out[dst + 2] = data[src + l2]; out[dst + 3] = data[src + l3];
       }
     } else {
-      for (let kk = 0; kk < kc; kk++, src += rowStride) {
-        for (let col = 0; col < NR; col++) bPack[dst++] = col < cols ? data[src + col * colStride] : 0;
+      for (let kk = 0; kk < kc; kk++, src += depthStride) {
+        for (let l = 0; l < PANEL; l++) out[dst++] = l < lanes ? data[src + l * laneStride] : 0;
       }
     }
   }
