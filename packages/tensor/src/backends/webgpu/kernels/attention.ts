@@ -265,64 +265,47 @@ interface GradientPass {
 
 type Gradients = { dq: GpuStorage; dk: GpuStorage; dv: GpuStorage };
 
+/** Dispatches one backward pass over the `seq` rows of every head. */
+function backwardPass(
+  { engine, l }: GradientPass,
+  kind: AttentionLayout,
+  pass: { name: string; define: string; rows: 'kv' | 'q'; seq: number },
+  io: { inputs: Storage[]; outputs: GpuStorage[]; uniforms: ArrayBuffer },
+): void {
+  const grid = rowGrid(engine, kind, pass.rows, pass.seq);
+  engine.dispatch({
+    name: pass.name,
+    source: kind === 'subgroup' ? subgroupBackwardSource : backwardSource,
+    defines: { ...l.defines, PASS: pass.define, ...grid.defines },
+    workgroups: [grid.groups, l.heads],
+    ...io,
+  });
+}
+
 /** dK, dV from a pass over keys and dQ from a pass over queries, each recomputing the probabilities. */
-function tiledGradients({ engine, l, p, inputs, width }: GradientPass, kind: AttentionLayout): Gradients {
+function tiledGradients(g: GradientPass, kind: AttentionLayout): Gradients {
+  const { engine, l, p, inputs, width } = g;
   const uniforms = packUniforms([p.seqQ, p.seqK, { f32: p.scale }]);
   const dk = engine.createStorage('f32', l.heads * p.seqK * width);
   const dv = engine.createStorage('f32', l.heads * p.seqK * width);
-  const keyGrid = rowGrid(engine, kind, 'kv', p.seqK);
-  engine.dispatch({
-    name: 'attention_backward_kv',
-    source: backwardSource,
-    defines: { ...l.defines, PASS: 'kv', ...keyGrid.defines },
-    workgroups: [keyGrid.groups, l.heads],
-    inputs,
-    outputs: [dk, dv],
-    uniforms,
-  });
+  backwardPass(g, kind, { name: 'attention_backward_kv', define: 'kv', rows: 'kv', seq: p.seqK }, { inputs, outputs: [dk, dv], uniforms });
   const dq = engine.createStorage('f32', l.heads * p.seqQ * width);
-  const queryGrid = rowGrid(engine, kind, 'q', p.seqQ);
-  engine.dispatch({
-    name: 'attention_backward_q',
-    source: backwardSource,
-    defines: { ...l.defines, PASS: 'q', ...queryGrid.defines },
-    workgroups: [queryGrid.groups, l.heads],
-    inputs,
-    outputs: [dq],
-    uniforms,
-  });
+  backwardPass(g, kind, { name: 'attention_backward_q', define: 'q', rows: 'q', seq: p.seqQ }, { inputs, outputs: [dq], uniforms });
   return { dq, dk, dv };
 }
 
 /** dK, dV and dS from one pass over keys, then dQ = dS K without recomputing the probabilities. */
-function subgroupGradients({ engine, l, p, inputs, width }: GradientPass): Gradients {
+function subgroupGradients(g: GradientPass): Gradients {
+  const { engine, l, p, inputs, width } = g;
   const sg = fixedSubgroupSize(engine)!;
   const dsStride = Math.ceil(p.seqK / sg) * sg;
   const uniforms = packUniforms([p.seqQ, p.seqK, { f32: p.scale }, dsStride]);
   const dk = engine.createStorage('f32', l.heads * p.seqK * width);
   const dv = engine.createStorage('f32', l.heads * p.seqK * width);
   const ds = engine.createStorage('f32', l.heads * p.seqQ * dsStride);
-  const keyGrid = rowGrid(engine, 'subgroup', 'kv', p.seqK);
-  engine.dispatch({
-    name: 'attention_backward_kv',
-    source: subgroupBackwardSource,
-    defines: { ...l.defines, PASS: 'kv', ...keyGrid.defines },
-    workgroups: [keyGrid.groups, l.heads],
-    inputs,
-    outputs: [dk, dv, ds],
-    uniforms,
-  });
+  backwardPass(g, 'subgroup', { name: 'attention_backward_kv', define: 'kv', rows: 'kv', seq: p.seqK }, { inputs, outputs: [dk, dv, ds], uniforms });
   const dq = engine.createStorage('f32', l.heads * p.seqQ * width);
-  const queryGrid = rowGrid(engine, 'subgroup', 'q', p.seqQ);
-  engine.dispatch({
-    name: 'attention_backward_dq',
-    source: subgroupBackwardSource,
-    defines: { ...l.defines, PASS: 'dq', ...queryGrid.defines },
-    workgroups: [queryGrid.groups, l.heads],
-    inputs: [inputs[1]!, ds],
-    outputs: [dq],
-    uniforms,
-  });
+  backwardPass(g, 'subgroup', { name: 'attention_backward_dq', define: 'dq', rows: 'q', seq: p.seqQ }, { inputs: [inputs[1]!, ds], outputs: [dq], uniforms });
   engine.release(ds);
   return { dq, dk, dv };
 }
