@@ -13,7 +13,8 @@ const common = {
 export default defineConfig([
   {
     ...common,
-    entry: { index: 'packages/tensor/src/index.ts', node: 'packages/tensor/src/node.ts' },
+    // gemm-worker is loaded by URL next to node.js (see node/cpu-threads.ts).
+    entry: { index: 'packages/tensor/src/index.ts', node: 'packages/tensor/src/node.ts', 'gemm-worker': 'packages/tensor/src/node/gemm-worker.ts' },
     outDir: 'packages/tensor/dist',
     external: ['webgpu'],
   },

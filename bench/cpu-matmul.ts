@@ -1,7 +1,8 @@
 /**
  * CPU matmul benchmark: square f32 products at 256, 512 and 1024 on our CPU backend and on
- * @tensorflow/tfjs-backend-cpu in the same process, single-threaded, median of several runs
- * (the two engines alternate run by run).
+ * @tensorflow/tfjs-backend-cpu in the same process, median of several runs (the two engines
+ * alternate run by run), single-threaded; then ours again with its worker threads (one per core;
+ * tfjs-backend-cpu has no threads), against the single-threaded figures of the first pass.
  * Prints a table and a JSON line, and writes the JSON to bench/out/cpu-matmul.json.
  * Besides wall time it records the process's CPU time per run: on a shared, loaded machine the
  * wall-clock figure measures the contention, the CPU-time figure stays close to the unloaded speed.
@@ -12,6 +13,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setBackend } from '@hrm-webgpu/tensor';
+import { startCpuThreads, stopCpuThreads } from '@hrm-webgpu/tensor/node';
 import { isMain, writeReport } from './lib/timing.js';
 
 const SIZES = [256, 512, 1024];
@@ -34,6 +36,9 @@ export interface CpuMatmulResult {
   tfjsCpu: MatmulTiming;
   /** ours.gflops / tfjsCpu.gflops */
   ratio: number;
+  /** Ours on `threads` threads, and its GFLOP/s over tfjs-cpu's. */
+  oursThreaded: MatmulTiming;
+  threadedRatio: number;
 }
 
 export interface CpuMatmulReport {
@@ -41,6 +46,7 @@ export interface CpuMatmulReport {
   dtype: 'f32';
   cpu: string;
   cores: number;
+  threads: number;
   /** One-minute load average at the end: above the core count, wall-clock figures are contended. */
   loadAverage: number;
   node: string;
@@ -116,9 +122,9 @@ function summary(n: number, wall: number[], cpu: number[]): MatmulTiming {
   return { medianMs: +ms.toFixed(2), gflops: gflops(n, ms), medianCpuMs: +cpuMs.toFixed(2), gflopsCpuTime: gflops(n, cpuMs) };
 }
 
-/** Times both engines at size n, alternating run by run so that both see the same machine load. */
-async function compareAt(n: number, runs: number): Promise<[MatmulTiming, MatmulTiming]> {
-  const contenders = [await ours(n), await tfjsCpu(n)];
+/** Times the engines at size n, alternating run by run so that all see the same machine load. */
+async function compareAt(n: number, runs: number, engines: ((n: number) => Promise<Contender>)[]): Promise<MatmulTiming[]> {
+  const contenders = await Promise.all(engines.map((engine) => engine(n)));
   for (const c of contenders) for (let i = 0; i < WARMUP; i++) await c.multiply();
   const times = contenders.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
   for (let r = 0; r < runs; r++) {
@@ -129,28 +135,32 @@ async function compareAt(n: number, runs: number): Promise<[MatmulTiming, Matmul
     }
   }
   contenders.forEach((c) => c.dispose());
-  const [a, b] = times.map((t) => summary(n, t.wall, t.cpu));
-  return [a, b];
+  return times.map((t) => summary(n, t.wall, t.cpu));
 }
 
 export async function run(): Promise<CpuMatmulReport> {
-  const results: CpuMatmulResult[] = [];
-  for (const n of SIZES) {
-    const runs = RUNS[n];
-    const [oursTiming, tfjsTiming] = await compareAt(n, runs);
-    results.push({ size: n, runs, ours: oursTiming, tfjsCpu: tfjsTiming, ratio: +(oursTiming.gflops / tfjsTiming.gflops).toFixed(2) });
-  }
+  const single: MatmulTiming[][] = [];
+  for (const n of SIZES) single.push(await compareAt(n, RUNS[n], [ours, tfjsCpu]));
+  const threads = await startCpuThreads(os.availableParallelism());
+  const threaded: MatmulTiming[] = [];
+  for (const n of SIZES) threaded.push((await compareAt(n, RUNS[n], [ours]))[0]);
+  await stopCpuThreads();
+  const results = SIZES.map((size, i): CpuMatmulResult => {
+    const [oursTiming, tfjsTiming] = single[i];
+    const ratio = (t: MatmulTiming) => +(t.gflops / tfjsTiming.gflops).toFixed(2);
+    return { size, runs: RUNS[size], ours: oursTiming, tfjsCpu: tfjsTiming, ratio: ratio(oursTiming), oursThreaded: threaded[i], threadedRatio: ratio(threaded[i]) };
+  });
   const loadAverage = os.loadavg()[0];
-  return { benchmark: 'cpu-matmul', dtype: 'f32', cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadAverage, node: process.version, results };
+  return { benchmark: 'cpu-matmul', dtype: 'f32', cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, threads, loadAverage, node: process.version, results };
 }
 
 function printTable(report: CpuMatmulReport): void {
-  console.log(`cpu matmul, f32, square, single thread (${report.cpu}, ${report.cores} cores, load ${report.loadAverage.toFixed(1)}, node ${report.node})`);
-  console.log('GFLOP/s from the median wall time, and (in brackets) from the median CPU time');
-  console.log('   size | ours ms | ours GFLOP/s | tfjs-cpu ms | tfjs-cpu GFLOP/s | ratio');
+  console.log(`cpu matmul, f32, square (${report.cpu}, ${report.cores} cores, load ${report.loadAverage.toFixed(1)}, node ${report.node})`);
+  console.log(`GFLOP/s from the median wall time, and (in brackets) from the median CPU time; tfjs-cpu is single-threaded`);
+  console.log(`   size | ours ms | ours GFLOP/s | tfjs-cpu ms | tfjs-cpu GFLOP/s | ratio | ours ${report.threads} threads ms | GFLOP/s | ratio`);
   for (const r of report.results) {
-    const cells = [r.size, r.ours.medianMs, `${r.ours.gflops} (${r.ours.gflopsCpuTime})`, r.tfjsCpu.medianMs, `${r.tfjsCpu.gflops} (${r.tfjsCpu.gflopsCpuTime})`, `${r.ratio}x`];
-    const widths = [7, 7, 14, 11, 16, 5];
+    const cells = [r.size, r.ours.medianMs, `${r.ours.gflops} (${r.ours.gflopsCpuTime})`, r.tfjsCpu.medianMs, `${r.tfjsCpu.gflops} (${r.tfjsCpu.gflopsCpuTime})`, `${r.ratio}x`, r.oursThreaded.medianMs, r.oursThreaded.gflops, `${r.threadedRatio}x`];
+    const widths = [7, 7, 14, 11, 16, 5, 18, 7, 5];
     console.log(cells.map((c, i) => String(c).padStart(widths[i])).join(' | '));
   }
 }

@@ -17,7 +17,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AdamATan2, Rng, SignSGD, getBackend, setBackend } from '@hrm-webgpu/tensor';
-import { initBackend } from '@hrm-webgpu/tensor/node';
+import { initBackend, startCpuThreads, stopCpuThreads } from '@hrm-webgpu/tensor/node';
 import { HRM, type HRMConfig, disposeCarry, initialCarry, trainStep, validateConfig } from '@hrm-webgpu/hrm';
 import { isMain, writeReport } from './lib/timing.js';
 
@@ -48,14 +48,15 @@ export interface StepTiming {
 export interface HrmStepResult {
   size: string;
   config: Pick<HRMConfig, 'batch_size' | 'seq_len' | 'hidden_size' | 'num_heads' | 'H_layers' | 'L_layers' | 'H_cycles' | 'L_cycles'>;
-  ours: { cpu: StepTiming; webgpu: StepTiming | null };
+  /** cpuThreads: the CPU backend with its matrix products on one worker thread per core. */
+  ours: { cpu: StepTiming; cpuThreads: StepTiming; webgpu: StepTiming | null };
   torch: { oneThread: StepTiming; allThreads: StepTiming } | null;
   /**
-   * Wall time: ours.cpu / torch one thread, ours.webgpu / torch all threads; CPU time: ours.cpu /
+   * Wall time: ours.cpu / torch one thread, ours.cpuThreads and ours.webgpu / torch all threads; CPU time: ours.cpu /
    * torch one thread (both single-threaded, so it stays meaningful on a loaded machine).
    * Lower is better for us.
    */
-  ratios: { cpuVsTorch1: number | null; webgpuVsTorchAll: number | null; cpuTimeVsTorch1: number | null };
+  ratios: { cpuVsTorch1: number | null; cpuThreadsVsTorchAll: number | null; webgpuVsTorchAll: number | null; cpuTimeVsTorch1: number | null };
 }
 
 export interface HrmStepReport {
@@ -131,9 +132,11 @@ function timeTorch(configs: HRMConfig[], threads: number, steps: number): StepTi
   return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: StepTiming[] }).results;
 }
 
-async function oursOn(backend: 'cpu' | 'webgpu', sizes: BenchSize[], steps: number): Promise<{ timings: (StepTiming | null)[]; adapter: string | null }> {
-  if (backend === 'cpu') await setBackend('cpu');
-  else {
+async function oursOn(backend: 'cpu' | 'cpu-threads' | 'webgpu', sizes: BenchSize[], steps: number): Promise<{ timings: (StepTiming | null)[]; adapter: string | null }> {
+  if (backend !== 'webgpu') {
+    await setBackend('cpu');
+    if (backend === 'cpu-threads') await startCpuThreads(os.availableParallelism());
+  } else {
     try {
       await initBackend('webgpu');
     } catch (e) {
@@ -147,12 +150,13 @@ async function oursOn(backend: 'cpu' | 'webgpu', sizes: BenchSize[], steps: numb
       console.error(`hrm-step: ${s.name} on our ${backend} backend`);
       timings.push(await timeOurs(s.config, steps));
     } catch (e) {
-      if (backend === 'cpu') throw e;
+      if (backend !== 'webgpu') throw e;
       console.error(`hrm-step: no WebGPU timing for ${s.name} (${(e as Error).message.split('\n')[0]})`);
       timings.push(null);
     }
   }
   const adapter = backend === 'webgpu' ? ((getBackend() as { description?: string }).description ?? 'webgpu') : null;
+  await stopCpuThreads();
   await setBackend('cpu');
   return { timings, adapter };
 }
@@ -162,6 +166,7 @@ export async function run(opts: { sizes?: string[]; steps?: number } = {}): Prom
   const sizes = opts.sizes ? SIZES.filter((s) => opts.sizes!.includes(s.name)) : SIZES;
   if (sizes.length === 0) throw new Error(`hrm-step: no sizes selected; known: ${SIZES.map((s) => s.name).join(', ')}`);
   const cpu = await oursOn('cpu', sizes, steps);
+  const cpuThreads = await oursOn('cpu-threads', sizes, steps);
   const gpu = await oursOn('webgpu', sizes, steps);
   const torch = torchVersion();
   const configs = sizes.map((s) => s.config);
@@ -171,16 +176,18 @@ export async function run(opts: { sizes?: string[]; steps?: number } = {}): Prom
 
   const results = sizes.map((s, i): HrmStepResult => {
     const oursCpu = cpu.timings[i]!;
+    const oursThreads = cpuThreads.timings[i]!;
     const oursGpu = gpu.timings[i] ?? null;
     const t = torch1 && torchAll ? { oneThread: torch1[i]!, allThreads: torchAll[i]! } : null;
     const { batch_size, seq_len, hidden_size, num_heads, H_layers, L_layers, H_cycles, L_cycles } = s.config;
     return {
       size: s.name,
       config: { batch_size, seq_len, hidden_size, num_heads, H_layers, L_layers, H_cycles, L_cycles },
-      ours: { cpu: oursCpu, webgpu: oursGpu },
+      ours: { cpu: oursCpu, cpuThreads: oursThreads, webgpu: oursGpu },
       torch: t,
       ratios: {
         cpuVsTorch1: t ? round(oursCpu.medianMs / t.oneThread.medianMs) : null,
+        cpuThreadsVsTorchAll: t ? round(oursThreads.medianMs / t.allThreads.medianMs) : null,
         webgpuVsTorchAll: t && oursGpu ? round(oursGpu.medianMs / t.allThreads.medianMs) : null,
         cpuTimeVsTorch1: t ? round(oursCpu.cpuMs / t.oneThread.cpuMs) : null,
       },
@@ -206,10 +213,12 @@ function printTable(report: HrmStepReport): void {
     size: r.size,
     'B x S x hidden, layers H/L': `${r.config.batch_size} x ${r.config.seq_len} x ${r.config.hidden_size}, ${r.config.H_layers}/${r.config.L_layers}`,
     'ours cpu ms': ms(r.ours.cpu),
+    [`ours cpu ${report.cores} threads ms`]: ms(r.ours.cpuThreads),
     'ours webgpu ms': ms(r.ours.webgpu),
     'torch 1 thread ms': ms(r.torch?.oneThread),
     [`torch ${report.cores} threads ms`]: ms(r.torch?.allThreads),
     'cpu / torch1': r.ratios.cpuVsTorch1 ?? '-',
+    'cpu threads / torch all': r.ratios.cpuThreadsVsTorchAll ?? '-',
     'webgpu / torch all': r.ratios.webgpuVsTorchAll ?? '-',
     'cpu / torch1 (cpu time)': r.ratios.cpuTimeVsTorch1 ?? '-',
   }));

@@ -19,7 +19,7 @@ const BENCHES: Record<string, Bench> = {
     load: () => import('./cpu-matmul.js'),
     chart: (r) => ({
       yLabel: 'GFLOP/s (higher is better)',
-      groups: r.results.map((x: any) => ({ label: `${x.size}²`, values: { ours: x.ours.gflops, 'tfjs-backend-cpu': x.tfjsCpu.gflops } })),
+      groups: r.results.map((x: any) => ({ label: `${x.size}²`, values: { 'ours (1 thread)': x.ours.gflops, [`ours (${r.threads} threads)`]: x.oursThreaded.gflops, 'tfjs-backend-cpu': x.tfjsCpu.gflops } })),
     }),
   },
   'webgpu-matmul': {
@@ -42,6 +42,7 @@ const BENCHES: Record<string, Bench> = {
         label: x.size,
         values: {
           'ours (cpu)': x.ours.cpu.medianMs,
+          'ours (cpu, all threads)': x.ours.cpuThreads.medianMs,
           ...(x.ours.webgpu ? { 'ours (webgpu)': x.ours.webgpu.medianMs } : {}),
           'pytorch (1 thread)': x.torch?.oneThread?.medianMs ?? NaN,
           'pytorch (all threads)': x.torch?.allThreads?.medianMs ?? NaN,

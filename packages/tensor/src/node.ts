@@ -1,13 +1,16 @@
 /**
  * @hrm-webgpu/tensor/node: the Node-only half of the package. Loads Dawn (npm `webgpu`) to give
- * WebGPU to Node, chooses a backend from HRM_BACKEND, and reads/writes files atomically.
+ * WebGPU to Node, runs the CPU backend's matrix products on worker threads, chooses a backend from
+ * HRM_BACKEND, and reads/writes files atomically.
  */
 import type { BackendName } from './backend.js';
 import { setBackend } from './backends.js';
 import { nodeGpu } from './backends/webgpu/dawn-node.js';
 import { readEnv } from './backends/webgpu/env.js';
+import { startCpuThreads } from './node/cpu-threads.js';
 
 export { nodeGpu } from './backends/webgpu/dawn-node.js';
+export { startCpuThreads, stopCpuThreads } from './node/cpu-threads.js';
 export { readSafetensorsFile, readSafetensorsHeaderFile, writeFileAtomic, writeSafetensorsFile } from './node/files.js';
 
 export type BackendPreference = BackendName | 'auto';
@@ -19,7 +22,7 @@ export type BackendPreference = BackendName | 'auto';
  */
 export async function initBackend(preference?: BackendPreference, log: (line: string) => void = (l) => console.error(l)): Promise<BackendName> {
   const choice = preference ?? parsePreference(readEnv('HRM_BACKEND'));
-  if (choice === 'cpu') return (await setBackend('cpu')).name;
+  if (choice === 'cpu') return useCpu();
   const reasons: string[] = [];
   for (const flags of [undefined, ['backend=opengles']]) {
     try {
@@ -30,6 +33,12 @@ export async function initBackend(preference?: BackendPreference, log: (line: st
   }
   if (choice === 'webgpu') throw new Error(`WebGPU was requested but is unavailable (${reasons.join('; ')}).`);
   log(`hrm-webgpu: using the CPU backend, WebGPU is unavailable (${reasons.join('; ')}).`);
+  return useCpu();
+}
+
+/** The CPU backend, its matrix products split over HRM_CPU_THREADS (default: every core) threads. */
+async function useCpu(): Promise<BackendName> {
+  await startCpuThreads();
   return (await setBackend('cpu')).name;
 }
 

@@ -2,10 +2,11 @@
  * The matrix-multiply core shared by matmul and attention: C = A * B for strided A [m, k] and
  * B [k, n] of any numeric typed array, accumulated in f64 into a contiguous f32 or f64 C.
  *
- * Goto-style blocking: a KC x NC block of B and an MC x KC block of A are packed into f64 panels
+ * Goto-style blocking: a KC x NC block of B and an MB x KC block of A are packed into f64 panels
  * (NR columns / MR rows wide, zero-padded at the edges), then a 4x4 register-blocked micro-kernel
- * with sixteen local accumulators runs down each pair of panels. Packing makes the inner loop read
- * both operands sequentially whatever the transposes, and keeps them in cache.
+ * with sixteen local accumulators runs down each pair of panels, MC rows of A at a time. Packing
+ * makes the inner loop read both operands sequentially whatever the transposes, and keeps them in
+ * cache. With threads installed, large products split the row panels of each packed block.
  */
 export interface MatrixView {
   data: ArrayLike<number>;
@@ -21,51 +22,107 @@ const PANEL = MR;
 const KC = 512;
 const MC = 64;
 const NC = 1024;
+/** Rows of A packed at once: the unit of work handed to the threads, MC-row blocks within it. */
+const MB = 1024;
+
+/**
+ * Splits a product's row panels over threads that share the packed operands (the Node entry's
+ * `startCpuThreads`). `run` returns once every thread has done its `computeShare` of the job; each element of C is
+ * computed by one thread in the same order whatever the split, so results do not depend on it.
+ */
+export interface GemmThreads {
+  readonly count: number;
+  run(job: PanelJob): void;
+}
+
+/** One KC x NC block of a product: A's and B's packed panels and where their product adds into C. */
+export interface PanelJob {
+  aPack: Float64Array;
+  bPack: Float64Array;
+  c: Float64Array;
+  /** Index in c of the block's element (0, 0). */
+  cBase: number;
+  ldc: number;
+  m: number;
+  nc: number;
+  kc: number;
+}
+
+/** Products below this many multiply-adds stay on the calling thread (waking workers costs more). */
+const PARALLEL_MIN_WORK = 1 << 17;
+let threads: GemmThreads | null = null;
+
+/** Installs (or with null removes) the threads gemm splits large products over. */
+export function setGemmThreads(pool: GemmThreads | null): void {
+  threads = pool;
+}
 
 /**
  * Overwrites c[cOffset .. cOffset + m*n) (row-major, row length n) with A * B, accumulated in f64
  * and rounded once to c's precision.
  */
 export function gemm(a: MatrixView, b: MatrixView, c: Float32Array | Float64Array, cOffset: number, m: number, n: number, k: number): void {
-  if (c instanceof Float32Array && k > KC) {
-    // Several KC passes add into C: accumulate them in f64, then round once.
-    const wide = scratch('c', m * n);
-    gemm(a, b, wide, 0, m, n, k);
-    c.set(wide.subarray(0, m * n), cOffset);
-    return;
-  }
-  c.fill(0, cOffset, cOffset + m * n);
-  if (m === 0 || n === 0 || k === 0) return;
-  const aPack = scratch('a', Math.ceil(Math.min(m, MC) / MR) * MR * Math.min(k, KC));
-  const bPack = scratch('b', Math.ceil(Math.min(n, NC) / NR) * NR * Math.min(k, KC));
-  const tile = scratch('tile', MR * NR);
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = Math.min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
-      packB(b, pc, jc, kc, nc, bPack);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = Math.min(MC, m - ic);
-        packA(a, ic, pc, mc, kc, aPack);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const cols = Math.min(NR, nc - jr);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const rows = Math.min(MR, mc - ir);
-            const cIndex = cOffset + (ic + ir) * n + jc + jr;
-            microKernel(aPack, ir * kc, bPack, jr * kc, kc, c, cIndex, n, rows, cols, tile);
-          }
+  const pool = threads && threads.count > 1 && m * n * k >= PARALLEL_MIN_WORK && m > MR ? threads : null;
+  // Accumulate in c itself when it is f64 and only this thread writes; otherwise in a shared f64
+  // scratch (several KC passes into f32 must round once, and workers can only see shared memory).
+  const inPlace = c instanceof Float64Array && !pool;
+  const acc = inPlace ? c : scratch('c', m * n, pool !== null);
+  const accBase = inPlace ? cOffset : 0;
+  acc.fill(0, accBase, accBase + m * n);
+  if (m > 0 && n > 0 && k > 0) {
+    const aPack = scratch('a', Math.ceil(Math.min(m, MB) / MR) * MR * Math.min(k, KC), pool !== null);
+    const bPack = scratch('b', Math.ceil(Math.min(n, NC) / NR) * NR * Math.min(k, KC), pool !== null);
+    for (let jc = 0; jc < n; jc += NC) {
+      const nc = Math.min(NC, n - jc);
+      for (let pc = 0; pc < k; pc += KC) {
+        const kc = Math.min(KC, k - pc);
+        packB(b, pc, jc, kc, nc, bPack);
+        for (let ib = 0; ib < m; ib += MB) {
+          const mb = Math.min(MB, m - ib);
+          packA(a, ib, pc, mb, kc, aPack);
+          const job: PanelJob = { aPack, bPack, c: acc, cBase: accBase + ib * n + jc, ldc: n, m: mb, nc, kc };
+          if (pool) pool.run(job);
+          else computeShare(job, 0, 1);
         }
+      }
+    }
+  }
+  if (!inPlace) c.set(acc.subarray(0, m * n), cOffset);
+}
+
+/**
+ * Adds thread `thread`'s share of the job's product into C (of `threads`, which split the MR-row
+ * panels evenly), MC rows at a time so that their packed A stays in cache while every NR-column
+ * panel of B passes by.
+ */
+export function computeShare(job: PanelJob, thread: number, threads: number): void {
+  const { aPack, bPack, c, cBase, ldc, m, nc, kc } = job;
+  const panels = Math.ceil(m / MR);
+  const start = Math.floor((thread * panels) / threads) * MR;
+  const end = Math.min(Math.floor(((thread + 1) * panels) / threads) * MR, m);
+  const tile = scratch('tile', MR * NR, false);
+  for (let ic = start; ic < end; ic += MC) {
+    const icEnd = Math.min(ic + MC, end);
+    for (let jr = 0; jr < nc; jr += NR) {
+      const cols = Math.min(NR, nc - jr);
+      for (let ir = ic; ir < icEnd; ir += MR) {
+        microKernel(aPack, ir * kc, bPack, jr * kc, kc, c, cBase + ir * ldc + jr, ldc, Math.min(MR, m - ir), cols, tile);
       }
     }
   }
 }
 
 // Scratch buffers reused across calls (gemm is synchronous and not re-entrant): allocating them per
-// call was a large share of the cost on attention's per-head matrices. They keep their largest size.
-const buffers = { a: new Float64Array(0), b: new Float64Array(0), c: new Float64Array(0), tile: new Float64Array(0) };
+// call was a large share of the cost on attention's per-head matrices. They keep their largest
+// size; the ones worker threads read live in shared memory once threads are in use.
+const empty = (): Float64Array => new Float64Array(0);
+const buffers = { a: empty(), b: empty(), c: empty(), tile: empty() };
 
-function scratch(name: keyof typeof buffers, size: number): Float64Array {
-  if (buffers[name].length < size) buffers[name] = new Float64Array(size);
+function scratch(name: keyof typeof buffers, size: number, shared: boolean): Float64Array {
+  const current = buffers[name];
+  if (current.length >= size && (!shared || current.buffer instanceof SharedArrayBuffer)) return current;
+  const length = Math.max(size, current.length);
+  buffers[name] = new Float64Array(shared ? new SharedArrayBuffer(length * 8) : new ArrayBuffer(length * 8));
   return buffers[name];
 }
 
@@ -109,7 +166,7 @@ function microKernel(
   bp: Float64Array,
   bi: number,
   kc: number,
-  c: Float32Array | Float64Array,
+  c: Float64Array,
   cIndex: number,
   ldc: number,
   rows: number,

@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { gemm, type MatrixView } from '../backends/cpu/gemm.js';
+import { seedArb, seeded } from '../testing/seeded.js';
+import { startCpuThreads, stopCpuThreads } from './cpu-threads.js';
+
+interface Product {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  f64: boolean;
+  seed: number;
+}
+
+function view(data: Float32Array, rows: number, cols: number, transposed: boolean): MatrixView {
+  // A transposed operand is stored [cols, rows] and read through swapped strides.
+  return transposed ? { data, offset: 0, rowStride: 1, colStride: rows } : { data, offset: 0, rowStride: cols, colStride: 1 };
+}
+
+function product(p: Product): Float32Array | Float64Array {
+  const a = new Float32Array(seeded(p.seed, p.m * p.k));
+  const b = new Float32Array(seeded(p.seed + 1, p.k * p.n));
+  // A few poisoned elements before and after the output block: gemm must write exactly its block.
+  const c = p.f64 ? new Float64Array(p.m * p.n + 6).fill(NaN) : new Float32Array(p.m * p.n + 6).fill(NaN);
+  gemm(view(a, p.m, p.k, p.transA), view(b, p.k, p.n, p.transB), c, 3, p.m, p.n, p.k);
+  return c;
+}
+
+// Large enough to be split (at least 2^17 multiply-adds), with sizes that are not multiples of
+// the 4-row panels, the 64-row cache blocks, or (rarely, to keep the run short) the 1024-row packs.
+const products = fc.record({
+  m: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 5, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 1020, max: 1030 }) }),
+  n: fc.integer({ min: 1, max: 130 }),
+  k: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 80 }) }, { weight: 1, arbitrary: fc.integer({ min: 510, max: 530 }) }),
+  transA: fc.boolean(),
+  transB: fc.boolean(),
+  f64: fc.boolean(),
+  seed: seedArb,
+});
+
+describe('gemm on worker threads', () => {
+  afterEach(() => stopCpuThreads());
+  afterAll(() => stopCpuThreads());
+
+  it('gives bit-identical products to one thread, with 2 or 3 threads', async () => {
+    const cases = fc.sample(products, { numRuns: 40 });
+    const single = cases.map(product);
+    for (const threads of [2, 3]) {
+      expect(await startCpuThreads(threads)).toBe(threads);
+      cases.forEach((p, i) => {
+        const threaded = product(p);
+        expect(threaded.slice(0, 3).every(Number.isNaN) && threaded.slice(-3).every(Number.isNaN), `${JSON.stringify(p)}: wrote outside its block`).toBe(true);
+        const mismatch = threaded.findIndex((v, j) => !Object.is(v, single[i]![j]));
+        expect(mismatch, `${threads} threads, ${JSON.stringify(p)}: first differing element`).toBe(-1);
+      });
+    }
+  });
+
+  it('computes every row when the rows are fewer than the threads can share evenly', async () => {
+    await startCpuThreads(3);
+    const p: Product = { m: 9, n: 200, k: 100, transA: false, transB: true, f64: true, seed: 5 };
+    const threaded = product(p);
+    const a = seeded(p.seed, p.m * p.k);
+    const b = seeded(p.seed + 1, p.k * p.n);
+    for (let i = 0; i < p.m; i++) {
+      for (let j = 0; j < p.n; j++) {
+        let s = 0;
+        for (let t = 0; t < p.k; t++) s += Math.fround(a[i * p.k + t]!) * Math.fround(b[j * p.k + t]!);
+        expect(threaded[3 + i * p.n + j]).toBeCloseTo(s, 10);
+      }
+    }
+  });
+
+  it('stops cleanly and rejects impossible thread counts', async () => {
+    expect(await startCpuThreads(2)).toBe(2);
+    await stopCpuThreads();
+    const after = product({ m: 300, n: 100, k: 50, transA: false, transB: false, f64: false, seed: 9 });
+    expect(after.slice(3, -3).every(Number.isFinite)).toBe(true);
+    await expect(startCpuThreads(0)).rejects.toThrow(/whole number >= 1, found 0/);
+    await expect(startCpuThreads(1.5)).rejects.toThrow(/found 1.5/);
+    expect(await startCpuThreads(1)).toBe(1);
+  });
+});

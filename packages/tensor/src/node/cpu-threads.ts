@@ -1,0 +1,128 @@
+/**
+ * Worker threads for the CPU backend's matrix products (Node only). The calling thread packs the
+ * operands into shared memory, announces the block on shared control words, computes its own share
+ * and blocks until the workers have done theirs: gemm stays synchronous, as every CPU kernel is.
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { computeShare, type GemmThreads, type PanelJob, setGemmThreads } from '../backends/cpu/gemm.js';
+import { readEnv } from '../backends/webgpu/env.js';
+import { type BuffersMessage, CONTROL_WORDS, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
+
+/** A worker that has not finished its share after this long is taken to be dead. */
+const JOB_TIMEOUT_MS = 60_000;
+
+class WorkerPool implements GemmThreads {
+  private readonly words = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  private readonly workers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  private sent: Omit<BuffersMessage, 'version'> | null = null;
+  private version = 0;
+
+  constructor(readonly count: number) {}
+
+  async start(): Promise<void> {
+    for (let thread = 1; thread < this.count; thread++) {
+      const { port1, port2 } = new MessageChannel();
+      const setup: WorkerSetup = { control: this.words.buffer as SharedArrayBuffer, thread, threads: this.count, port: port2 };
+      const worker = spawnWorker(setup);
+      this.workers.push(worker);
+      this.ports.push(port1);
+      // The worker says 'ready' once its module has loaded (an error before that rejects).
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`worker exited with code ${code}`)));
+      });
+      worker.removeAllListeners();
+      worker.unref();
+      port1.unref();
+    }
+  }
+
+  run(job: PanelJob): void {
+    const w = this.words;
+    if (!this.sent || this.sent.aPack !== job.aPack || this.sent.bPack !== job.bPack || this.sent.c !== job.c) {
+      this.sent = { aPack: job.aPack, bPack: job.bPack, c: job.c };
+      const message: BuffersMessage = { version: ++this.version, ...this.sent };
+      for (const port of this.ports) port.postMessage(message);
+      Atomics.store(w, Slot.buffersVersion, this.version);
+    }
+    w[Slot.m] = job.m;
+    w[Slot.nc] = job.nc;
+    w[Slot.kc] = job.kc;
+    w[Slot.ldc] = job.ldc;
+    w[Slot.cBase] = job.cBase;
+    Atomics.store(w, Slot.pending, this.count - 1);
+    Atomics.add(w, Slot.generation, 1);
+    Atomics.notify(w, Slot.generation);
+    computeShare(job, 0, this.count);
+    spinWhile(() => Atomics.load(w, Slot.pending) !== 0);
+    for (let left = Atomics.load(w, Slot.pending); left !== 0; left = Atomics.load(w, Slot.pending)) {
+      if (Atomics.wait(w, Slot.pending, left, JOB_TIMEOUT_MS) === 'timed-out') {
+        throw new Error(`cpu threads: ${left} gemm worker(s) did not finish a block within ${JOB_TIMEOUT_MS / 1000} s`);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    Atomics.store(this.words, Slot.stop, 1);
+    Atomics.add(this.words, Slot.generation, 1);
+    Atomics.notify(this.words, Slot.generation);
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/**
+ * The built package runs gemm-worker.js beside this bundle. Run from source (tests, tsx) the
+ * worker is TypeScript and must register tsx's loader itself: Node 20 workers ignore an
+ * `--import tsx` in execArgv.
+ */
+function spawnWorker(setup: WorkerSetup): Worker {
+  const options = { workerData: setup, transferList: [setup.port] };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./gemm-worker.js', import.meta.url), options);
+  const source = new URL('./gemm-worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
+  return new Worker(boot, { ...options, eval: true });
+}
+
+let pool: WorkerPool | null = null;
+
+/** HRM_CPU_THREADS, else the machine's available parallelism (at most 8). */
+export function defaultCpuThreads(): number {
+  const raw = readEnv('HRM_CPU_THREADS');
+  if (raw === undefined || raw === '') return Math.min(availableParallelism(), 8);
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`HRM_CPU_THREADS must be a whole number of threads >= 1, found "${raw}".`);
+  return count;
+}
+
+/**
+ * Splits the CPU backend's large matrix products over `count` threads (the calling one included;
+ * 1 turns threading off). Results are bit-identical whatever the count. Returns the count in use.
+ */
+export async function startCpuThreads(count = defaultCpuThreads()): Promise<number> {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`startCpuThreads: count must be a whole number >= 1, found ${count}`);
+  if (pool?.count === count) return count;
+  await stopCpuThreads();
+  if (count === 1) return 1;
+  const started = new WorkerPool(count);
+  try {
+    await started.start();
+  } catch (err) {
+    await started.stop();
+    throw new Error(`startCpuThreads: a gemm worker failed to start: ${(err as Error).message}`);
+  }
+  pool = started;
+  setGemmThreads(pool);
+  return count;
+}
+
+/** Back to single-threaded products; ends the workers. */
+export async function stopCpuThreads(): Promise<void> {
+  if (!pool) return;
+  setGemmThreads(null);
+  const stopping = pool;
+  pool = null;
+  await stopping.stop();
+}

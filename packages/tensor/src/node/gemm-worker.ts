@@ -1,0 +1,42 @@
+/**
+ * A gemm worker thread: waits for the main thread's next job on the shared control words,
+ * computes its share of the row panels, reports done. See cpu-threads.ts.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { computeShare } from '../backends/cpu/gemm.js';
+import { type BuffersMessage, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
+
+const { control, thread, threads, port } = workerData as WorkerSetup;
+const words = new Int32Array(control);
+let buffers: BuffersMessage | null = null;
+let seen = Atomics.load(words, Slot.generation);
+parentPort?.postMessage('ready');
+
+for (;;) {
+  spinWhile(() => Atomics.load(words, Slot.generation) === seen);
+  Atomics.wait(words, Slot.generation, seen);
+  seen = Atomics.load(words, Slot.generation);
+  if (Atomics.load(words, Slot.stop) !== 0) break;
+  const version = Atomics.load(words, Slot.buffersVersion);
+  while (buffers?.version !== version) {
+    const received = receiveMessageOnPort(port);
+    if (!received) throw new Error(`gemm worker ${thread}: buffers version ${version} was announced but never sent`);
+    buffers = received.message as BuffersMessage;
+  }
+  computeShare(
+    {
+      aPack: buffers.aPack,
+      bPack: buffers.bPack,
+      c: buffers.c,
+      cBase: words[Slot.cBase]!,
+      ldc: words[Slot.ldc]!,
+      m: words[Slot.m]!,
+      nc: words[Slot.nc]!,
+      kc: words[Slot.kc]!,
+    },
+    thread,
+    threads,
+  );
+  if (Atomics.sub(words, Slot.pending, 1) === 1) Atomics.notify(words, Slot.pending);
+}
+port.close();
