@@ -19,6 +19,9 @@ export const DEMO_ARCH: Partial<HRMConfig> = {
   num_heads: 4,
   expansion: 2,
   puzzle_emb_ndim: 32,
+  // RoPE at head_dim 8 has frequencies 1, 0.1, 0.01 and 0.001 rad per position: none sees the
+  // period-4 columns of the flattened grid, and runs reached 70-97% depending on the seed.
+  pos_encodings: 'learned',
   H_layers: 1,
   L_layers: 1,
   H_cycles: 1,
