@@ -10,7 +10,7 @@ import { readEnv } from './backends/webgpu/env.js';
 import { startCpuThreads } from './node/cpu-threads.js';
 
 export { nodeGpu } from './backends/webgpu/dawn-node.js';
-export { startCpuThreads, stopCpuThreads } from './node/cpu-threads.js';
+export { cpuThreadCount, startCpuThreads, stopCpuThreads } from './node/cpu-threads.js';
 export { readSafetensorsFile, readSafetensorsHeaderFile, writeFileAtomic, writeSafetensorsFile } from './node/files.js';
 
 export type BackendPreference = BackendName | 'auto';

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { backendName } from '@hrm-webgpu/tensor';
+import { cpuThreadCount } from '@hrm-webgpu/tensor/node';
 import type { Command } from './main.js';
 import { demoSudoku4x4Config, type HRMConfig } from '../config.js';
 import { runTraining } from '../train/run.js';
@@ -80,7 +81,8 @@ export const demoCommand: Command = {
     const out = stringFlag(flags, 'out') ?? join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
     const started = performance.now();
-    console.log(`backend: ${backendName()}${defaulted ? ' (faster than WebGPU for this small model; --backend webgpu to compare)' : ''}`);
+    const threads = backendName() === 'cpu' ? `, ${cpuThreadCount()} thread(s) for matrix products` : '';
+    console.log(`backend: ${backendName()}${threads}${defaulted ? ' (faster than WebGPU for this small model; --backend webgpu to compare)' : ''}`);
     console.log('generating 4x4 Sudoku puzzles...');
     const givens = numberFlag(flags, 'givens', 'integer') ?? DEMO_GIVENS;
     if (givens < 0 || givens > 16) throw new UsageError('--givens must lie in 0..16');

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { gemm, type MatrixView } from '../backends/cpu/gemm.js';
 import { seedArb, seeded } from '../testing/seeded.js';
-import { startCpuThreads, stopCpuThreads } from './cpu-threads.js';
+import { cpuThreadCount, defaultCpuThreads, startCpuThreads, stopCpuThreads } from './cpu-threads.js';
 
 interface Product {
   m: number;
@@ -75,11 +75,23 @@ describe('gemm on worker threads', () => {
 
   it('stops cleanly and rejects impossible thread counts', async () => {
     expect(await startCpuThreads(2)).toBe(2);
+    expect(cpuThreadCount()).toBe(2);
     await stopCpuThreads();
+    expect(cpuThreadCount()).toBe(1);
     const after = product({ m: 300, n: 100, k: 50, transA: false, transB: false, f64: false, seed: 9 });
     expect(after.slice(3, -3).every(Number.isFinite)).toBe(true);
     await expect(startCpuThreads(0)).rejects.toThrow(/whole number >= 1, found 0/);
     await expect(startCpuThreads(1.5)).rejects.toThrow(/found 1.5/);
     expect(await startCpuThreads(1)).toBe(1);
+  });
+
+  it('takes the default count from HRM_CPU_THREADS and names a bad value', () => {
+    vi.stubEnv('HRM_CPU_THREADS', '3');
+    expect(defaultCpuThreads()).toBe(3);
+    vi.stubEnv('HRM_CPU_THREADS', 'two');
+    expect(() => defaultCpuThreads()).toThrow('HRM_CPU_THREADS must be a whole number of threads >= 1, found "two"');
+    vi.stubEnv('HRM_CPU_THREADS', '');
+    expect(defaultCpuThreads()).toBeGreaterThanOrEqual(1);
+    vi.unstubAllEnvs();
   });
 });

@@ -118,6 +118,11 @@ export async function startCpuThreads(count = defaultCpuThreads()): Promise<numb
   return count;
 }
 
+/** Threads the CPU backend's large products run on now (1: the calling thread only). */
+export function cpuThreadCount(): number {
+  return pool?.count ?? 1;
+}
+
 /** Back to single-threaded products; ends the workers. */
 export async function stopCpuThreads(): Promise<void> {
   if (!pool) return;
