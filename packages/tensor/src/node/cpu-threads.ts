@@ -1,11 +1,12 @@
 /**
  * Worker threads for the CPU backend's matrix products (Node only). The calling thread packs the
- * operands into shared memory, announces the block on shared control words, computes its own share
- * and blocks until the workers have done theirs: gemm stays synchronous, as every CPU kernel is.
+ * operands into shared memory, announces the job on shared control words, claims row blocks like
+ * every worker does, and blocks until the workers have finished theirs: gemm stays synchronous, as
+ * every CPU kernel is.
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { computeShare, type GemmThreads, type PanelJob, setGemmThreads } from '../backends/cpu/gemm.js';
+import { computeBlocks, type GemmThreads, type PanelJob, setGemmThreads } from '../backends/cpu/gemm.js';
 import { readEnv } from '../backends/webgpu/env.js';
 import { type BuffersMessage, CONTROL_WORDS, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
 
@@ -24,7 +25,7 @@ class WorkerPool implements GemmThreads {
   async start(): Promise<void> {
     for (let thread = 1; thread < this.count; thread++) {
       const { port1, port2 } = new MessageChannel();
-      const setup: WorkerSetup = { control: this.words.buffer as SharedArrayBuffer, thread, threads: this.count, port: port2 };
+      const setup: WorkerSetup = { control: this.words.buffer as SharedArrayBuffer, thread, port: port2 };
       const worker = spawnWorker(setup);
       this.workers.push(worker);
       this.ports.push(port1);
@@ -53,10 +54,12 @@ class WorkerPool implements GemmThreads {
     w[Slot.kc] = job.kc;
     w[Slot.ldc] = job.ldc;
     w[Slot.cBase] = job.cBase;
+    w[Slot.blockRows] = job.blockRows;
+    Atomics.store(w, Slot.nextBlock, 0);
     Atomics.store(w, Slot.pending, this.count - 1);
     Atomics.add(w, Slot.generation, 1);
     Atomics.notify(w, Slot.generation);
-    computeShare(job, 0, this.count);
+    computeBlocks(job, () => Atomics.add(w, Slot.nextBlock, 1));
     spinWhile(() => Atomics.load(w, Slot.pending) !== 0);
     for (let left = Atomics.load(w, Slot.pending); left !== 0; left = Atomics.load(w, Slot.pending)) {
       if (Atomics.wait(w, Slot.pending, left, JOB_TIMEOUT_MS) === 'timed-out') {

@@ -13,8 +13,11 @@ export const Slot = {
   kc: 6,
   ldc: 7,
   cBase: 8,
+  blockRows: 9,
+  /** The next unclaimed row block of the current job. */
+  nextBlock: 10,
 } as const;
-export const CONTROL_WORDS = 9;
+export const CONTROL_WORDS = 11;
 
 /** How long a waiting thread polls before it sleeps. */
 const SPIN_MS = 0.3;
@@ -24,7 +27,6 @@ export interface WorkerSetup {
   control: SharedArrayBuffer;
   /** This worker's thread index (the main thread is 0). */
   thread: number;
-  threads: number;
   port: import('node:worker_threads').MessagePort;
 }
 

@@ -1,12 +1,12 @@
 /**
  * A gemm worker thread: waits for the main thread's next job on the shared control words,
- * computes its share of the row panels, reports done. See cpu-threads.ts.
+ * claims row blocks of it until none are left, reports done. See cpu-threads.ts.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { computeShare } from '../backends/cpu/gemm.js';
+import { computeBlocks } from '../backends/cpu/gemm.js';
 import { type BuffersMessage, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
 
-const { control, thread, threads, port } = workerData as WorkerSetup;
+const { control, thread, port } = workerData as WorkerSetup;
 const words = new Int32Array(control);
 let buffers: BuffersMessage | null = null;
 let seen = Atomics.load(words, Slot.generation);
@@ -23,20 +23,18 @@ for (;;) {
     if (!received) throw new Error(`gemm worker ${thread}: buffers version ${version} was announced but never sent`);
     buffers = received.message as BuffersMessage;
   }
-  computeShare(
-    {
-      aPack: buffers.aPack,
-      bPack: buffers.bPack,
-      c: buffers.c,
-      cBase: words[Slot.cBase]!,
-      ldc: words[Slot.ldc]!,
-      m: words[Slot.m]!,
-      nc: words[Slot.nc]!,
-      kc: words[Slot.kc]!,
-    },
-    thread,
-    threads,
-  );
+  const job = {
+    aPack: buffers.aPack,
+    bPack: buffers.bPack,
+    c: buffers.c,
+    cBase: words[Slot.cBase]!,
+    ldc: words[Slot.ldc]!,
+    m: words[Slot.m]!,
+    nc: words[Slot.nc]!,
+    kc: words[Slot.kc]!,
+    blockRows: words[Slot.blockRows]!,
+  };
+  computeBlocks(job, () => Atomics.add(words, Slot.nextBlock, 1));
   if (Atomics.sub(words, Slot.pending, 1) === 1) Atomics.notify(words, Slot.pending);
 }
 port.close();

@@ -26,9 +26,10 @@ const NC = 1024;
 const MB = 1024;
 
 /**
- * Splits a product's row panels over threads that share the packed operands (the Node entry's
- * `startCpuThreads`). `run` returns once every thread has done its `computeShare` of the job; each element of C is
- * computed by one thread in the same order whatever the split, so results do not depend on it.
+ * Splits a product's row blocks over threads that share the packed operands (the Node entry's
+ * `startCpuThreads`). `run` returns once `computeBlocks` has covered every block of the job; each
+ * element of C is computed by one thread in the same order whatever the split, so results do not
+ * depend on it.
  */
 export interface GemmThreads {
   readonly count: number;
@@ -46,6 +47,8 @@ export interface PanelJob {
   m: number;
   nc: number;
   kc: number;
+  /** Rows per block handed out by computeBlocks (a multiple of MR, at most MC). */
+  blockRows: number;
 }
 
 /** Products below this many multiply-adds stay on the calling thread (waking workers costs more). */
@@ -80,9 +83,14 @@ export function gemm(a: MatrixView, b: MatrixView, c: Float32Array | Float64Arra
         for (let ib = 0; ib < m; ib += MB) {
           const mb = Math.min(MB, m - ib);
           packA(a, ib, pc, mb, kc, aPack);
-          const job: PanelJob = { aPack, bPack, c: acc, cBase: accBase + ib * n + jc, ldc: n, m: mb, nc, kc };
+          // Several blocks per thread, so that one that starts late can be covered by the others.
+          const blockRows = pool ? Math.min(MC, Math.ceil(mb / (4 * pool.count * MR)) * MR) : MC;
+          const job: PanelJob = { aPack, bPack, c: acc, cBase: accBase + ib * n + jc, ldc: n, m: mb, nc, kc, blockRows };
           if (pool) pool.run(job);
-          else computeShare(job, 0, 1);
+          else {
+            let next = 0;
+            computeBlocks(job, () => next++);
+          }
         }
       }
     }
@@ -91,18 +99,15 @@ export function gemm(a: MatrixView, b: MatrixView, c: Float32Array | Float64Arra
 }
 
 /**
- * Adds thread `thread`'s share of the job's product into C (of `threads`, which split the MR-row
- * panels evenly), MC rows at a time so that their packed A stays in cache while every NR-column
- * panel of B passes by.
+ * Adds row blocks of the job's product into C until `claim` runs out of them: `claim()` returns
+ * the next unclaimed block (threads share one counter, so a thread that starts late simply takes
+ * fewer). A block is `blockRows` rows; within it every NR-column panel of B passes by its packed A.
  */
-export function computeShare(job: PanelJob, thread: number, threads: number): void {
-  const { aPack, bPack, c, cBase, ldc, m, nc, kc } = job;
-  const panels = Math.ceil(m / MR);
-  const start = Math.floor((thread * panels) / threads) * MR;
-  const end = Math.min(Math.floor(((thread + 1) * panels) / threads) * MR, m);
+export function computeBlocks(job: PanelJob, claim: () => number): void {
+  const { aPack, bPack, c, cBase, ldc, m, nc, kc, blockRows } = job;
   const tile = scratch('tile', MR * NR, false);
-  for (let ic = start; ic < end; ic += MC) {
-    const icEnd = Math.min(ic + MC, end);
+  for (let ic = claim() * blockRows; ic < m; ic = claim() * blockRows) {
+    const icEnd = Math.min(ic + blockRows, m);
     for (let jr = 0; jr < nc; jr += NR) {
       const cols = Math.min(NR, nc - jr);
       for (let ir = ic; ir < icEnd; ir += MR) {
