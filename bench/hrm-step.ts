@@ -83,7 +83,13 @@ function randomBatch(config: HRMConfig, seed: number): PuzzleBatch {
   return { size: config.batch_size, seqLen: config.seq_len, inputs: tokens(), labels: tokens(), puzzleIdentifiers: new Int32Array(config.batch_size) };
 }
 
-/** Median time of `steps` training steps after one warm-up step, on the active backend. */
+/**
+ * Warm-up steps before the timed ones: the first compiles pipelines and fills the buffer pool;
+ * the second lets the gemm worker threads' own JIT catch up (their first step ran cold).
+ */
+const WARMUP_STEPS = 2;
+
+/** Median time of `steps` training steps after the warm-up steps, on the active backend. */
 async function timeOurs(config: HRMConfig, steps: number): Promise<StepTiming> {
   const model = new HRM(config, { seed: 0 });
   const optimizers = { optimizer: new AdamATan2(model.trainableParameters(), { lr: 1e-4, betas: [0.9, 0.95], weightDecay: 1 }), sparse: new SignSGD({ lr: 1e-4, weightDecay: 1 }) };
@@ -93,12 +99,12 @@ async function timeOurs(config: HRMConfig, steps: number): Promise<StepTiming> {
   const wall: number[] = [];
   const cpu: number[] = [];
   try {
-    for (let i = 0; i <= steps; i++) {
+    for (let i = 0; i < WARMUP_STEPS + steps; i++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       carry = (await trainStep(model, optimizers, carry, batch, { lr: 1e-4, puzzleEmbLr: 1e-4, rng })).carry;
       const c = process.cpuUsage(c0);
-      if (i === 0) continue; // warm-up: pipelines, buffer pool
+      if (i < WARMUP_STEPS) continue;
       wall.push(performance.now() - t0);
       cpu.push((c.user + c.system) / 1000);
     }
@@ -126,7 +132,7 @@ function torchVersion(): string | null {
 /** PyTorch timings of every size with `threads` threads, or throws with the subprocess's error. */
 function timeTorch(configs: HRMConfig[], threads: number, steps: number): StepTiming[] {
   console.error(`hrm-step: PyTorch with ${threads} thread(s)`);
-  const spec = JSON.stringify({ configs, threads, warmup: 1, steps });
+  const spec = JSON.stringify({ configs, threads, warmup: WARMUP_STEPS, steps });
   const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OMP_WAIT_POLICY } });
   if (r.status !== 0) throw new Error(`PyTorch benchmark failed: ${r.stderr || r.error?.message}`);
   return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: StepTiming[] }).results;

@@ -20,8 +20,8 @@ export const DEMO_ARCH: Partial<HRMConfig> = {
   num_heads: 4,
   expansion: 2,
   puzzle_emb_ndim: 32,
-  // RoPE at head_dim 8 has frequencies 1, 0.1, 0.01 and 0.001 rad per position: none sees the
-  // period-4 columns of the flattened grid, and runs reached 70-97% depending on the seed.
+  // RoPE at head_dim 8 turns at 1, 0.1, 0.01 and 0.001 rad per position, none near the quarter
+  // turn that lines up a column of the flattened grid: runs reached 70-97% depending on the seed.
   pos_encodings: 'learned',
   H_layers: 1,
   L_layers: 1,
