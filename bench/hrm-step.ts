@@ -6,7 +6,7 @@
  * (the reference model of test/fidelity, in a Python subprocess, one thread and all threads).
  * Prints a table and a JSON line, and writes the JSON to bench/out/hrm-step.json.
  *
- *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes demo,h128] [--steps N]
+ *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes s4x4,h128] [--steps N]
  *
  * PyTorch runs with HRM_TORCH_PYTHON (default /usr/bin/python3) when it can import torch, with
  * OMP_WAIT_POLICY=PASSIVE unless set. The default run takes about 6 minutes on 2 loaded cores.
@@ -30,7 +30,8 @@ interface BenchSize {
 
 const sudoku = { seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1, H_cycles: 2, L_cycles: 2, pos_encodings: 'rope', halt_max_steps: 16, halt_exploration_prob: 0.1 };
 const SIZES: BenchSize[] = [
-  { name: 'demo', config: cfg({ ...sudoku, seq_len: 16, vocab_size: 6, halt_max_steps: 4, batch_size: 64, hidden_size: 64, num_heads: 2, expansion: 2, H_layers: 1, L_layers: 1, puzzle_emb_ndim: 64 }) },
+  // 4x4 Sudoku at demoSudoku4x4Config's defaults (the demo itself trains a smaller model, hidden 32).
+  { name: 's4x4', config: cfg({ ...sudoku, seq_len: 16, vocab_size: 6, halt_max_steps: 4, batch_size: 64, hidden_size: 64, num_heads: 2, expansion: 2, H_layers: 1, L_layers: 1, puzzle_emb_ndim: 64 }) },
   { name: 'h128', config: cfg({ ...sudoku, batch_size: 16, hidden_size: 128, num_heads: 4, expansion: 4, H_layers: 2, L_layers: 2, puzzle_emb_ndim: 128 }) },
   { name: 'h256', config: cfg({ ...sudoku, batch_size: 16, hidden_size: 256, num_heads: 4, expansion: 4, H_layers: 2, L_layers: 2, puzzle_emb_ndim: 256 }) },
 ];
@@ -119,7 +120,7 @@ async function timeOurs(config: HRMConfig, steps: number): Promise<StepTiming> {
 const PYTHON = process.env.HRM_TORCH_PYTHON ?? '/usr/bin/python3';
 /**
  * OpenMP threads that spin while waiting make multi-threaded PyTorch several times slower than
- * one thread on a busy machine (2.2 s against 0.3 s per demo step, measured at load 8 on 2 cores).
+ * one thread on a busy machine (2.2 s against 0.3 s per s4x4 step, measured at load 8 on 2 cores).
  */
 const OMP_WAIT_POLICY = process.env.OMP_WAIT_POLICY ?? 'PASSIVE';
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch/hrm_step.py', import.meta.url));
@@ -232,7 +233,7 @@ function printTable(report: HrmStepReport): void {
   console.log(`load average ${report.loadAverage.toFixed(2)} on ${report.cores} cores; torch ${report.torch ?? 'absent'}; webgpu ${report.webgpu ?? 'absent'}`);
 }
 
-/** Runs (`--sizes demo,h128 --steps N` narrow it), prints the table and writes bench/out/hrm-step.json. */
+/** Runs (`--sizes s4x4,h128 --steps N` narrow it), prints the table and writes bench/out/hrm-step.json. */
 export async function main(args: string[] = []): Promise<HrmStepReport> {
   const { values } = parseArgs({ args, options: { sizes: { type: 'string' }, steps: { type: 'string' } } });
   const report = await run({
