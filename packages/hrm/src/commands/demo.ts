@@ -41,7 +41,7 @@ export const DEMO_TRAINING: Omit<TrainingConfig, 'seed'> = {
   beta2: 0.95,
   puzzle_emb_lr: 6e-3,
   puzzle_emb_weight_decay: 0.1,
-  eval_every: 0,
+  eval_every: 750,
   eval_batch_size: 256,
 };
 
