@@ -6,7 +6,7 @@
  * (the reference model of test/fidelity, in a Python subprocess, one thread and all threads).
  * Prints a table and a JSON line, and writes the JSON to bench/out/hrm-step.json.
  *
- *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes s4x4,h128] [--steps N]
+ *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes demo,s4x4,h128] [--steps N]
  *
  * PyTorch runs with HRM_TORCH_PYTHON (default /usr/bin/python3) when it can import torch, with
  * OMP_WAIT_POLICY=PASSIVE unless set. The default run takes about 6 minutes on 2 loaded cores.
@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AdamATan2, Rng, SignSGD, getBackend, setBackend } from '@hrm-webgpu/tensor';
 import { initBackend, startCpuThreads, stopCpuThreads } from '@hrm-webgpu/tensor/node';
-import { HRM, type HRMConfig, disposeCarry, initialCarry, trainStep, validateConfig } from '@hrm-webgpu/hrm';
+import { HRM, type HRMConfig, demoSudoku4x4Config, disposeCarry, initialCarry, trainStep, validateConfig } from '@hrm-webgpu/hrm';
+import { DEMO_ARCH, DEMO_TRAINING } from '../packages/hrm/src/commands/demo.js';
 import { isMain, writeReport } from './lib/timing.js';
 
 type PuzzleBatch = Parameters<typeof trainStep>[3];
@@ -30,6 +31,7 @@ interface BenchSize {
 
 const sudoku = { seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1, H_cycles: 2, L_cycles: 2, pos_encodings: 'rope', halt_max_steps: 16, halt_exploration_prob: 0.1 };
 const SIZES: BenchSize[] = [
+  { name: 'demo', config: demoSudoku4x4Config({ ...DEMO_ARCH, batch_size: DEMO_TRAINING.global_batch_size }) },
   // 4x4 Sudoku at demoSudoku4x4Config's defaults (the demo itself trains a smaller model, hidden 32).
   { name: 's4x4', config: cfg({ ...sudoku, seq_len: 16, vocab_size: 6, halt_max_steps: 4, batch_size: 64, hidden_size: 64, num_heads: 2, expansion: 2, H_layers: 1, L_layers: 1, puzzle_emb_ndim: 64 }) },
   { name: 'h128', config: cfg({ ...sudoku, batch_size: 16, hidden_size: 128, num_heads: 4, expansion: 4, H_layers: 2, L_layers: 2, puzzle_emb_ndim: 128 }) },
