@@ -6,7 +6,7 @@
  * (NR columns / MR rows wide, zero-padded at the edges), then a 4x4 register-blocked micro-kernel
  * with sixteen local accumulators runs down each pair of panels, MC rows of A at a time. Packing
  * makes the inner loop read both operands sequentially whatever the transposes, and keeps them in
- * cache. With threads installed, large products split the row panels of each packed block.
+ * cache. With threads installed, large products split the row blocks of each packed A.
  */
 export interface MatrixView {
   data: ArrayLike<number>;
@@ -36,7 +36,7 @@ export interface GemmThreads {
   run(job: PanelJob): void;
 }
 
-/** One KC x NC block of a product: A's and B's packed panels and where their product adds into C. */
+/** One packed step of a product (up to MB rows of A times a KC x NC block of B) and where it adds into C. */
 export interface PanelJob {
   aPack: Float64Array;
   bPack: Float64Array;
