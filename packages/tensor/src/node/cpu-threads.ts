@@ -82,7 +82,8 @@ class WorkerPool implements GemmThreads {
  * `--import tsx` in execArgv.
  */
 function spawnWorker(setup: WorkerSetup): Worker {
-  const options = { workerData: setup, transferList: [setup.port] };
+  // No inherited execArgv: flags such as --input-type are refused in a worker.
+  const options = { workerData: setup, transferList: [setup.port], execArgv: [] };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./gemm-worker.js', import.meta.url), options);
   const source = new URL('./gemm-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
