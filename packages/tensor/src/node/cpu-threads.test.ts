@@ -19,6 +19,23 @@ function view(data: Float32Array, rows: number, cols: number, transposed: boolea
   return transposed ? { data, offset: 0, rowStride: 1, colStride: rows } : { data, offset: 0, rowStride: cols, colStride: 1 };
 }
 
+/** The same product by the definition, in f64 over the f32-rounded inputs. */
+function naiveProduct(p: Product): number[] {
+  const a = seeded(p.seed, p.m * p.k).map(Math.fround);
+  const b = seeded(p.seed + 1, p.k * p.n).map(Math.fround);
+  const at = (i: number, t: number) => (p.transA ? a[t * p.m + i]! : a[i * p.k + t]!);
+  const bt = (t: number, j: number) => (p.transB ? b[j * p.k + t]! : b[t * p.n + j]!);
+  const out: number[] = [];
+  for (let i = 0; i < p.m; i++) {
+    for (let j = 0; j < p.n; j++) {
+      let s = 0;
+      for (let t = 0; t < p.k; t++) s += at(i, t) * bt(t, j);
+      out.push(s);
+    }
+  }
+  return out;
+}
+
 function product(p: Product): Float32Array | Float64Array {
   const a = new Float32Array(seeded(p.seed, p.m * p.k));
   const b = new Float32Array(seeded(p.seed + 1, p.k * p.n));
@@ -28,8 +45,8 @@ function product(p: Product): Float32Array | Float64Array {
   return c;
 }
 
-// Large enough to be split (at least 2^17 multiply-adds), with sizes that are not multiples of
-// the 4-row panels, the 64-row cache blocks, or (rarely, to keep the run short) the 1024-row packs.
+// Mostly large enough to be split (2^17 multiply-adds), with sizes that are not multiples of the
+// 4-row panels, the 64-row cache blocks, or (rarely, to keep the run short) the 1024-row packs.
 const products = fc.record({
   m: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 5, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 1020, max: 1030 }) }),
   n: fc.integer({ min: 1, max: 130 }),
@@ -45,7 +62,12 @@ describe('gemm on worker threads', () => {
   afterAll(() => stopCpuThreads());
 
   it('gives bit-identical products to one thread, with 2 or 3 threads', async () => {
-    const cases = fc.sample(products, { numRuns: 40 });
+    // Plus outputs wider than one 1024-column block, with one and two k slices.
+    const wide: Product[] = [
+      { m: 50, n: 1030, k: 3, transA: false, transB: true, f64: false, seed: 3 },
+      { m: 40, n: 1100, k: 520, transA: true, transB: false, f64: true, seed: 4 },
+    ];
+    const cases = [...fc.sample(products, { numRuns: 40 }), ...wide];
     const single = cases.map(product);
     for (const threads of [2, 3]) {
       expect(await startCpuThreads(threads)).toBe(threads);
@@ -58,18 +80,17 @@ describe('gemm on worker threads', () => {
     }
   });
 
-  it('computes every row when the rows are fewer than the threads can share evenly', async () => {
+  it('matches a plain triple loop: few rows for three threads, outputs wider than a column block', async () => {
     await startCpuThreads(3);
-    const p: Product = { m: 9, n: 200, k: 100, transA: false, transB: true, f64: true, seed: 5 };
-    const threaded = product(p);
-    const a = seeded(p.seed, p.m * p.k);
-    const b = seeded(p.seed + 1, p.k * p.n);
-    for (let i = 0; i < p.m; i++) {
-      for (let j = 0; j < p.n; j++) {
-        let s = 0;
-        for (let t = 0; t < p.k; t++) s += Math.fround(a[i * p.k + t]!) * Math.fround(b[j * p.k + t]!);
-        expect(threaded[3 + i * p.n + j]).toBeCloseTo(s, 10);
-      }
+    const cases: Product[] = [
+      { m: 9, n: 200, k: 100, transA: false, transB: true, f64: true, seed: 5 },
+      { m: 40, n: 1100, k: 520, transA: true, transB: false, f64: true, seed: 4 },
+    ];
+    for (const p of cases) {
+      const threaded = product(p);
+      const expected = naiveProduct(p);
+      const worst = expected.reduce((w, e, j) => Math.max(w, Math.abs(threaded[3 + j]! - e) / (1 + Math.abs(e))), 0);
+      expect(worst, JSON.stringify(p)).toBeLessThan(1e-12);
     }
   });
 

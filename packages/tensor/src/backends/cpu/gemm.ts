@@ -22,7 +22,7 @@ const PANEL = MR;
 const KC = 512;
 const MC = 64;
 const NC = 1024;
-/** Rows of A packed at once: the unit of work handed to the threads, MC-row blocks within it. */
+/** Rows of A packed at once (and of C summed at once): one job for the threads, MC-row blocks within it. */
 const MB = 1024;
 
 /**
@@ -66,36 +66,45 @@ export function setGemmThreads(pool: GemmThreads | null): void {
  */
 export function gemm(a: MatrixView, b: MatrixView, c: Float32Array | Float64Array, cOffset: number, m: number, n: number, k: number): void {
   const pool = threads && threads.count > 1 && m * n * k >= PARALLEL_MIN_WORK && m > MR ? threads : null;
-  // Accumulate in c itself when it is f64 and only this thread writes; otherwise in a shared f64
-  // scratch (several KC passes into f32 must round once, and workers can only see shared memory).
+  const shared = pool !== null;
+  // Sum in c itself when it is f64 and only this thread writes; otherwise in an f64 scratch block
+  // (several KC passes into f32 must round once, and workers can only see shared memory), at most
+  // MB x NC so that a large product does not hold a second copy of its output.
   const inPlace = c instanceof Float64Array && !pool;
-  const acc = inPlace ? c : scratch('c', m * n, pool !== null);
-  const accBase = inPlace ? cOffset : 0;
-  acc.fill(0, accBase, accBase + m * n);
-  if (m > 0 && n > 0 && k > 0) {
-    const aPack = scratch('a', Math.ceil(Math.min(m, MB) / MR) * MR * Math.min(k, KC), pool !== null);
-    const bPack = scratch('b', Math.ceil(Math.min(n, NC) / NR) * NR * Math.min(k, KC), pool !== null);
+  const aPack = scratch('a', Math.ceil(Math.min(m, MB) / MR) * MR * Math.min(k, KC), shared);
+  const bPack = scratch('b', Math.ceil(Math.min(n, NC) / NR) * NR * Math.min(k, KC), shared);
+  for (let ib = 0; ib < m; ib += MB) {
+    const mb = Math.min(MB, m - ib);
     for (let jc = 0; jc < n; jc += NC) {
       const nc = Math.min(NC, n - jc);
+      const acc = inPlace ? c : scratch('c', mb * nc, shared);
+      const [base, ldc] = inPlace ? [cOffset + ib * n + jc, n] : [0, nc];
+      for (let r = 0; r < mb; r++) acc.fill(0, base + r * ldc, base + r * ldc + nc);
       for (let pc = 0; pc < k; pc += KC) {
         const kc = Math.min(KC, k - pc);
         packB(b, pc, jc, kc, nc, bPack);
-        for (let ib = 0; ib < m; ib += MB) {
-          const mb = Math.min(MB, m - ib);
-          packA(a, ib, pc, mb, kc, aPack);
-          // Several blocks per thread, so that one that starts late can be covered by the others.
-          const blockRows = pool ? Math.min(MC, Math.ceil(mb / (4 * pool.count * MR)) * MR) : MC;
-          const job: PanelJob = { aPack, bPack, c: acc, cBase: accBase + ib * n + jc, ldc: n, m: mb, nc, kc, blockRows };
-          if (pool) pool.run(job);
-          else {
-            let next = 0;
-            computeBlocks(job, () => next++);
-          }
+        packA(a, ib, pc, mb, kc, aPack);
+        // Several blocks per thread, so that one that starts late can be covered by the others.
+        const blockRows = pool ? Math.min(MC, Math.ceil(mb / (4 * pool.count * MR)) * MR) : MC;
+        const job: PanelJob = { aPack, bPack, c: acc, cBase: base, ldc, m: mb, nc, kc, blockRows };
+        if (pool) pool.run(job);
+        else {
+          let next = 0;
+          computeBlocks(job, () => next++);
         }
       }
+      if (!inPlace) copyBlock(acc, c, cOffset + ib * n + jc, n, mb, nc);
     }
   }
-  if (!inPlace) c.set(acc.subarray(0, m * n), cOffset);
+}
+
+/** c[at + r*ldc + j] = block[r*cols + j]: a finished block into the output, rounding to its precision. */
+function copyBlock(block: Float64Array, c: Float32Array | Float64Array, at: number, ldc: number, rows: number, cols: number): void {
+  if (cols === ldc) {
+    c.set(block.subarray(0, rows * cols), at);
+    return;
+  }
+  for (let r = 0; r < rows; r++) c.set(block.subarray(r * cols, (r + 1) * cols), at + r * ldc);
 }
 
 /**
