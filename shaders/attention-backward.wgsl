@@ -44,12 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   stats[i] = vec2<f32>(lse[i], d.x + d.y + d.z + d.w);
 }
 #else
-@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> mask: array<f32>;
-@group(0) @binding(4) var<storage, read> dO: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
+#include "attention-backward-inputs.wgsl"
 
 // Probability of score s given the row's lse (0 for excluded scores and fully excluded rows).
 fn probability(s: f32, rowLse: f32) -> f32 {

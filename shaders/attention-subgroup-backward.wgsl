@@ -25,12 +25,7 @@ struct Params {
 }
 
 #if PASS == kv
-@group(0) @binding(0) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> mask: array<f32>;
-@group(0) @binding(4) var<storage, read> dO: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
+#include "attention-backward-inputs.wgsl"
 @group(0) @binding(6) var<storage, read_write> dk: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> dv: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> ds: array<f32>;

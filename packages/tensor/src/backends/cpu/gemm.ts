@@ -78,7 +78,8 @@ export function gemm(a: MatrixView, b: MatrixView, c: Float32Array | Float64Arra
     for (let jc = 0; jc < n; jc += NC) {
       const nc = Math.min(NC, n - jc);
       const acc = inPlace ? c : scratch('c', mb * nc, shared);
-      const [base, ldc] = inPlace ? [cOffset + ib * n + jc, n] : [0, nc];
+      const base = inPlace ? cOffset + ib * n + jc : 0;
+      const ldc = inPlace ? n : nc;
       for (let r = 0; r < mb; r++) acc.fill(0, base + r * ldc, base + r * ldc + nc);
       for (let pc = 0; pc < k; pc += KC) {
         const kc = Math.min(KC, k - pc);

@@ -17,8 +17,9 @@
  * (zeros change no dot product) and the results are cut back to headDim.
  */
 import type { AttentionParams, Storage } from '../../../backend.js';
-import backwardSource from '../../../../../../shaders/attention-backward.wgsl';
-import subgroupBackwardSource from '../../../../../../shaders/attention-subgroup-backward.wgsl';
+import backwardInputs from '../../../../../../shaders/attention-backward-inputs.wgsl';
+import backwardTemplate from '../../../../../../shaders/attention-backward.wgsl';
+import subgroupBackwardTemplate from '../../../../../../shaders/attention-subgroup-backward.wgsl';
 import forwardIo from '../../../../../../shaders/attention-forward-io.wgsl';
 import subgroupForwardTemplate from '../../../../../../shaders/attention-subgroup.wgsl';
 import forwardTemplate from '../../../../../../shaders/attention.wgsl';
@@ -30,9 +31,11 @@ import { fill } from './elementwise.js';
 import { copyRegion, stridedCopy } from './movement.js';
 import { expectCounts, expectOperand } from './nn-common.js';
 
-const FORWARD_LIBRARY = { 'attention-forward-io.wgsl': forwardIo };
-const forwardSource = resolveIncludes(forwardTemplate, FORWARD_LIBRARY);
-const subgroupForwardSource = resolveIncludes(subgroupForwardTemplate, FORWARD_LIBRARY);
+const LIBRARY = { 'attention-forward-io.wgsl': forwardIo, 'attention-backward-inputs.wgsl': backwardInputs };
+const forwardSource = resolveIncludes(forwardTemplate, LIBRARY);
+const subgroupForwardSource = resolveIncludes(subgroupForwardTemplate, LIBRARY);
+const backwardSource = resolveIncludes(backwardTemplate, LIBRARY);
+const subgroupBackwardSource = resolveIncludes(subgroupBackwardTemplate, LIBRARY);
 
 /** Rows (one thread each) per workgroup: few choices, so that few pipelines are compiled. */
 const ROW_CHOICES = [16, 32, 48, 64];
