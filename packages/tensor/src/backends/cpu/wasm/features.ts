@@ -3,6 +3,7 @@
  * (each answer is computed once). SIMD (f32x4) shipped everywhere in 2021; relaxed SIMD's fused
  * multiply-add is newer (V8 11.4+, so Node 20 only behind --experimental-wasm-relaxed-simd).
  */
+import { readEnv } from '../../webgpu/env.js';
 import { ModuleBuilder, type FunctionBuilder } from './emitter.js';
 
 function validates(body: (f: FunctionBuilder<readonly []>) => void): boolean {
@@ -35,4 +36,21 @@ export function relaxedSimdSupported(): boolean {
       f.f32x4.relaxed_madd();
     });
   return relaxed;
+}
+
+let enabled: boolean | null = null;
+
+/**
+ * Turns the CPU backend's WebAssembly SIMD kernels off (false) or back on (true); null returns to
+ * the default: on where SIMD is supported, unless the environment variable HRM_CPU_SIMD is 0.
+ * Off, every CPU kernel runs its plain TypeScript version.
+ */
+export function setCpuSimd(on: boolean | null): void {
+  enabled = on;
+}
+
+/** True when the CPU kernels should take their WebAssembly SIMD path now. */
+export function cpuSimdEnabled(): boolean {
+  const wanted = enabled ?? !['0', 'false'].includes(readEnv('HRM_CPU_SIMD') ?? '');
+  return wanted && simdSupported();
 }
