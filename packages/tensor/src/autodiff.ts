@@ -5,6 +5,7 @@
  * computed without recording (no higher-order gradients), intermediate gradients are disposed as
  * soon as they are consumed, leaves accumulate into `.grad`, and the graph is freed afterwards.
  */
+import { autodiffProbe } from './profile.js';
 import { isGradEnabled, noGrad, tidy } from './runtime.js';
 import { formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -28,6 +29,16 @@ export function backward(root: Tensor, seed?: Tensor): void {
   if (seed && !sameShape(seed.shape, root.shape)) {
     throw new Error(`backward(): gradient shape ${formatShape(seed.shape)} does not match the tensor's ${formatShape(root.shape)}.`);
   }
+  const probe = autodiffProbe();
+  probe?.begin();
+  try {
+    walk(root, seed);
+  } finally {
+    probe?.end();
+  }
+}
+
+function walk(root: Tensor, seed: Tensor | undefined): void {
   const order = topologicalOrder(root);
   noGrad(() => {
     const pending = new Map<Tensor, Tensor>([[root, seed ? seed.detach() : onesLike(root)]]);

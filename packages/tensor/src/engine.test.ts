@@ -264,13 +264,45 @@ describe('profile', async () => {
         await matmul(x, x).data();
       });
       expect(Object.keys(report.kernels).length).toBeGreaterThan(0);
-      expect(Object.values(report.kernels).every((k) => k.dispatches > 0 && k.gpuMs >= 0)).toBe(true);
+      expect(Object.values(report.kernels).every((k) => k.dispatches > 0 && k.ms >= 0)).toBe(true);
     } finally {
       useBackend(cpuBackend());
     }
   });
 
-  it('explains that the CPU backend has no profiler', async () => {
-    await expect(profile(() => 1)).rejects.toThrow(/needs the WebGPU backend/);
+  it('reports calls, time and bytes per kernel on the CPU, and the autodiff walk', async () => {
+    const report = await profile(() =>
+      tidy(() => {
+        const w = rand([8, 4], { seed: 1, requiresGrad: true });
+        const loss = sum(matmul(rand([3, 8], { seed: 2 }), w).exp());
+        loss.backward();
+        w.grad!.dispose();
+        return 7;
+      }),
+    );
+    expect(report.result).toBe(7);
+    expect(report.backend).toBe('cpu');
+    expect(report.timing).toBe('cpu-clock');
+    expect(report.kernels['matmul']!.dispatches).toBe(2); // forward, and dW in backward
+    expect(report.kernels['unary.exp']!.dispatches).toBe(1);
+    expect(report.kernels['reduce.sum']!.dispatches).toBe(1);
+    expect(Object.values(report.kernels).every((k) => k.ms >= 0)).toBe(true);
+    expect(report.bytesAllocated).toBeGreaterThanOrEqual((8 * 4 + 3 * 8 + 3 * 4) * 4);
+    expect(report.autodiff.calls).toBe(1);
+    expect(report.autodiff.kernelMs).toBeGreaterThan(0);
+    expect(report.autodiff.kernelMs).toBeLessThanOrEqual(report.autodiff.ms);
+    expect(report.wallMs).toBeGreaterThanOrEqual(report.autodiff.ms);
+  });
+
+  it('leaves the CPU backend untouched outside profile(), also when fn throws', async () => {
+    const backend = cpuBackend();
+    const matmulBefore = backend.matmul;
+    await expect(profile(() => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await profile(() => 1);
+    expect(backend.matmul).toBe(matmulBefore);
+  });
+
+  it('refuses to nest', async () => {
+    await expect(profile(() => profile(() => 1))).rejects.toThrow(/cannot nest/);
   });
 });
