@@ -13,7 +13,7 @@
  * Sizes: `h64` and `h128` are the two models of the CPU-speed target (batch 16, cycles 2x2, layers
  * 2+2, 4 heads; hidden 64 at 4x4-Sudoku scale, hidden 128 at 9x9 scale), `demo` the demo's model;
  * `h256` runs only when named. PyTorch runs with HRM_TORCH_PYTHON (default /usr/bin/python3) when
- * it can import torch, with OMP_WAIT_POLICY=PASSIVE unless set. Wall times on a shared machine
+ * it can import torch, with OMP_WAIT_POLICY=PASSIVE unless set and its BLAS limited to the same threads. Wall times on a shared machine
  * measure the contention too: CPU times are recorded beside them.
  */
 import { spawnSync } from 'node:child_process';
@@ -222,7 +222,10 @@ function torchVersion(): string | null {
 function timeTorch(configs: HRMConfig[], threads: number, steps: number): StepTiming[] {
   console.error(`hrm-step: PyTorch with ${threads} thread(s)`);
   const spec = JSON.stringify({ configs, threads, warmup: WARMUP_STEPS, steps });
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OMP_WAIT_POLICY } });
+  // torch.set_num_threads does not reach OpenBLAS's own pthreads (Debian's PyTorch calls the system
+  // BLAS): without OPENBLAS_NUM_THREADS a "1 thread" run used both cores for its products.
+  const threadEnv = { OMP_WAIT_POLICY, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, ...threadEnv } });
   if (r.status !== 0) throw new Error(`PyTorch benchmark failed: ${r.stderr || r.error?.message}`);
   return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: StepTiming[] }).results;
 }
