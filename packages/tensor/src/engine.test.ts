@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AdamATan2, AdamW, add, arange, argmax, backward, concat, expand, full, matmul, max, mean, memory, mul, nn, noGrad, ones, rand,
+  AdamATan2, AdamW, add, arange, argmax, backward, concat, exp, expand, full, matmul, max, mean, memory, mul, nn, noGrad, ones, rand,
   reshape, setBackend, SignSGD, sum, tensor, tidy, transpose, truncNormal, where, zeros, gt, Rng, slice, eq, all, sumToShape,
 } from './index.js';
 
@@ -58,6 +58,28 @@ describe('autodiff', () => {
     const x = tensor([1]);
     x.dispose();
     expect(() => add(x, 1)).toThrow(/used after dispose/);
+  });
+
+  it('backward() on a loss returned from tidy() explains the tidy rule instead of leaving gradients null', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const loss = tidy(() => sum(mul(exp(w), 3)));
+    expect(() => loss.backward()).toThrow(/disposed before backward\(\) ran.*call backward\(\) inside the tidy\(\) scope/);
+    expect(w.grad).toBeNull();
+  });
+
+  it('a second backward() through the same graph throws (gradients are never added twice)', async () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const loss = sum(mul(w, w));
+    loss.backward();
+    expect(() => loss.backward()).toThrow(/already differentiated and freed/);
+    expect(await values(w.grad!)).toEqual([2, 4]);
+  });
+
+  it('a new graph through a part that an earlier backward() freed throws', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const shared = exp(w);
+    sum(shared).backward();
+    expect(() => sum(mul(shared, 2)).backward()).toThrow(/earlier backward\(\) already differentiated and freed; run the forward pass again/);
   });
 });
 
