@@ -61,7 +61,8 @@ export function rope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   }
   if (dim % 2 !== 0) throw new Error(`rope: the head dimension must be even, found ${dim}.`);
   const b = x.backend;
-  const apply = (t: Tensor, inverse: boolean) => fromStorage(b, b.rope(t.storage, cos.storage, sin.storage, batch, heads, seq, dim, inverse), x.shape);
+  // The backward pass is the map's adjoint (exact for any tables, not only rotate-half ones).
+  const apply = (t: Tensor, adjoint: boolean) => fromStorage(b, b.rope(t.storage, cos.storage, sin.storage, batch, heads, seq, dim, adjoint), x.shape);
   return record(apply(x, false), 'rope', [x], (g) => [apply(g, true)]);
 }
 
