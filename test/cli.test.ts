@@ -50,9 +50,9 @@ describe('hrm CLI', () => {
     const unknown = await hrm('fly');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("unknown command 'fly'");
-    const badFlag = await hrm('train', '--data', data, '--out', join(root, 'x'), '--hidden-size', '3');
+    const badFlag = await hrm('train', '--data', data, '--out', join(root, 'x'), '--hiden-size', '3');
     expect(badFlag.code).toBe(2);
-    expect(badFlag.err).toContain('--hidden-size');
+    expect(badFlag.err).toContain('--hiden-size');
     const badValue = await hrm('train', '--data', data, '--out', join(root, 'x'), ...tiny, '--steps', 'many');
     expect(badValue.code).toBe(2);
     expect(badValue.err).toContain("--steps expects a number, got 'many'");

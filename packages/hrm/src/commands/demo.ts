@@ -8,7 +8,7 @@ import { cpuThreadCount } from '@hrm-webgpu/tensor/node';
 import type { Command } from './main.js';
 import { demoSudoku4x4Config, type HRMConfig } from '../config.js';
 import { runTraining } from '../train/run.js';
-import type { TrainingConfig } from '../train/training-config.js';
+import type { TrainingSettings } from '../train/training-config.js';
 import { boolFlag, numberFlag, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
 import { generateDemoData } from './demo-data.js';
@@ -30,7 +30,7 @@ export const DEMO_ARCH: Partial<HRMConfig> = {
   halt_max_steps: 3,
 };
 
-export const DEMO_TRAINING: Omit<TrainingConfig, 'seed'> = {
+export const DEMO_TRAINING: Omit<TrainingSettings, 'seed'> = {
   global_batch_size: 16,
   steps: 4500,
   lr: 6e-3,
@@ -90,7 +90,7 @@ export const demoCommand: Command = {
     console.log(`train: ${data.train.puzzleIdentifiers.length} puzzles; held-out test: ${data.test.puzzleIdentifiers.length} puzzles (${givens || 'minimal'} givens)`);
 
     const arch = demoSudoku4x4Config({ ...DEMO_ARCH, batch_size: DEMO_TRAINING.global_batch_size });
-    const training: TrainingConfig = { ...DEMO_TRAINING, steps, seed };
+    const training: TrainingSettings = { ...DEMO_TRAINING, steps, seed };
     const { model, lastEval } = await runTraining({
       arch,
       training,

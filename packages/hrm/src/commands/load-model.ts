@@ -3,7 +3,7 @@ import { Rng } from '@hrm-webgpu/tensor';
 import { validateConfig, type HRMConfig } from '../config.js';
 import { HRM, type FloatDType } from '../model/hrm.js';
 import { loadWeights } from '../train/checkpoint.js';
-import { readCheckpointFile, storedConfig } from '../train/checkpoint-files.js';
+import { readCheckpointFile, storedConfig, storedStep } from '../train/checkpoint-files.js';
 import { readJsonFile, splitConfigObject } from './model-flags.js';
 
 export interface LoadedModel {
@@ -19,13 +19,13 @@ export async function loadModel(file: string, configFile?: string, dtype: FloatD
     const { arch, training } = splitConfigObject(readJsonFile(configFile, 'config file'), configFile);
     config = validateConfig({ batch_size: training.global_batch_size ?? 1, ...arch }, configFile);
   } else {
-    const stored = storedConfig(map.metadata);
+    const stored = storedConfig(map.metadata, file);
     if (stored === undefined) throw new Error(`${file} stores no configuration; pass --config FILE with the official field names`);
     config = validateConfig(stored, `${file} (stored configuration)`);
   }
   // The weights are overwritten right away; the seed only fixes the throw-away initial values.
   const model = new HRM(config, { rng: new Rng(0), dtype });
   loadWeights(model, map, file);
-  const step = map.metadata.step === undefined ? undefined : Number(map.metadata.step);
+  const step = storedStep(map.metadata, file);
   return { model, config, ...(step !== undefined ? { step } : {}) };
 }

@@ -4,9 +4,9 @@ import { demoSudoku4x4Config } from '../config.js';
 import { HRM } from '../model/hrm.js';
 import { generateDemoData } from '../commands/demo-data.js';
 import { streamSeeds, Trainer } from './trainer.js';
-import type { TrainingConfig } from './training-config.js';
+import type { TrainingSettings } from './training-config.js';
 
-const training: TrainingConfig = {
+const training: TrainingSettings = {
   global_batch_size: 8, steps: 6, lr: 1e-3, lr_min_ratio: 1, lr_warmup_steps: 2, weight_decay: 0.1,
   beta1: 0.9, beta2: 0.95, puzzle_emb_lr: 1e-3, puzzle_emb_weight_decay: 0.1, seed: 3, eval_every: 0,
 };
