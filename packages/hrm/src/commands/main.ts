@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo.js')).demoCommand,
   inspect: async () => (await import('./inspect.js')).inspectCommand,
   trace: async () => (await import('./trace.js')).traceCommand,
+  convert: async () => (await import('./convert.js')).convertCommand,
   data: async () => ({
     usage: 'hrm data build|show ... (hrm data --help for details)',
     run: async (argv: string[]) => {
@@ -32,6 +33,7 @@ const summaries: Record<string, string> = {
   demo: 'train a small HRM on 4x4 Sudoku, evaluate it and solve a puzzle',
   inspect: "print a checkpoint's configuration, parameter count and tensors",
   trace: "write a checkpoint's per-segment outputs (or one training step's gradients) for comparison",
+  convert: 'write any checkpoint (torch.save file, official folder) as safetensors with its configuration',
   data: 'build and show datasets (Sudoku, Maze, ARC)',
 };
 

@@ -7,10 +7,11 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
+import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import type { HRMConfig } from '../config.js';
 import { HRM } from '../model/hrm.js';
 import { checkpointPrefix, countCheckpointParameters, loadWeights, weightEntries } from './checkpoint.js';
+import { CONFIG_KEY, readCheckpoint, storedConfig } from './checkpoint-source.js';
 import { decodeState, encodeState, type Skeleton } from './state-codec.js';
 import type { Trainer, TrainerSnapshot } from './trainer.js';
 import type { TrainingConfig } from './training-config.js';
@@ -18,7 +19,6 @@ import type { TrainingConfig } from './training-config.js';
 export const weightsFile = (out: string, step: number) => join(out, `step_${step}.safetensors`);
 export const trainingStateFile = (out: string, step: number) => join(out, `step_${step}.train.safetensors`);
 
-const CONFIG_KEY = 'hrm_config';
 const TRAINING_KEY = 'hrm_training';
 
 interface TrainingMetadata {
@@ -64,16 +64,12 @@ export async function readTrainingCheckpoint(out: string, step: number, model: H
   return { snapshot: decodeState(meta.snapshot, state) as TrainerSnapshot, elapsed: meta.elapsed };
 }
 
+/** The tensors of a checkpoint file or folder (safetensors or `torch.save`; see checkpoint-source.ts). */
 export async function readCheckpointFile(file: string) {
-  if (!existsSync(file)) throw new Error(`checkpoint ${file} not found`);
-  return readSafetensorsFile(file);
+  return (await readCheckpoint(file)).map;
 }
 
-/** The configuration stored with a checkpoint, or undefined for files without one (official exports). */
-export function storedConfig(metadata: Record<string, string>): unknown {
-  const raw = metadata[CONFIG_KEY];
-  return raw === undefined ? undefined : JSON.parse(raw);
-}
+export { storedConfig };
 
 export interface CheckpointDescription {
   step?: number;
@@ -84,7 +80,7 @@ export interface CheckpointDescription {
 }
 
 export async function describeCheckpoint(file: string): Promise<CheckpointDescription> {
-  const map = await readCheckpointFile(file);
+  const { map, config } = await readCheckpoint(file);
   let prefix: string;
   try {
     prefix = checkpointPrefix(map.keys());
@@ -92,7 +88,6 @@ export async function describeCheckpoint(file: string): Promise<CheckpointDescri
     throw new Error(`${file}: ${(e as Error).message}`);
   }
   const step = map.metadata.step === undefined ? undefined : Number(map.metadata.step);
-  const config = storedConfig(map.metadata);
   return {
     ...(step !== undefined ? { step } : {}),
     prefix,
