@@ -2,6 +2,7 @@
  * The `hrm` command's dispatch: one module per subcommand, loaded on demand. Every subcommand
  * prints its own usage with --help; usage mistakes exit with code 2, other failures with code 1.
  */
+import { version } from '../../package.json';
 import { UsageError } from './args.js';
 
 export interface Command {
@@ -40,12 +41,16 @@ const summaries: Record<string, string> = {
 function mainUsage(): string {
   const width = Math.max(...Object.keys(summaries).map((k) => k.length));
   const lines = Object.entries(summaries).map(([name, text]) => `  ${name.padEnd(width)}  ${text}`);
-  return ['Usage: hrm <command> [flags]', '', 'Commands:', ...lines, '', 'Run `hrm <command> --help` for its flags.'].join('\n');
+  return ['Usage: hrm <command> [flags]   (hrm --version prints the version)', '', 'Commands:', ...lines, '', 'Run `hrm <command> --help` for its flags.'].join('\n');
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    console.log(`hrm ${version}`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(mainUsage());
     return name === undefined ? 2 : 0;

@@ -4,15 +4,9 @@
  * Hydra configs have them), then individual flags, each overriding the one before.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import {
-  demoSudoku4x4Config,
-  officialArcConfig,
-  officialMazeConfig,
-  officialSudokuConfig,
-  validateConfig,
-  type HRMConfig,
-} from '../config.js';
+import { validateConfig, type HRMConfig } from '../config.js';
 import type { DatasetMetadata } from '../data/types.js';
+import { PRESETS, presetArch, presetTraining, type Preset } from '../presets.js';
 import { DEFAULT_TRAINING, isIntegerTrainingKey, TRAINING_KEYS, type TrainingConfig } from '../train/training-config.js';
 import { parseNumber, UsageError, type FlagSpec, type ParsedFlags } from './args.js';
 
@@ -26,8 +20,7 @@ const DATA_KEYS = ['seq_len', 'vocab_size', 'num_puzzle_identifiers'] as const;
 const STRING_MODEL_KEYS = new Set<string>(['pos_encodings', 'loss_type', 'forward_dtype', 'gradient']);
 const INTEGER_MODEL_KEYS = new Set<string>(['H_cycles', 'L_cycles', 'H_layers', 'L_layers', 'hidden_size', 'num_heads', 'halt_max_steps', 'puzzle_emb_ndim']);
 
-export const PRESETS = ['sudoku', 'maze', 'arc', 'sudoku4x4'] as const;
-export type Preset = (typeof PRESETS)[number];
+export { PRESETS, type Preset } from '../presets.js';
 
 export const settingFlags: FlagSpec = Object.fromEntries(
   [...MODEL_KEYS, ...TRAINING_KEYS].map((k) => [k, { type: 'string' as const }]),
@@ -37,20 +30,6 @@ export const settingUsage = [
   `Model (official names): ${MODEL_KEYS.map((k) => `--${k}`).join(' ')}`,
   `Training (official names): ${TRAINING_KEYS.map((k) => `--${k}`).join(' ')}`,
 ].join('\n');
-
-function presetArch(preset: Preset, meta: DatasetMetadata): Partial<HRMConfig> {
-  const data = { seq_len: meta.seq_len, vocab_size: meta.vocab_size, num_puzzle_identifiers: meta.num_puzzle_identifiers };
-  switch (preset) {
-    case 'sudoku':
-      return { ...officialSudokuConfig(), ...data };
-    case 'maze':
-      return { ...officialMazeConfig(), ...data };
-    case 'arc':
-      return officialArcConfig(meta.num_puzzle_identifiers);
-    case 'sudoku4x4':
-      return { ...demoSudoku4x4Config(), ...data };
-  }
-}
 
 export function readJsonFile(file: string, what: string): unknown {
   if (!existsSync(file)) throw new Error(`${what} ${file} not found`);
@@ -114,7 +93,7 @@ export function resolveSettings(src: SettingsSources, meta: DatasetMetadata): { 
     ...file.arch,
     ...flags.arch,
   };
-  const training = { ...DEFAULT_TRAINING, ...src.defaults?.training, ...file.training, ...flags.training } as TrainingConfig;
+  const training = { ...DEFAULT_TRAINING, ...(preset ? presetTraining(preset) : {}), ...src.defaults?.training, ...file.training, ...flags.training } as TrainingConfig;
   for (const k of Object.keys(training)) {
     if (!(TRAINING_KEYS as readonly string[]).includes(k)) throw new Error(`unknown training field "${k}"`);
   }

@@ -44,7 +44,7 @@ export interface RunOptions extends RunConfig {
   stopAtStep?: number;
   /** Evaluate on at most this many test examples during training. */
   evalLimit?: number;
-  /** Show the progress bar (default: true). */
+  /** Show the progress bar (default: true); false prints plain periodic lines instead. */
   progress?: boolean;
   /** Where status lines go (default: console.log). */
   print?: (line: string) => void;
@@ -102,7 +102,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   const total = trainer.totalSteps;
   const evalEvery = training.eval_every;
   const evalBatch = training.eval_batch_size ?? training.global_batch_size;
-  const progress = opts.progress === false ? undefined : createProgress({ total, label: 'train', fields: ['loss', 'exact', 'eval'] });
+  const progress = createProgress({ total, label: 'train', fields: ['loss', 'exact', 'eval'], plain: opts.progress === false });
   const startedAt = performance.now();
   const now = () => elapsed + (performance.now() - startedAt) / 1000;
   let lastEval: EvalMetrics | undefined;
@@ -121,7 +121,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   };
 
   try {
-    progress?.update(trainer.step, { loss: '-', exact: '-', eval: lastEvalText });
+    progress.update(trainer.step, { loss: '-', exact: '-', eval: lastEvalText });
     while (!trainer.done) {
       const record: MetricsRecord = { ...(await trainer.next()), time: 0 };
       record.time = now();
@@ -131,13 +131,13 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
       if (recentExact.length > 20) recentExact.shift();
       const halted = recentExact.reduce((n, [, c]) => n + c, 0);
       const exact = halted > 0 ? `${((100 * recentExact.reduce((n, [e]) => n + e, 0)) / halted).toFixed(1)}%` : '-';
-      progress?.update(trainer.step, { loss: record.loss!.toFixed(4), exact, eval: lastEvalText });
+      progress.update(trainer.step, { loss: record.loss!.toFixed(4), exact, eval: lastEvalText });
       const atEval = evalEvery > 0 && trainer.step % evalEvery === 0;
       if (atEval || trainer.done || trainer.step === opts.stopAtStep) await evaluateAndSave();
       if (trainer.step === opts.stopAtStep) break;
     }
   } finally {
-    progress?.stop();
+    progress.stop();
   }
 
   const records = log.records();
