@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
-// One build for every package: ESM + .d.ts; WGSL kernels are inlined as text.
+// One build for every package: ESM + .d.ts; WGSL kernels are inlined as text. Source maps only
+// with HRM_SOURCEMAP=1 (they would double the published size).
 const common = {
   format: ['esm' as const],
   dts: true,
-  sourcemap: true,
+  sourcemap: process.env.HRM_SOURCEMAP === '1',
   clean: true,
   target: 'node20',
   loader: { '.wgsl': 'text' as const },
