@@ -2,13 +2,16 @@
  * Non-causal scaled dot-product attention on [batch, heads, seq, headDim], one head at a time: the
  * products on the gemm core (writing each head's rows of the outputs in place), the scaling,
  * masking and softmax fused into one pass over the score rows, in the inputs' precision (f32
- * scores and exp32 for f32 tensors, f64 and Math.exp for f64). The backward pass recomputes the
+ * scores and exp32 for f32 tensors, f64 and Math.exp for f64; f32 score rows take the WebAssembly
+ * SIMD softmax of wasm/row-kernels.ts when SIMD is on). The backward pass recomputes the
  * probabilities from the saved log-sum-exp. A query row whose scores are all -Infinity (fully
  * masked) attends to nothing: its output and gradients are 0 and its lse is -Infinity.
  */
 import type { AttentionParams, Storage } from '../../../backend.js';
 import { expFor } from '../exp.js';
 import { gemm } from '../gemm.js';
+import { cpuSimdEnabled } from '../wasm/features.js';
+import { rowKernels } from '../wasm/row-kernels.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, recycle, type FloatArray } from '../storage.js';
 
 interface Operands {
@@ -52,6 +55,10 @@ function headScores(o: Operands, p: AttentionParams, head: number, scores: Float
  */
 function softmaxRows(scores: FloatArray, p: AttentionParams, mask: FloatArray | null, lse: FloatArray, lseOffset: number, saved: boolean): void {
   const { seqQ, seqK, scale } = p;
+  if (scores instanceof Float32Array && lse instanceof Float32Array && (mask === null || mask instanceof Float32Array) && cpuSimdEnabled()) {
+    rowKernels().softmaxRows(scores, mask, seqQ, seqK, scale, lse, lseOffset, saved);
+    return;
+  }
   const exp = expFor(scores);
   for (let i = 0, off = 0; i < seqQ; i++, off += seqK) {
     const end = off + seqK;
