@@ -15,9 +15,9 @@ export default defineConfig([
   {
     ...common,
     // gemm-worker is loaded by URL next to node.js (see node/cpu-threads.ts).
-    entry: { index: 'packages/tensor/src/index.ts', node: 'packages/tensor/src/node.ts', 'gemm-worker': 'packages/tensor/src/node/gemm-worker.ts' },
+    entry: { index: 'packages/tensor/src/index.ts', node: 'packages/tensor/src/node.ts', 'gemm-worker': 'packages/tensor/src/node/gemm-worker.ts', testing: 'packages/tensor/src/testing/index.ts' },
     outDir: 'packages/tensor/dist',
-    external: ['webgpu'],
+    external: ['webgpu', 'vitest', 'fast-check'],
   },
   {
     ...common,
