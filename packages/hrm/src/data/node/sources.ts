@@ -4,7 +4,8 @@
  * ARC folder (with `training/` and/or `evaluation/` task files). Raw sources are built in
  * memory with the same builders as `hrm data build`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readTextFile } from './files.js';
 import { basename, extname, join } from 'node:path';
 import { buildArcDataset, type ArcSourceSplit, type NamedArcTask } from '../arc/build.js';
 import { parseArcTask } from '../arc/task.js';
@@ -26,14 +27,6 @@ export type PhaseProgress = (phase: string) => OnProgress | undefined;
 export interface Splits {
   train?: PuzzleDataset;
   test?: PuzzleDataset;
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 const ARC_SPLITS: ArcSourceSplit[] = ['training', 'evaluation'];
@@ -62,7 +55,7 @@ export function readArcFolder(dir: string): NamedArcTask[] {
       .sort()
       .map((f) => {
         const file = join(dir, split, f);
-        return { name: basename(f, '.json'), split, task: parseArcTask(readText(file), file) };
+        return { name: basename(f, '.json'), split, task: parseArcTask(readTextFile(file), file) };
       }),
   );
   if (tasks.length === 0) throw new Error(`${dir}: no task files in training/ or evaluation/`);
