@@ -134,6 +134,21 @@ describe('stored configuration and state are checked before use', () => {
   });
 });
 
+describe('solve', () => {
+  it('refuses puzzles with repeated givens or no solution before loading anything', async () => {
+    const none = join(root, 'no-such-checkpoint.safetensors');
+    let r = await hrm('solve', none, '--puzzle', '11..............');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--puzzle: the givens repeat 1 in row 1 (cells 1 and 2); the puzzle has no solution');
+    r = await hrm('solve', none, '--puzzle', '12..' + '....' + '..3.' + '..4.');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--puzzle: the puzzle has no solution (its givens contradict each other through the rules)');
+    r = await hrm('solve', none, '--puzzle', '1...............');
+    expect(r.out).toContain('note: the puzzle has more than one solution');
+    expect(r.err).toContain(none); // then the missing checkpoint, by name
+  });
+});
+
 describe('interrupted writes and runs', () => {
   it('resumes after a torn metrics line and stale temporaries, exactly as a straight run', async () => {
     const straight = join(root, 'torn-straight');
