@@ -18,6 +18,8 @@ export default defineConfig([
     entry: { index: 'packages/tensor/src/index.ts', node: 'packages/tensor/src/node.ts', 'gemm-worker': 'packages/tensor/src/node/gemm-worker.ts' },
     outDir: 'packages/tensor/dist',
     external: ['webgpu'],
+    // The declarations name WebGPU's types (GPUDevice, ...): the package depends on @webgpu/types.
+    dts: { banner: '/// <reference types="@webgpu/types" />' },
   },
   {
     ...common,
