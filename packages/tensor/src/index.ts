@@ -30,6 +30,9 @@ export {
   type HeaderOptions, type LoadedTensor, type SafetensorsDtype, type SafetensorsHeader, type SafetensorsHeaderEntry,
   type SafetensorsMap, type SafetensorsTensor, type StoredDtype,
 } from './io/safetensors.js';
+export { isTorchFile, parseTorchStateDict, TorchFileError } from './io/torch.js';
+export { PickleError } from './io/pickle.js';
+export { parseStateDictFile, stateDictFormat, type StateDictFormat } from './io/state-dict-file.js';
 
 import type { Tensor } from './tensor.js';
 
