@@ -11,6 +11,8 @@
  * run the same arithmetic on one lane. The TypeScript kernels stay the reference these are tested
  * against (row-kernels.test.ts) and the fallback when SIMD is off or missing (features.ts).
  */
+import type { AttentionParams } from '../../../backend.js';
+import { attentionForwardFunction } from './attention-kernel.js';
 import { ModuleBuilder, type FunctionBuilder, type Local } from './emitter.js';
 
 type F = FunctionBuilder;
@@ -237,12 +239,12 @@ function horizontal(f: F, v: V, sum: boolean): void {
   }
 }
 
-function softmaxRowsFunction(module: ModuleBuilder): void {
+function softmaxRowsFunction(module: ModuleBuilder): number {
   // (scores, mask (0: none), rows, cols, scale, maxes, sums, saved): per row, s = scale * s + mask;
   // then with saved = 0 the row's maximum m goes to maxes[i], s = exp(s - m) / sum and the sum to
   // sums[i] (not normalised when m is not finite); with saved = 1, m = maxes[i] (a saved lse) and
   // s = exp(s - m). A row with m = -Infinity becomes zeros.
-  module.addFunction(
+  return module.addFunction(
     { params: ['i32', 'i32', 'i32', 'i32', 'f32', 'i32', 'i32', 'i32'] },
     (f) => {
       const [scores, mask, rows, cols, scale, maxes, sums, saved] = f.params;
@@ -340,6 +342,7 @@ interface Exports {
   swiglu(gateUp: number, out: number, rows: number, inter: number): void;
   swiglu_backward(gateUp: number, dOut: number, dGateUp: number, rows: number, inter: number): void;
   softmax_rows(scores: number, mask: number, rows: number, cols: number, scale: number, maxes: number, sums: number, saved: number): void;
+  attention_forward(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -393,6 +396,28 @@ class RowKernels {
     this.take(dg, dGateUp);
   }
 
+  /** The whole attention forward (attention-kernel.ts): o and lse [batch * heads, seqQ] from q, k, v and the optional mask. */
+  attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionParams, o: Float32Array, lse: Float32Array): void {
+    const { seqQ, seqK, headDim: d, scale } = p;
+    const heads = p.batch * p.heads;
+    const [kp, dp] = [Math.ceil(seqK / 4) * 4, Math.ceil(d / 4) * 4];
+    const rows = heads * seqQ;
+    const [qAt, kAt, vAt, oAt, maskAt, ktAt, vpAt, scoresAt, maxes, sums] = this.regions(q.length, k.length, v.length, o.length + 4, mask ? mask.length : 0, d * kp, seqK * dp, seqQ * seqK + 4, rows, rows);
+    this.put(qAt, q);
+    this.put(kAt, k);
+    this.put(vAt, v);
+    if (mask) this.put(maskAt, mask);
+    // The padding columns of Kt and Vp are never written per head: zero them once.
+    this.heap.fill(0, ktAt / 4, ktAt / 4 + d * kp);
+    this.heap.fill(0, vpAt / 4, vpAt / 4 + seqK * dp);
+    this.exports.attention_forward(qAt, kAt, vAt, oAt, mask ? maskAt : 0, ktAt, vpAt, scoresAt, maxes, sums, heads, seqQ, seqK, d, scale);
+    this.take(oAt, o);
+    for (let i = 0; i < rows; i++) {
+      const max = this.heap[maxes / 4 + i];
+      lse[i] = Number.isFinite(max) ? max + Math.log(this.heap[sums / 4 + i]) : max;
+    }
+  }
+
   /**
    * Attention's score rows in place (rows x cols at `scores`): softmax(scale * s + mask) with each
    * row's lse into lse[lseOffset + i], or with `saved` exp(scale * s + mask - lse) from the saved lse.
@@ -421,7 +446,7 @@ export function rowKernels(): RowKernels {
     const module = new ModuleBuilder().importMemory('env', 'memory', { initial: 16 });
     swigluFunction(module);
     swigluBackwardFunction(module);
-    softmaxRowsFunction(module);
+    attentionForwardFunction(module, softmaxRowsFunction(module));
     kernels = new RowKernels(new WebAssembly.Module(module.build()));
   }
   return kernels;
