@@ -31,6 +31,13 @@ const BENCHES: Record<string, Bench> = {
       })),
     }),
   },
+  'cpu-kernels': {
+    load: () => import('./cpu-kernels.js'),
+    chart: (r) => ({
+      yLabel: 'CPU ms per call (lower is better)',
+      groups: r.results.map((x: any) => ({ label: `${x.shape} ${x.kernel.split(' [')[0]}`, values: { 'SIMD on': x.simd.cpuMs, TypeScript: x.typescript.cpuMs } })),
+    }),
+  },
   'webgpu-matmul': {
     load: () => import('./webgpu-matmul.js'),
     chart: (r) => ({ yLabel: 'GFLOP/s (higher is better)', groups: r.rows.map((x: any) => ({ label: x.shape, values: x.gflops })) }),
