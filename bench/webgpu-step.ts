@@ -9,7 +9,10 @@
  *
  * Prints a table per size and a JSON report (bench/out/webgpu-step.json). Profiling serialises the
  * GPU work, so the per-family times come from one extra profiled step and the step time from the
- * unprofiled ones; the outside-kernel time is the unprofiled step's wall time less the GPU time.
+ * unprofiled ones. Time outside kernels is the host's: an unprofiled step's wall time less the time
+ * its readbacks spent waiting for the GPU (the front end, autodiff, encoding and bind groups, the
+ * pool), with the engine's own encoding time beside it. On a CPU-emulated adapter the kernels run
+ * on this process's threads, so its CPU time is recorded beside PyTorch's too.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -69,12 +72,17 @@ export interface StepBreakdown {
   /** One profiled step. */
   gpuMs: number;
   timing: ProfileReport<unknown>['timing'];
+  /** Wall time of an unprofiled step outside readback waits: host work, overlapping the GPU's. */
   outsideKernelsMs: number;
   families: FamilyProfile[];
   /** The kernels (name with variant and dtype) that took the most GPU time. */
   topKernels: { kernel: string; dispatches: number; gpuMs: number }[];
   torchAllThreadsMs: number | null;
+  /** PyTorch's process CPU milliseconds per step (all threads). */
+  torchCpuMs: number | null;
+  /** Wall time over PyTorch's (the issue's measure), and process CPU time over PyTorch's (steadier on a loaded machine). */
   ratioVsTorch: number | null;
+  cpuRatioVsTorch: number | null;
 }
 
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -95,7 +103,7 @@ function diff(after: EngineCounters, before: EngineCounters, steps: number): Ste
   };
 }
 
-async function measure(name: string, config: HRMConfig, steps: number): Promise<Omit<StepBreakdown, 'torchAllThreadsMs' | 'ratioVsTorch'>> {
+async function measure(name: string, config: HRMConfig, steps: number): Promise<Omit<StepBreakdown, 'torchAllThreadsMs' | 'torchCpuMs' | 'ratioVsTorch' | 'cpuRatioVsTorch'>> {
   const engine = (getBackend() as unknown as { engine: WebGpuEngine }).engine;
   const model = new HRM(config, { seed: 0 });
   const optimizers = { optimizer: new AdamATan2(model.trainableParameters(), { lr: 1e-4, betas: [0.9, 0.95], weightDecay: 1 }), sparse: new SignSGD({ lr: 1e-4, weightDecay: 1 }) };
@@ -140,7 +148,7 @@ async function measure(name: string, config: HRMConfig, steps: number): Promise<
       perStep,
       gpuMs: round(gpuMs),
       timing: report.timing,
-      outsideKernelsMs: round(stepMs - gpuMs),
+      outsideKernelsMs: round(stepMs - perStep.readbackMs),
       families: [...families]
         .map(([family, f]) => ({ family, dispatches: f.dispatches, gpuMs: round(f.gpuMs), share: round(f.gpuMs / gpuMs, 3) }))
         .sort((a, b) => b.gpuMs - a.gpuMs),
@@ -160,7 +168,7 @@ const PYTHON = process.env.HRM_TORCH_PYTHON ?? '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch/hrm_step.py', import.meta.url));
 
 /** PyTorch step times with every core (bench/torch/hrm_step.py), or null without torch. */
-function torchTimes(configs: HRMConfig[], steps: number): number[] | null {
+function torchTimes(configs: HRMConfig[], steps: number): { medianMs: number; cpuMs: number }[] | null {
   const spec = JSON.stringify({ configs, threads: os.availableParallelism(), warmup: WARMUP_STEPS, steps });
   const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
   const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env });
@@ -168,7 +176,7 @@ function torchTimes(configs: HRMConfig[], steps: number): number[] | null {
     console.error(`webgpu-step: no PyTorch timings (${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)})`);
     return null;
   }
-  return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: { medianMs: number }[] }).results.map((x) => x.medianMs);
+  return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: { medianMs: number; cpuMs: number }[] }).results;
 }
 
 export interface WebGpuStepReport {
@@ -195,7 +203,13 @@ export async function run(opts: { sizes?: string[]; steps?: number } = {}): Prom
   const torch = torchTimes(names.map((n) => SIZES[n]!), steps);
   const results = measured.map((m, i) => {
     const t = torch?.[i] ?? null;
-    return { ...m, torchAllThreadsMs: t, ratioVsTorch: t ? round(m.stepMs / t) : null };
+    return {
+      ...m,
+      torchAllThreadsMs: t?.medianMs ?? null,
+      torchCpuMs: t?.cpuMs ?? null,
+      ratioVsTorch: t ? round(m.stepMs / t.medianMs) : null,
+      cpuRatioVsTorch: t ? round(m.stepCpuMs / t.cpuMs) : null,
+    };
   });
   return { benchmark: 'webgpu-step', adapter, cores: os.availableParallelism(), loadAverage: round(os.loadavg()[0]!), steps, results };
 }
@@ -206,10 +220,10 @@ function printReport(report: WebGpuStepReport): void {
     console.log(`\n${r.size}: batch ${c.batch_size}, seq ${c.seq_len}, hidden ${c.hidden_size}, heads ${c.num_heads}, layers ${c.H_layers}+${c.L_layers}, cycles ${c.H_cycles}x${c.L_cycles}`);
     const p = r.perStep;
     console.log(
-      `  step ${r.stepMs} ms (${r.stepCpuMs} ms process CPU); PyTorch ${report.cores} threads ${r.torchAllThreadsMs ?? '-'} ms; ratio ${r.ratioVsTorch ?? '-'}x`,
+      `  step ${r.stepMs} ms (${r.stepCpuMs} ms process CPU); PyTorch ${report.cores} threads ${r.torchAllThreadsMs ?? '-'} ms (${r.torchCpuMs ?? '-'} ms CPU); ratio ${r.ratioVsTorch ?? '-'}x wall, ${r.cpuRatioVsTorch ?? '-'}x CPU`,
     );
     console.log(`  per step: ${p.dispatches} dispatches in ${p.submits} submits; encoding ${p.encodeMs} ms; ${p.bindGroupsCreated} bind groups and ${p.buffersCreated} buffers created; ${p.readbacks} readbacks waiting ${p.readbackMs} ms`);
-    console.log(`  GPU time in kernels ${r.gpuMs} ms (${r.timing}); outside kernels ${r.outsideKernelsMs} ms`);
+    console.log(`  host time outside readback waits ${r.outsideKernelsMs} ms; GPU time in kernels, profiled step (serialised) ${r.gpuMs} ms (${r.timing})`);
     console.table(r.families.map((f) => ({ family: f.family, dispatches: f.dispatches, 'GPU ms': f.gpuMs, share: `${(f.share * 100).toFixed(1)}%` })));
     console.log('  top kernels:');
     console.table(r.topKernels.map((k) => ({ kernel: k.kernel, dispatches: k.dispatches, 'GPU ms': k.gpuMs })));
