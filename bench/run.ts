@@ -50,6 +50,16 @@ const BENCHES: Record<string, Bench> = {
     load: () => import('./rmsnorm.js'),
     chart: (r) => ({ yLabel: 'GB/s (higher is better)', groups: [{ label: `[${r.rows}, ${r.cols}]`, values: r.gbps }] }),
   },
+  'webgpu-step': {
+    load: () => import('./webgpu-step.js'),
+    chart: (r) => ({
+      yLabel: 'ms per training step on WebGPU (lower is better)',
+      groups: r.results.map((x: any) => ({
+        label: x.size,
+        values: { 'ours (webgpu)': x.stepMs, 'of which in kernels': x.gpuMs, 'pytorch (all threads)': x.torchAllThreadsMs ?? NaN },
+      })),
+    }),
+  },
   'hrm-step': {
     load: () => import('./hrm-step.js'),
     chart: (r) => ({
