@@ -3,22 +3,7 @@
 // sign -1 selects the adjoint (the backward pass, exact for any tables):
 // dx_j = dy_j cos_j + dy_{j+h} sin_{j+h}, dx_{j+h} = dy_{j+h} cos_{j+h} - dy_j sin_j.
 
-struct Params {
-  pairs: u32,
-  seq: u32,
-  dim: u32,
-  sign: f32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> cosTable: array<f32>;
-@group(0) @binding(2) var<storage, read> sinTable: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-
-const WORKGROUP_SIZE: u32 = ${WORKGROUP_SIZE}u;
-
-@compute @workgroup_size(WORKGROUP_SIZE)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
   if (i >= p.pairs) {

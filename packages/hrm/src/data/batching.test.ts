@@ -81,14 +81,16 @@ describe('trainBatches', () => {
 });
 
 describe('testBatches', () => {
-  it('walks every example in order and pads the last batch', () => {
+  it('walks every example in order; the last batch holds only what is left, and a limit stops early', () => {
     const d = dataset([[2, 1], [3]]);
     const batches = [...testBatches(d, 4)];
     expect(batches.map((b) => b.count)).toEqual([4, 2]);
     expect(Array.from(batches[0]!.batch.puzzleIdentifiers)).toEqual([1, 1, 2, 11]);
     const last = batches[1]!.batch;
-    expect(Array.from(last.inputs)).toEqual([5, 5, 6, 6, 0, 0, 0, 0]);
-    expect(Array.from(last.labels.subarray(4))).toEqual([IGNORE_LABEL_ID, IGNORE_LABEL_ID, IGNORE_LABEL_ID, IGNORE_LABEL_ID]);
-    expect(Array.from(last.puzzleIdentifiers)).toEqual([11, 11, 0, 0]);
+    expect(last.size).toBe(2);
+    expect(Array.from(last.inputs)).toEqual([5, 5, 6, 6]);
+    expect(Array.from(last.puzzleIdentifiers)).toEqual([11, 11]);
+    const limited = [...testBatches(d, 4, 3)];
+    expect(limited.map((b) => [b.start, b.count, b.batch.size])).toEqual([[0, 3, 3]]);
   });
 });

@@ -110,17 +110,21 @@ export interface TestBatch {
   batch: PuzzleBatch;
   /** Index of the batch's first example. */
   start: number;
-  /** Real (non-padding) rows. */
+  /** Rows of the batch. */
   count: number;
 }
 
-export function* testBatches(d: PuzzleDataset, batchSize: number): Generator<TestBatch> {
+/**
+ * The first `limit` examples (default: all) in order, `batchSize` rows a batch; the last batch
+ * holds only the rows left, unpadded (evaluating padding rows would cost as much as real ones).
+ */
+export function* testBatches(d: PuzzleDataset, batchSize: number, limit = Infinity): Generator<TestBatch> {
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   const puzzleOf = examplePuzzles(d);
-  const total = numExamples(d);
+  const total = Math.min(numExamples(d), limit);
   for (let start = 0; start < total; start += batchSize) {
     const count = Math.min(batchSize, total - start);
-    const batch = emptyBatch(d, batchSize);
+    const batch = emptyBatch(d, count);
     for (let r = 0; r < count; r++) copyExample(d, start + r, batch, r, puzzleOf[start + r]!);
     yield { batch, start, count };
   }

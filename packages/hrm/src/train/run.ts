@@ -43,7 +43,7 @@ export interface RunOptions extends RunConfig {
   resume?: boolean;
   /** Stop after checkpointing this step (continue later with `resume`). */
   stopAtStep?: number;
-  /** Show the progress bar (default: true). */
+  /** Show the progress bar (default: true); false prints plain periodic lines instead. */
   progress?: boolean;
   /** Where status lines go (default: console.log). */
   print?: (line: string) => void;
@@ -165,7 +165,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   const total = trainer.totalSteps;
   const evalEvery = training.eval_every;
   const evalBatch = training.eval_batch_size ?? training.global_batch_size;
-  const progress = opts.progress === false ? undefined : createProgress({ total, label: 'train', fields: ['loss', 'exact', 'eval'] });
+  const progress = createProgress({ total, label: 'train', fields: ['loss', 'exact', 'eval'], plain: opts.progress === false });
   const startedAt = performance.now();
   const now = () => elapsed + (performance.now() - startedAt) / 1000;
   let lastEval: EvalMetrics | undefined;
@@ -180,7 +180,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     if (recentExact.length > 20) recentExact.shift();
     const halted = recentExact.reduce((n, [, c]) => n + c, 0);
     const exact = halted > 0 ? `${((100 * recentExact.reduce((n, [e]) => n + e, 0)) / halted).toFixed(1)}%` : '-';
-    progress?.update(record.step, { loss: record.loss!.toFixed(4), exact, eval: lastEvalText });
+    progress.update(record.step, { loss: record.loss!.toFixed(4), exact, eval: lastEvalText });
   };
 
   /** Reads the pending steps' metrics back and logs them; stops the run at a non-finite step. */
@@ -210,7 +210,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
 
   const signals = catchSignals(opts.stopSignals ?? ['SIGINT', 'SIGTERM']);
   try {
-    progress?.update(trainer.step, { loss: '-', exact: '-', eval: lastEvalText });
+    progress.update(trainer.step, { loss: '-', exact: '-', eval: lastEvalText });
     while (!trainer.done) {
       await trainer.advance();
       stepTimes.push(now());
@@ -228,7 +228,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     }
   } finally {
     signals.release();
-    progress?.stop();
+    progress.stop();
   }
 
   const records = log.records();
