@@ -3,7 +3,7 @@
  * run.json, ARC task JSON and puzzle lines. Each mutation of a valid file must give either a valid
  * load or a clear error: an Error naming the file, not a crash of the engine ("Cannot read
  * properties", "Invalid typed array length", a stack overflow), and no load may hold more memory
- * than the file could describe. Seeds are fixed (test/setup-fast-check.ts) and the run counts
+ * than the file could describe, and no case may run for long (a hang fails its property). Seeds are fixed (test/setup-fast-check.ts) and the run counts
  * small, so the whole set stays within seconds.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeAll(async () => {
   await setBackend('cpu');
 });
+
+/** A hang detector, far above what a case takes (milliseconds), not a speed requirement. */
+const CASE_LIMIT_MS = 10_000;
 
 /** Messages of engine failures that mean a reader trusted what it read. */
 const CRASH = /Cannot read properties|is not a function|is not iterable|Invalid typed array length|Invalid array length|Maximum call stack|out of memory|Array buffer allocation failed|of undefined|undefined is not|of null|null is not/;
@@ -109,7 +112,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
         // A valid load describes no more than the file holds (bf16 / f16 widen to f32: at most 2x).
         if (map) expect([...map.values()].reduce((n, t) => n + t.data.byteLength, 0)).toBeLessThanOrEqual(2 * bytes.length);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, timeout: CASE_LIMIT_MS },
     );
   });
 
@@ -121,7 +124,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
         const array = await loadsOrExplains('x.npy', () => parseNpy(bytes, 'x.npy'));
         if (array) expect(array.data.byteLength).toBeLessThanOrEqual(4 * bytes.length);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, timeout: CASE_LIMIT_MS },
     );
   });
 
@@ -140,7 +143,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
         writeFileSync(join(dir, 'train', file), file === 'dataset.json' ? mutated : Buffer.concat([mutated as Uint8Array, original.subarray(64)]));
         await loadsOrExplains(dir, () => readDataset(dir, 'train'));
       }),
-      { numRuns: 120 },
+      { numRuns: 120, timeout: CASE_LIMIT_MS },
     );
   });
 
@@ -167,7 +170,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
         if (loaded) expect(loaded.snapshot.step).toBe(1);
         target.dispose();
       }),
-      { numRuns: 60 },
+      { numRuns: 60, timeout: CASE_LIMIT_MS },
     );
     demoModel.dispose();
   });
@@ -188,7 +191,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
         writeFileSync(file, asBytes ? mutateBytes(new TextEncoder().encode(text)) : text);
         await loadsOrExplains(file, () => readRunConfig(dir));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, timeout: CASE_LIMIT_MS },
     );
   });
 
@@ -198,7 +201,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
       fc.asyncProperty(jsonMutation, fc.boolean(), fc.string({ maxLength: 30 }), async (mutate, raw, text) => {
         await loadsOrExplains('t.json', () => parseArcTask(raw ? text : JSON.stringify(mutate(task)) ?? 'null', 't.json'));
       }),
-      { numRuns: 300 },
+      { numRuns: 300, timeout: CASE_LIMIT_MS },
     );
   });
 
@@ -214,7 +217,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
       fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 4 }), async (lines) => {
         await loadsOrExplains('p.txt', () => solveEntries([...sameBoardSize(parseSudokuLines(lines, 'p.txt'), 'p.txt')], 'p.txt'));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, timeout: CASE_LIMIT_MS },
     );
   });
 });
