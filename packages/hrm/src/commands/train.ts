@@ -65,18 +65,19 @@ export const trainCommand: Command = {
       ...(stopAt !== undefined ? { stopAtStep: stopAt } : {}),
       ...(evalLimit !== undefined ? { evalLimit } : {}),
     };
-    await initBackendFromFlags(flags);
-
     if (resume) {
       const settingsGiven = ['preset', 'config', 'augmentations', 'test-data', 'eval-every', ...Object.keys(settingFlags)].filter((k) => flags.values[k] !== undefined);
       if (settingsGiven.length > 0) throw new UsageError(`--${settingsGiven[0]} cannot be combined with --resume: the run keeps its saved configuration`);
       const saved = readRunConfig(out);
+      // The run continues on the backend it started on unless --backend or HRM_BACKEND says otherwise.
+      await initBackendFromFlags(flags, saved.backend);
       const data = stringFlag(flags, 'data') ?? saved.data;
       const splits = await loadTrainingData(data, saved.dataOptions ?? {});
       await runTraining({ ...saved, ...common, data, train: splits.train, ...(splits.test ? { test: splits.test } : {}), resume: true });
       return;
     }
 
+    await initBackendFromFlags(flags);
     const data = requiredStringFlag(flags, 'data');
     const dataOptions = sourceOptions(flags, numberFlag(flags, 'seed', 'integer') ?? 0);
     const splits = await loadTrainingData(data, dataOptions);

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@hrm-webgpu/tensor/node';
-import { Rng } from '@hrm-webgpu/tensor';
+import { backendName, Rng, type BackendName } from '@hrm-webgpu/tensor';
 import type { PuzzleDataset } from '../data/dataset.js';
 import type { HRMConfig } from '../config.js';
 import { HRM } from '../model/hrm.js';
@@ -28,6 +28,8 @@ import { validateTrainingConfig, type TrainingConfig } from './training-config.j
 export interface RunConfig {
   arch: HRMConfig;
   training: TrainingConfig;
+  /** The backend the run started on; `--resume` keeps it. */
+  backend?: BackendName;
   /** Where the data came from, for the record and for `--resume`. */
   data: string;
   /** How a raw source was split and augmented, so that a resumed run reads the same data. */
@@ -94,7 +96,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     log = await MetricsLog.resume(join(out, 'metrics.jsonl'), resumeStep);
     print(`resumed from ${join(out, `step_${resumeStep}.safetensors`)}`);
   } else {
-    await writeFileAtomic(join(out, RUN_FILE), encodeJson({ arch, training, data: opts.data, ...(opts.dataOptions ? { dataOptions: opts.dataOptions } : {}) } satisfies RunConfig));
+    await writeFileAtomic(join(out, RUN_FILE), encodeJson({ arch, training, backend: backendName(), data: opts.data, ...(opts.dataOptions ? { dataOptions: opts.dataOptions } : {}) } satisfies RunConfig));
     trainer = Trainer.start(model, opts.train, training);
     log = await MetricsLog.create(join(out, 'metrics.jsonl'));
   }
