@@ -1,0 +1,37 @@
+/**
+ * The Deno side of test/deno.test.ts, bundled into one ESM file and run with
+ * `deno run --unstable-webgpu --allow-read=DIR main.js CHECKPOINT TOKENS`: the ops of ops.ts on
+ * the CPU backend and on Deno's WebGPU, and one HRM forward (every segment) through HRMSession on
+ * both. Prints one JSON line.
+ */
+import { setBackend, probeAdapter } from '@hrm-webgpu/tensor';
+import { HRMSession } from '@hrm-webgpu/hrm';
+import { opOutputs } from './ops.js';
+
+declare const Deno: { args: string[]; readFile(path: string): Promise<Uint8Array>; version: { deno: string } };
+
+async function hrmForward(bytes: Uint8Array, tokens: number[], backend: 'cpu' | 'webgpu') {
+  const session = await HRMSession.create(bytes, { backend });
+  const segments = await session.solve(tokens);
+  const adapter = session.adapter;
+  session.dispose();
+  return { adapter, segments: segments.map((s) => ({ prediction: Array.from(s.prediction), qHalt: s.qHaltLogit, qContinue: s.qContinueLogit })) };
+}
+
+const [checkpoint, tokenText] = Deno.args;
+const bytes = await Deno.readFile(checkpoint!);
+const tokens = tokenText!.split(',').map(Number);
+const report: Record<string, unknown> = { deno: Deno.version.deno };
+
+await setBackend('cpu');
+report.cpu = { ops: await opOutputs(), hrm: await hrmForward(bytes, tokens, 'cpu') };
+
+const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+const probe = await probeAdapter(gpu);
+if (!probe) report.webgpu = { unavailable: 'no WebGPU adapter (navigator.gpu missing or no adapter)' };
+else {
+  // Timing the matmul variants takes a minute under wgpu on lavapipe; a fixed choice is as correct.
+  await setBackend('webgpu', { gpu, tuneMatmul: false });
+  report.webgpu = { adapter: probe.description, ops: await opOutputs(), hrm: await hrmForward(bytes, tokens, 'webgpu') };
+}
+console.log(JSON.stringify(report));
