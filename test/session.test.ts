@@ -20,7 +20,7 @@ import { bundleForBrowser } from './browser/bundle.js';
 await setBackend('cpu');
 const config = demoSudoku4x4Config({ hidden_size: 16, num_heads: 2, puzzle_emb_ndim: 16, halt_max_steps: 3 });
 const model = new HRM(config, { rng: new Rng(7) });
-const bytes = serializeSafetensors(await weightEntries(model), { hrm_config: JSON.stringify(config) });
+const bytes = serializeSafetensors(await weightEntries(model), { hrm_config: JSON.stringify(config) }) as Uint8Array<ArrayBuffer>;
 const puzzle = generateSudoku({ box: 2, targetGivens: 8 }, Rng.fromSeed(2)).puzzle;
 const tokens = sudokuTokens(puzzle);
 
