@@ -2,7 +2,8 @@
  * The example web app (examples/browser) in headless Chromium: Vite builds it, the test writes a
  * small checkpoint beside it, the page loads it in its worker, solves a 4x4 Sudoku, and every
  * segment's board and the answer shown must be what HRMSession gives in Node for the same file.
- * A screenshot goes to test-output/ (HRM_TEST_OUTPUT elsewhere). Skipped with a notice without
+ * It runs with backend auto and then webgpu; a screenshot of each goes to test-output/
+ * (HRM_TEST_OUTPUT elsewhere). Skipped with a notice without
  * Chromium, unless HRM_REQUIRE_BROWSER=1.
  */
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -51,31 +52,36 @@ describe.skipIf(!hasChromium && !REQUIRED)('examples/browser in Chromium', () =>
     const server = await serveDirectory(site);
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      const text = Array.from(puzzle, (v) => (v === 0 ? '.' : String(v))).join('');
-      await page.goto(`${server.url}?model=model.safetensors&puzzle=${text}`);
-      await page.waitForSelector('#adapter[data-backend]', { timeout: 60_000 }).catch(async () => {
-        throw new Error(`the model did not load: ${await page.textContent('#status')}; ${errors.join('; ')}`);
-      });
-      const adapter = await page.textContent('#adapter');
-      await page.click('#solve');
-      await page.waitForSelector('#answer-panel[data-done="true"]', { timeout: 120_000 });
-      const segments = await page.$$eval('.segment .grid', (grids) => grids.map((g) => (g as HTMLElement).dataset.board));
-      const answer = await page.$eval('#answer-grid .grid', (g) => (g as HTMLElement).dataset.board);
-      const changed = await page.$$eval('.segment', (cards) => cards.map((c) => c.querySelectorAll('.cell.changed').length));
-      mkdirSync(OUTPUT, { recursive: true });
-      const shot = join(OUTPUT, 'browser-app.png');
-      await page.screenshot({ path: shot, fullPage: true });
-      console.info(`[tests] browser app: ${adapter}; screenshot ${shot}`);
+      // auto (the CPU backend on Chromium's software adapter here), then WebGPU asked for.
+      for (const backend of ['auto', 'webgpu'] as const) {
+        const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        const text = Array.from(puzzle, (v) => (v === 0 ? '.' : String(v))).join('');
+        await page.goto(`${server.url}?model=model.safetensors&backend=${backend}&puzzle=${text}`);
+        await page.waitForSelector('#adapter[data-backend]', { timeout: 60_000 }).catch(async () => {
+          throw new Error(`${backend}: the model did not load: ${await page.textContent('#status')}; ${errors.join('; ')}`);
+        });
+        const adapter = await page.textContent('#adapter');
+        if (backend === 'webgpu') expect(await page.getAttribute('#adapter', 'data-backend')).toBe('webgpu');
+        await page.click('#solve');
+        await page.waitForSelector('#answer-panel[data-done="true"]', { timeout: 120_000 });
+        const segments = await page.$$eval('.segment .grid', (grids) => grids.map((g) => (g as HTMLElement).dataset.board));
+        const answer = await page.$eval('#answer-grid .grid', (g) => (g as HTMLElement).dataset.board);
+        const changed = await page.$$eval('.segment', (cards) => cards.map((c) => c.querySelectorAll('.cell.changed').length));
+        mkdirSync(OUTPUT, { recursive: true });
+        const shot = join(OUTPUT, `browser-app-${backend}.png`);
+        await page.screenshot({ path: shot, fullPage: true });
+        console.info(`[tests] browser app (${backend}): ${adapter}; screenshot ${shot}`);
 
-      expect(errors).toEqual([]);
-      expect(segments).toEqual(expected);
-      expect(answer).toBe(expected.at(-1));
-      // Segment 1 is compared with the puzzle: every cell it fills or alters is highlighted.
-      const first = expected[0]!;
-      expect(changed[0]).toBe([...first].filter((c, i) => Number(c) !== puzzle[i]).length);
+        expect(errors).toEqual([]);
+        expect(segments).toEqual(expected);
+        expect(answer).toBe(expected.at(-1));
+        // Segment 1 is compared with the puzzle: every cell it fills or alters is highlighted.
+        const first = expected[0]!;
+        expect(changed[0]).toBe([...first].filter((c, i) => Number(c) !== puzzle[i]).length);
+        await page.close();
+      }
     } finally {
       await browser.close();
       await server.close();

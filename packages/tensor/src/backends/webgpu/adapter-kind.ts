@@ -24,9 +24,15 @@ export function isCpuEmulatedAdapter(info: Partial<GPUAdapterInfo> & { isFallbac
   return SOFTWARE_NAMES.test(describeAdapterInfo(info).replace(/[-_]/g, ' '));
 }
 
-/** Asks `gpu` for its default adapter (no device) and says what it is; undefined when there is none. */
+/**
+ * Asks `gpu` for an adapter (core feature level, then compatibility, as the backend does; no
+ * device) and says what it is; undefined when there is none.
+ */
 export async function probeAdapter(gpu: GPU | undefined): Promise<AdapterProbe | undefined> {
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  if (!adapter) return undefined;
-  return { description: describeAdapterInfo(adapter.info), emulated: isCpuEmulatedAdapter(adapter.info) };
+  if (!gpu) return undefined;
+  for (const featureLevel of ['core', 'compatibility']) {
+    const adapter = await gpu.requestAdapter({ featureLevel } as GPURequestAdapterOptions).catch(() => null);
+    if (adapter) return { description: describeAdapterInfo(adapter.info), emulated: isCpuEmulatedAdapter(adapter.info) };
+  }
+  return undefined;
 }
