@@ -5,7 +5,7 @@
  */
 import { demoSudoku4x4Config, officialArcConfig, officialMazeConfig, officialSudokuConfig, type HRMConfig } from './config.js';
 import type { DatasetMetadata } from './data/types.js';
-import type { TrainingConfig } from './train/training-config.js';
+import type { TrainingConfig, TrainingSettings } from './train/training-config.js';
 
 /** The demo's configuration, chosen by a measured search on a 2-core machine (the package README's "Measured"). */
 export const DEMO_ARCH: Partial<HRMConfig> = {
@@ -23,7 +23,7 @@ export const DEMO_ARCH: Partial<HRMConfig> = {
   halt_max_steps: 3,
 };
 
-export const DEMO_TRAINING: Omit<TrainingConfig, 'seed'> = {
+export const DEMO_TRAINING: Omit<TrainingSettings, 'seed'> = {
   global_batch_size: 16,
   steps: 4500,
   lr: 6e-3,
@@ -55,7 +55,18 @@ export function presetArch(preset: Preset, meta: DatasetMetadata): Partial<HRMCo
   }
 }
 
-/** Training settings a preset brings (over DEFAULT_TRAINING, under a config file and flags). */
+/**
+ * Training settings a preset brings (over DEFAULT_TRAINING, under a config file and flags): the
+ * reference's run lengths and ARC's embedding settings (spec section 6), or the demo's recipe.
+ */
 export function presetTraining(preset: Preset): Partial<TrainingConfig> {
-  return preset === 'sudoku4x4' ? DEMO_TRAINING : {};
+  switch (preset) {
+    case 'sudoku':
+    case 'maze':
+      return { epochs: 20000 };
+    case 'arc':
+      return { epochs: 100000, puzzle_emb_lr: 1e-2, weight_decay: 0.1, puzzle_emb_weight_decay: 0.1 };
+    case 'sudoku4x4':
+      return DEMO_TRAINING;
+  }
 }

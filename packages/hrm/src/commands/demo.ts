@@ -9,7 +9,7 @@ import type { Command } from './main.js';
 import { demoSudoku4x4Config } from '../config.js';
 import { DEMO_ARCH, DEMO_TRAINING } from '../presets.js';
 import { runTraining } from '../train/run.js';
-import type { TrainingConfig } from '../train/training-config.js';
+import type { TrainingSettings } from '../train/training-config.js';
 import { boolFlag, numberFlag, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
 import { generateDemoData } from './demo-data.js';
@@ -62,7 +62,7 @@ export const demoCommand: Command = {
     console.log(`train: ${data.train.puzzleIdentifiers.length} puzzles; held-out test: ${data.test.puzzleIdentifiers.length} puzzles (${givens || 'minimal'} givens)`);
 
     const arch = demoSudoku4x4Config({ ...DEMO_ARCH, batch_size: DEMO_TRAINING.global_batch_size });
-    const training: TrainingConfig = { ...DEMO_TRAINING, steps, seed };
+    const training: TrainingSettings = { ...DEMO_TRAINING, steps, seed };
     const { model, lastEval } = await runTraining({
       arch,
       training,

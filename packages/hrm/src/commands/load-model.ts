@@ -9,6 +9,7 @@ import { HRM, type FloatDType } from '../model/hrm.js';
 import { officialConfigFromYaml } from '../official-config.js';
 import { loadWeights } from '../train/checkpoint.js';
 import { readCheckpoint } from '../train/checkpoint-source.js';
+import { storedStep } from '../train/checkpoint-files.js';
 import { readJsonFile, splitConfigObject } from './model-flags.js';
 
 export interface LoadedModel {
@@ -35,6 +36,6 @@ export async function loadModel(file: string, configFile?: string, dtype: FloatD
   // The weights are overwritten right away; the seed only fixes the throw-away initial values.
   const model = new HRM(config, { rng: new Rng(0), dtype });
   loadWeights(model, map, source.weights);
-  const step = map.metadata.step === undefined ? undefined : Number(map.metadata.step);
+  const step = storedStep(map.metadata, source.weights);
   return { model, config, ...(step !== undefined ? { step } : {}) };
 }

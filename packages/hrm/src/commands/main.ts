@@ -75,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`hrm ${name}: ${e instanceof Error ? e.message : String(e)}`);
     if (process.env.HRM_DEBUG) console.error(e);
-    return 1;
+    // An error may carry its own code (a run stopped by SIGINT exits with 130).
+    const code = (e as { exitCode?: unknown }).exitCode;
+    return typeof code === 'number' && Number.isInteger(code) && code > 0 ? code : 1;
   }
 }

@@ -48,17 +48,26 @@ export interface ReadCheckpoint {
 
 export const CONFIG_KEY = 'hrm_config';
 
-/** The configuration stored in a safetensors checkpoint's metadata, or undefined. */
-export function storedConfig(metadata: Record<string, string>): unknown {
+/** A JSON metadata entry of `file`, with an error naming the file and the key when it does not parse. */
+export function parseJsonMetadata(file: string, key: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`${file}: metadata '${key}' is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** The configuration stored in a safetensors checkpoint's metadata, or undefined for files without one (official exports). */
+export function storedConfig(metadata: Record<string, string>, file = 'checkpoint'): unknown {
   const raw = metadata[CONFIG_KEY];
-  return raw === undefined ? undefined : JSON.parse(raw);
+  return raw === undefined ? undefined : parseJsonMetadata(file, CONFIG_KEY, raw);
 }
 
 /** Reads a checkpoint (file or folder) with the configuration found beside or inside it. */
 export async function readCheckpoint(path: string): Promise<ReadCheckpoint> {
   const source = locateCheckpoint(path);
   const map = await readStateDictFile(source.weights);
-  const stored = storedConfig(map.metadata);
+  const stored = storedConfig(map.metadata, source.weights);
   if (stored !== undefined) return { map, source, config: validateConfig(stored, `${source.weights} (stored configuration)`) };
   if (source.yaml !== undefined) return { map, source, config: officialConfigFromYaml(readFileSync(source.yaml, 'utf8'), map, source.yaml) };
   return { map, source };

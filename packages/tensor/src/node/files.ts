@@ -3,7 +3,7 @@
  * and a failed write leaves the old file as it was) and safetensors files on top of them.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   MAX_HEADER_BYTES,
@@ -16,13 +16,37 @@ import {
 } from '../io/safetensors.js';
 import { parseStateDictFile } from '../io/state-dict-file.js';
 
+/** The temporary name of an atomic write of `path`: hidden, random, `.tmp`. */
+const temporaryName = (path: string) => join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+const TEMPORARY = /^\..+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temporaries that atomic writes killed mid-way left in `dir` (nothing else), and
+ * returns their names. Call it only while no write into `dir` is under way.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => TEMPORARY.test(name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Error(`cannot list ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  for (const name of names) {
+    await unlink(join(dir, name)).catch((error: Error) => {
+      throw new Error(`cannot remove the stale temporary ${join(dir, name)}: ${error.message}`, { cause: error });
+    });
+  }
+  return names;
+}
+
 /**
  * Writes `bytes` to a temporary file in the same folder (so the rename cannot cross file systems),
  * flushes it to disk, then renames it over `path`. On failure the temporary file is removed and the
  * error, which names `path`, is rethrown.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = temporaryName(path);
   try {
     const handle = await open(temporary, 'wx');
     try {
