@@ -1,8 +1,8 @@
 /**
  * The engine and HRM inference under Deno (the npm package `deno` ships the runtime): a subset of
  * ops on the CPU backend and on Deno's WebGPU, and one HRM forward through HRMSession, compared
- * with Node's results for the same inputs (CPU: bit for bit, the same code; WebGPU: within 1e-4
- * normwise, predictions equal). Skipped with a notice without Deno, unless HRM_REQUIRE_DENO=1;
+ * with Node's results for the same inputs (CPU plain kernels: bit for bit, the same code; CPU
+ * SIMD kernels within 1e-5; WebGPU within 1e-4 normwise, predictions equal). Skipped with a notice without Deno, unless HRM_REQUIRE_DENO=1;
  * WebGPU in Deno is required where HRM_REQUIRE_WEBGPU=1.
  */
 import { spawnSync } from 'node:child_process';
@@ -68,17 +68,22 @@ describe.skipIf(!hasDeno && !REQUIRED)('Deno', () => {
     });
     const last = run.stdout.trim().split('\n').at(-1) ?? '';
     expect(last.startsWith('{'), `deno printed no report (exit ${run.status}):\n${run.stderr}`).toBe(true);
-    const report = JSON.parse(last) as { deno: string; cpu: BackendReport; webgpu: BackendReport };
+    const report = JSON.parse(last) as { deno: string; cpu: BackendReport; cpuSimd: { simd: boolean; ops: Record<string, number[][]> }; webgpu: BackendReport };
 
+    await setBackend('cpu', { simd: false });
     const nodeOps = await opOutputs();
     const session = await HRMSession.create(bytes, { backend: 'cpu' });
     const nodeHrm = (await session.solve(tokens)).map((s) => ({ prediction: Array.from(s.prediction), qHalt: s.qHaltLogit, qContinue: s.qContinueLogit }));
     session.dispose();
 
-    // The CPU backend is the same code in both runtimes: the same bits.
+    // The CPU backend's plain kernels are the same code in both runtimes: the same bits.
     expect(Object.keys(report.cpu.ops)).toEqual(OP_NAMES);
     expect(report.cpu.ops).toEqual(nodeOps);
     expect(report.cpu.hrm.segments).toEqual(nodeHrm);
+    // The SIMD kernels, where Deno's engine has them, agree to rounding.
+    for (const name of OP_NAMES) {
+      report.cpuSimd.ops[name]!.forEach((out, i) => expect(normwise(out, nodeOps[name]![i]!), `cpu simd ${name} output ${i}`).toBeLessThan(1e-5));
+    }
 
     if (report.webgpu.unavailable) {
       expect(process.env.HRM_REQUIRE_WEBGPU, `Deno ${report.deno} has no WebGPU: ${report.webgpu.unavailable}`).not.toBe('1');

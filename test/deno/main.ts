@@ -1,10 +1,10 @@
 /**
  * The Deno side of test/deno.test.ts, bundled into one ESM file and run with
  * `deno run --unstable-webgpu --allow-read=DIR main.js CHECKPOINT TOKENS`: the ops of ops.ts on
- * the CPU backend and on Deno's WebGPU, and one HRM forward (every segment) through HRMSession on
- * both. Prints one JSON line.
+ * the CPU backend (plain and WebAssembly SIMD kernels) and on Deno's WebGPU, and one HRM forward
+ * (every segment) through HRMSession on the CPU and WebGPU. Prints one JSON line.
  */
-import { setBackend, probeAdapter } from '@hrm-webgpu/tensor';
+import { cpuSimdEnabled, setBackend, probeAdapter } from '@hrm-webgpu/tensor';
 import { HRMSession } from '@hrm-webgpu/hrm';
 import { opOutputs } from './ops.js';
 
@@ -23,8 +23,12 @@ const bytes = await Deno.readFile(checkpoint!);
 const tokens = tokenText!.split(',').map(Number);
 const report: Record<string, unknown> = { deno: Deno.version.deno };
 
-await setBackend('cpu');
+// The plain TypeScript kernels are the same code in both runtimes; the WebAssembly SIMD ones may
+// round differently where the engine fuses multiply-adds.
+await setBackend('cpu', { simd: false });
 report.cpu = { ops: await opOutputs(), hrm: await hrmForward(bytes, tokens, 'cpu') };
+await setBackend('cpu', { simd: true });
+report.cpuSimd = { simd: cpuSimdEnabled(), ops: await opOutputs() };
 
 const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
 const probe = await probeAdapter(gpu);
