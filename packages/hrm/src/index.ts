@@ -10,6 +10,11 @@ export { evaluateBatch, type EvaluateOptions, type EvaluateResult, type SegmentP
 export * from './losses.js';
 export * from './state-dict.js';
 export * from './trace.js';
+export { OFFICIAL_CONFIG_FILE, officialConfigFromYaml } from './official-config.js';
+// Inference in a page, a worker, Deno or Node
+export {
+  HRMSession, type CheckpointSource, type CreateSessionOptions, type LoadProgress, type SegmentUpdate, type SessionBackend, type SolveOptions,
+} from './session.js';
 
 // Training and evaluation (browser-safe; files and the CLI are in ./node)
 export { NonFiniteError, Trainer, streamSeeds, type TrainerSnapshot, type TrainRecord } from './train/trainer.js';

@@ -9,6 +9,7 @@ export { Tensor, type NestedArray } from './tensor.js';
 export { backward } from './autodiff.js';
 export { isGradEnabled, memory, noGrad, tidy, type MemoryInfo } from './runtime.js';
 export { backendName, getBackend, setBackend, type SetBackendOptions } from './backends.js';
+export { describeAdapterInfo, isCpuEmulatedAdapter, probeAdapter, type AdapterProbe } from './backends/webgpu/adapter-kind.js';
 export { cpuSimdEnabled, setCpuSimd } from './backends/cpu/wasm/features.js';
 export { profile, type KernelProfile, type ProfileOptions, type ProfileReport } from './profile.js';
 export { arange, full, fullLike, ones, onesLike, rand, randn, tensor, truncNormal, zeros, zerosLike, type CreateOptions, type RandomOptions } from './ops/creation.js';

@@ -16,6 +16,8 @@ export interface SegmentPrediction {
   predictions: Int32Array;
   /** [B] */
   qHaltLogits: Float32Array | Float64Array;
+  /** [B] */
+  qContinueLogits: Float32Array | Float64Array;
 }
 
 export interface EvaluateResult extends SegmentPrediction {
@@ -44,22 +46,24 @@ export async function evaluateBatch(model: HRM, batch: PuzzleBatch, opts: Evalua
             metrics: final ? actLoss(outputs, next, model.config.loss_type).metrics : null,
             predictions: report ? argmax(outputs.logits, -1) : null,
             qHalt: report ? outputs.qHaltLogits : null,
+            qContinue: report ? outputs.qContinueLogits : null,
           };
         }),
       );
       disposeCarry(carry);
       carry = step.next;
       try {
-        if (!step.predictions || !step.qHalt) continue;
+        if (!step.predictions || !step.qHalt || !step.qContinue) continue;
         const prediction: SegmentPrediction = {
           segment,
           predictions: (await step.predictions.data()) as Int32Array,
           qHaltLogits: (await step.qHalt.data()) as Float32Array | Float64Array,
+          qContinueLogits: (await step.qContinue.data()) as Float32Array | Float64Array,
         };
         opts.onSegment?.(prediction);
         if (step.metrics) result = { ...prediction, metrics: await readMetrics(step.metrics) };
       } finally {
-        for (const t of [step.metrics, step.predictions, step.qHalt]) t?.dispose();
+        for (const t of [step.metrics, step.predictions, step.qHalt, step.qContinue]) t?.dispose();
       }
     }
   } finally {

@@ -17,14 +17,14 @@ import { difficultyBuckets, type DifficultyBucket } from './difficulty.js';
 
 const usage = `Usage: hrm eval CHECKPOINT --data PATH [flags]
 
-Evaluates a checkpoint (step_N.safetensors, or an official export with --config) on a dataset
-folder or raw source: accuracy, exact_accuracy, q_halt_accuracy, steps; Sudoku exact accuracy by
+Evaluates a checkpoint (step_N.safetensors, a torch.save state dict, or an official release folder
+with checkpoint + all_config.yaml) on a dataset folder or raw source: accuracy, exact_accuracy, q_halt_accuracy, steps; Sudoku exact accuracy by
 difficulty bucket; ARC pass@1 and pass@2. Writes the JSON report to --report.
 
   --data PATH        dataset folder or raw source
   --split NAME       train or test (default: a dataset folder's test split, else train;
                      every puzzle of a raw source)
-  --config FILE      configuration JSON for checkpoints that store none
+  --config FILE      configuration (JSON, or all_config.yaml) for checkpoints that have none
   --batch-size N     rows per evaluation batch (default: 256)
   --limit N          evaluate only the first N examples
   --report FILE      where to write the JSON report (default: CHECKPOINT with .eval.json)
@@ -79,7 +79,7 @@ export const evalCommand: Command = {
     const batchSize = numberFlag(flags, 'batch-size', 'integer') ?? 256;
     if (batchSize < 1) throw new UsageError('--batch-size must be at least 1');
     const limit = numberFlag(flags, 'limit', 'integer');
-    const reportFile = stringFlag(flags, 'report') ?? checkpoint.replace(/\.safetensors$/, '') + '.eval.json';
+    const reportFile = stringFlag(flags, 'report') ?? checkpoint.replace(/\/+$/, '').replace(/\.safetensors$/, '') + '.eval.json';
 
     await initBackendFromFlags(flags);
     const splitName = stringFlag(flags, 'split');

@@ -62,18 +62,19 @@ export const trainCommand: Command = {
       progress: !boolFlag(flags, 'no-progress'),
       ...(stopAt !== undefined ? { stopAtStep: stopAt } : {}),
     };
-    await initBackendFromFlags(flags);
-
     if (resume) {
       const given = ['preset', 'config', 'augmentations', 'test-data'].find((k) => flags.values[k] !== undefined) ?? settingGiven(flags);
       if (given !== undefined) throw new UsageError(`--${given} cannot be combined with --resume: the run keeps its saved configuration`);
       const saved = readRunConfig(out);
+      // The run continues on the backend it started on unless --backend or HRM_BACKEND says otherwise.
+      await initBackendFromFlags(flags, saved.backend);
       const data = stringFlag(flags, 'data') ?? saved.data;
       const splits = await loadTrainingData(data, saved.dataOptions ?? {});
       await runTraining({ ...saved, ...common, data, train: splits.train, ...(splits.test ? { test: splits.test } : {}), resume: true });
       return;
     }
 
+    await initBackendFromFlags(flags);
     const data = requiredStringFlag(flags, 'data');
     const dataOptions = sourceOptions(flags, numberFlag(flags, 'seed', 'integer') ?? 0);
     const splits = await loadTrainingData(data, dataOptions);
