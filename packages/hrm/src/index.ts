@@ -6,7 +6,6 @@ export { runSegment, type SegmentOutputs } from './model/segment.js';
 export { initialCarry, disposeCarry, carryTensors, readCarryState, type ACTCarry } from './act/carry.js';
 export { actStep, drawMinHaltSteps, type ActOutputs, type ActStepOptions } from './act/step.js';
 export { trainStep, type Optimizers, type TrainStepOptions } from './act/train-step.js';
-export { evaluateBatch, type EvaluateOptions, type EvaluateResult, type SegmentPrediction } from './act/evaluate.js';
 export * from './losses.js';
 export * from './state-dict.js';
 export * from './trace.js';
@@ -14,7 +13,16 @@ export * from './trace.js';
 // Training and evaluation (browser-safe; files and the CLI are in ./node)
 export { Trainer, streamSeeds, type TrainerSnapshot } from './train/trainer.js';
 export { DEFAULT_TRAINING, TRAINING_KEYS, totalSteps, validateTrainingConfig, type TrainingConfig } from './train/training-config.js';
-export { evaluateDataset, type EvalMetrics, type EvalOutputs, type EvaluateOptions as EvaluateDatasetOptions } from './train/evaluate.js';
+export {
+  evaluateBatch,
+  evaluateDataset,
+  type EvaluateOptions,
+  type EvaluateResult,
+  type SegmentPrediction,
+  type EvalMetrics,
+  type EvalOutputs,
+  type LearnedHalting,
+} from './evaluate.js';
 export { segmentPredictions, type SegmentResult } from './train/segments.js';
 export { WEIGHTS_PREFIX, BUFFER_KEYS, weightEntries, loadWeights, checkpointPrefix, countCheckpointParameters } from './train/checkpoint.js';
 export { encodeState, decodeState, type EncodedState } from './train/state-codec.js';
