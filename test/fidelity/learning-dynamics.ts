@@ -172,7 +172,7 @@ export async function runLearningDynamics(opts: DynamicsOptions): Promise<Dynami
     const ours: StepRecord[] = [];
     while (!trainer.done) {
       const r = await trainer.next();
-      ours.push({ step: r.step, lr: r.lr, loss: r.loss!, lm_loss: r.lm_loss!, accuracy: r.accuracy, exact_accuracy: r.exact_accuracy, count: r.count });
+      ours.push({ step: r.step, lr: r.lr!, loss: r.loss!, lm_loss: r.lm_loss!, accuracy: r.accuracy, exact_accuracy: r.exact_accuracy, count: r.count });
     }
     const oursSeconds = (performance.now() - started) / 1000;
     model.dispose();

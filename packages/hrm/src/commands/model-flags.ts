@@ -13,6 +13,7 @@ import {
   type HRMConfig,
 } from '../config.js';
 import type { DatasetMetadata } from '../data/types.js';
+import { SUDOKU9_TRAINING, sudoku9Config } from '../train/sudoku9.js';
 import { DEFAULT_TRAINING, isIntegerTrainingKey, TRAINING_KEYS, type TrainingConfig } from '../train/training-config.js';
 import { parseNumber, UsageError, type FlagSpec, type ParsedFlags } from './args.js';
 
@@ -26,7 +27,7 @@ const DATA_KEYS = ['seq_len', 'vocab_size', 'num_puzzle_identifiers'] as const;
 const STRING_MODEL_KEYS = new Set<string>(['pos_encodings', 'loss_type', 'forward_dtype', 'gradient']);
 const INTEGER_MODEL_KEYS = new Set<string>(['H_cycles', 'L_cycles', 'H_layers', 'L_layers', 'hidden_size', 'num_heads', 'halt_max_steps', 'puzzle_emb_ndim']);
 
-export const PRESETS = ['sudoku', 'maze', 'arc', 'sudoku4x4'] as const;
+export const PRESETS = ['sudoku', 'maze', 'arc', 'sudoku4x4', 'sudoku9'] as const;
 export type Preset = (typeof PRESETS)[number];
 
 export const settingFlags: FlagSpec = Object.fromEntries(
@@ -49,7 +50,14 @@ function presetArch(preset: Preset, meta: DatasetMetadata): Partial<HRMConfig> {
       return officialArcConfig(meta.num_puzzle_identifiers);
     case 'sudoku4x4':
       return { ...demoSudoku4x4Config(), ...data };
+    case 'sudoku9':
+      return { ...sudoku9Config(), ...data };
   }
+}
+
+/** A preset that is a whole recipe also sets the training fields. */
+function presetTraining(preset: Preset): Partial<TrainingConfig> {
+  return preset === 'sudoku9' ? SUDOKU9_TRAINING : {};
 }
 
 export function readJsonFile(file: string, what: string): unknown {
@@ -114,7 +122,13 @@ export function resolveSettings(src: SettingsSources, meta: DatasetMetadata): { 
     ...file.arch,
     ...flags.arch,
   };
-  const training = { ...DEFAULT_TRAINING, ...src.defaults?.training, ...file.training, ...flags.training } as TrainingConfig;
+  const training = {
+    ...DEFAULT_TRAINING,
+    ...(preset ? presetTraining(preset) : {}),
+    ...src.defaults?.training,
+    ...file.training,
+    ...flags.training,
+  } as TrainingConfig;
   for (const k of Object.keys(training)) {
     if (!(TRAINING_KEYS as readonly string[]).includes(k)) throw new Error(`unknown training field "${k}"`);
   }
