@@ -18,6 +18,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@hrm-webgpu\/tensor\/node$/, replacement: src('./packages/tensor/src/node.ts') },
+      { find: /^@hrm-webgpu\/tensor\/testing$/, replacement: src('./packages/tensor/src/testing/index.ts') },
       { find: /^@hrm-webgpu\/tensor$/, replacement: src('./packages/tensor/src/index.ts') },
       { find: /^@hrm-webgpu\/hrm$/, replacement: src('./packages/hrm/src/index.ts') },
     ],

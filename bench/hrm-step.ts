@@ -1,22 +1,27 @@
 /**
  * HRM training-step benchmark: one step = one ACT segment with the 1-step gradient (and the
  * bootstrapped Q-continue pass), the loss, backward, AdamATan2 on the parameters and SignSGD on
- * the puzzle rows, on a random batch, carry kept between steps as in training. Measured at a few
- * sizes on our CPU backend, our WebGPU backend (when an adapter exists) and PyTorch on the CPU
- * (the reference model of test/fidelity, in a Python subprocess, one thread and all threads).
- * Prints a table and a JSON line, and writes the JSON to bench/out/hrm-step.json.
+ * the puzzle rows, on a random batch, carry kept between steps as in training. Measured on our CPU
+ * backend (one thread, then its matrix products on every core), our WebGPU backend (when an
+ * adapter exists) and PyTorch on the CPU (the reference model of test/fidelity, in a Python
+ * subprocess, one thread and every core), with ratios of wall and CPU time. Then one step per size
+ * runs on our CPU backend (one thread) under profile(), broken down by op family.
+ * Prints tables and writes the JSON to bench/out/hrm-step.json.
  *
- *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes demo,s4x4,h128] [--steps N]
+ *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes demo,h64,h128] [--steps N] [--no-webgpu]
  *
- * PyTorch runs with HRM_TORCH_PYTHON (default /usr/bin/python3) when it can import torch, with
- * OMP_WAIT_POLICY=PASSIVE unless set. The default run takes about 6 minutes on 2 loaded cores.
- * Wall times on a shared machine measure the contention too: CPU times are recorded beside them.
+ * Sizes: `h64` and `h128` are the two models of the CPU-speed target (batch 16, cycles 2x2, layers
+ * 2+2, 4 heads; hidden 64 at 4x4-Sudoku scale, hidden 128 at 9x9 scale), `demo` the demo's model;
+ * `h256` runs only when named. PyTorch runs with HRM_TORCH_PYTHON (default /usr/bin/python3) when
+ * it can import torch, with OMP_WAIT_POLICY=PASSIVE unless set and its BLAS limited to the same threads. Wall times on a shared machine
+ * measure the contention too: CPU times are recorded beside them.
  */
 import { spawnSync } from 'node:child_process';
+import { PerformanceObserver } from 'node:perf_hooks';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AdamATan2, Rng, SignSGD, getBackend, setBackend } from '@hrm-webgpu/tensor';
+import { AdamATan2, Rng, SignSGD, getBackend, profile, setBackend, type ProfileReport } from '@hrm-webgpu/tensor';
 import { initBackend, startCpuThreads, stopCpuThreads } from '@hrm-webgpu/tensor/node';
 import { HRM, type HRMConfig, demoSudoku4x4Config, disposeCarry, initialCarry, trainStep, validateConfig } from '@hrm-webgpu/hrm';
 import { DEMO_ARCH, DEMO_TRAINING } from '../packages/hrm/src/commands/demo.js';
@@ -27,15 +32,16 @@ type PuzzleBatch = Parameters<typeof trainStep>[3];
 interface BenchSize {
   name: string;
   config: HRMConfig;
+  /** Run without being named in --sizes. */
+  byDefault: boolean;
 }
 
-const sudoku = { seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1, H_cycles: 2, L_cycles: 2, pos_encodings: 'rope', halt_max_steps: 16, halt_exploration_prob: 0.1 };
+const target = { batch_size: 16, H_cycles: 2, L_cycles: 2, H_layers: 2, L_layers: 2, num_heads: 4, expansion: 4, num_puzzle_identifiers: 1, pos_encodings: 'rope', halt_max_steps: 16, halt_exploration_prob: 0.1 };
 const SIZES: BenchSize[] = [
-  { name: 'demo', config: demoSudoku4x4Config({ ...DEMO_ARCH, batch_size: DEMO_TRAINING.global_batch_size }) },
-  // 4x4 Sudoku at demoSudoku4x4Config's defaults (the demo itself trains a smaller model, hidden 32).
-  { name: 's4x4', config: cfg({ ...sudoku, seq_len: 16, vocab_size: 6, halt_max_steps: 4, batch_size: 64, hidden_size: 64, num_heads: 2, expansion: 2, H_layers: 1, L_layers: 1, puzzle_emb_ndim: 64 }) },
-  { name: 'h128', config: cfg({ ...sudoku, batch_size: 16, hidden_size: 128, num_heads: 4, expansion: 4, H_layers: 2, L_layers: 2, puzzle_emb_ndim: 128 }) },
-  { name: 'h256', config: cfg({ ...sudoku, batch_size: 16, hidden_size: 256, num_heads: 4, expansion: 4, H_layers: 2, L_layers: 2, puzzle_emb_ndim: 256 }) },
+  { name: 'demo', config: demoSudoku4x4Config({ ...DEMO_ARCH, batch_size: DEMO_TRAINING.global_batch_size }), byDefault: true },
+  { name: 'h64', config: cfg({ ...target, seq_len: 16, vocab_size: 6, hidden_size: 64, puzzle_emb_ndim: 64 }), byDefault: true },
+  { name: 'h128', config: cfg({ ...target, seq_len: 81, vocab_size: 11, hidden_size: 128, puzzle_emb_ndim: 128 }), byDefault: true },
+  { name: 'h256', config: cfg({ ...target, seq_len: 81, vocab_size: 11, hidden_size: 256, puzzle_emb_ndim: 256 }), byDefault: false },
 ];
 
 function cfg(fields: Record<string, unknown>): HRMConfig {
@@ -48,6 +54,17 @@ export interface StepTiming {
   cpuMs: number;
 }
 
+/** Time of one step on the CPU backend (one thread) by op family, from profile(). */
+export interface StepBreakdown {
+  wallMs: number;
+  /** Milliseconds per op family; they add up to wallMs. */
+  families: Record<Family, number>;
+  /** Garbage-collector pauses during the step, wherever they fell (already inside the families). */
+  gcMs: number;
+  /** Calls and milliseconds per kernel, as profile() reported them. */
+  kernels: ProfileReport<unknown>['kernels'];
+}
+
 export interface HrmStepResult {
   size: string;
   config: Pick<HRMConfig, 'batch_size' | 'seq_len' | 'hidden_size' | 'num_heads' | 'H_layers' | 'L_layers' | 'H_cycles' | 'L_cycles'>;
@@ -55,11 +72,17 @@ export interface HrmStepResult {
   ours: { cpu: StepTiming; cpuThreads: StepTiming; webgpu: StepTiming | null };
   torch: { oneThread: StepTiming; allThreads: StepTiming } | null;
   /**
-   * Wall time: ours.cpu / torch one thread, ours.cpuThreads and ours.webgpu / torch all threads; CPU time: ours.cpu /
-   * torch one thread (both single-threaded, so it stays meaningful on a loaded machine).
-   * Lower is better for us.
+   * Ours / PyTorch, lower is better for us: wall time (cpu against torch on one thread,
+   * cpuThreads and webgpu against torch on every core) and process CPU time (the same pairs).
    */
-  ratios: { cpuVsTorch1: number | null; cpuThreadsVsTorchAll: number | null; webgpuVsTorchAll: number | null; cpuTimeVsTorch1: number | null };
+  ratios: {
+    cpuVsTorch1: number | null;
+    cpuThreadsVsTorchAll: number | null;
+    webgpuVsTorchAll: number | null;
+    cpuTimeVsTorch1: number | null;
+    cpuThreadsCpuTimeVsTorchAll: number | null;
+  };
+  breakdown: StepBreakdown;
 }
 
 export interface HrmStepReport {
@@ -92,37 +115,100 @@ function randomBatch(config: HRMConfig, seed: number): PuzzleBatch {
  */
 const WARMUP_STEPS = 2;
 
-/** Median time of `steps` training steps after the warm-up steps, on the active backend. */
-async function timeOurs(config: HRMConfig, steps: number): Promise<StepTiming> {
+/** A model, its optimisers and a carry, trained step by step on one random batch. */
+async function withTrainer<T>(config: HRMConfig, use: (step: () => Promise<void>) => Promise<T>): Promise<T> {
   const model = new HRM(config, { seed: 0 });
   const optimizers = { optimizer: new AdamATan2(model.trainableParameters(), { lr: 1e-4, betas: [0.9, 0.95], weightDecay: 1 }), sparse: new SignSGD({ lr: 1e-4, weightDecay: 1 }) };
   const batch = randomBatch(config, 1);
   const rng = new Rng(2);
   let carry = initialCarry(model, config.batch_size);
-  const wall: number[] = [];
-  const cpu: number[] = [];
   try {
-    for (let i = 0; i < WARMUP_STEPS + steps; i++) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
+    return await use(async () => {
       carry = (await trainStep(model, optimizers, carry, batch, { lr: 1e-4, puzzleEmbLr: 1e-4, rng })).carry;
-      const c = process.cpuUsage(c0);
-      if (i < WARMUP_STEPS) continue;
-      wall.push(performance.now() - t0);
-      cpu.push((c.user + c.system) / 1000);
-    }
+    });
   } finally {
     disposeCarry(carry);
     optimizers.optimizer.dispose();
     model.dispose();
   }
-  return { medianMs: round(median(wall)), cpuMs: round(median(cpu)) };
+}
+
+/** Median time of `steps` training steps after the warm-up steps, on the active backend. */
+function timeOurs(config: HRMConfig, steps: number): Promise<StepTiming> {
+  return withTrainer(config, async (step) => {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < WARMUP_STEPS + steps; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await step();
+      const c = process.cpuUsage(c0);
+      if (i < WARMUP_STEPS) continue;
+      wall.push(performance.now() - t0);
+      cpu.push((c.user + c.system) / 1000);
+    }
+    return { medianMs: round(median(wall)), cpuMs: round(median(cpu)) };
+  });
+}
+
+export const FAMILIES = [
+  'matmul',
+  'attention',
+  'elementwise',
+  'reductions',
+  'norms/rows',
+  'movement/indexing',
+  'creation/upload',
+  'optimiser',
+  'autodiff bookkeeping',
+  'front end outside kernels',
+] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** The op family of a CPU kernel name as profile() reports it (`binary.add`, `rmsNorm`, ...). */
+function familyOf(kernel: string): Family {
+  const method = kernel.split('.')[0]!;
+  if (method === 'matmul') return 'matmul';
+  if (method.startsWith('attention') || method === 'rope') return 'attention';
+  if (['unary', 'binary', 'where', 'cast'].includes(method)) return 'elementwise';
+  if (method === 'reduce') return 'reductions';
+  if (/^(rmsNorm|softmax|logSoftmax|swiglu|crossEntropy)/.test(method)) return 'norms/rows';
+  if (['stridedCopy', 'copyRegion', 'gather', 'scatterAdd'].includes(method)) return 'movement/indexing';
+  if (['alloc', 'fill', 'write'].includes(method)) return 'creation/upload';
+  if (/Update$|^signSgd/.test(method)) return 'optimiser';
+  throw new Error(`hrm-step: no op family for kernel ${kernel}; add it to familyOf`);
+}
+
+/**
+ * One training step (after the warm-up) under profile() on the CPU backend: kernel time by family,
+ * the autodiff walk's own time (backward() less its kernels), and the rest of the step's wall
+ * time, spent in the front end between kernels (tensor objects, shape checks, tidy scopes, GC).
+ */
+function breakdownOfStep(config: HRMConfig): Promise<StepBreakdown> {
+  return withTrainer(config, async (step) => {
+    for (let i = 0; i < WARMUP_STEPS; i++) await step();
+    let gcMs = 0;
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcMs += e.duration;
+    });
+    gc.observe({ entryTypes: ['gc'] });
+    const report = await profile(step);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries arrive on a later turn
+    gc.disconnect();
+    const families = Object.fromEntries(FAMILIES.map((f) => [f, 0])) as Record<Family, number>;
+    for (const [name, k] of Object.entries(report.kernels)) families[familyOf(name)] += k.ms;
+    const kernelMs = Object.values(report.kernels).reduce((s, k) => s + k.ms, 0);
+    families['autodiff bookkeeping'] = report.autodiff.ms - (report.autodiff.kernelMs ?? 0);
+    families['front end outside kernels'] = report.wallMs - kernelMs - families['autodiff bookkeeping'];
+    const rounded = Object.fromEntries(FAMILIES.map((f) => [f, round(families[f])])) as Record<Family, number>;
+    return { wallMs: round(report.wallMs), families: rounded, gcMs: round(gcMs), kernels: report.kernels };
+  });
 }
 
 const PYTHON = process.env.HRM_TORCH_PYTHON ?? '/usr/bin/python3';
 /**
  * OpenMP threads that spin while waiting make multi-threaded PyTorch several times slower than
- * one thread on a busy machine (2.2 s against 0.3 s per s4x4 step, measured at load 8 on 2 cores).
+ * one thread on a busy machine (2.2 s against 0.3 s per step, measured at load 8 on 2 cores).
  */
 const OMP_WAIT_POLICY = process.env.OMP_WAIT_POLICY ?? 'PASSIVE';
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch/hrm_step.py', import.meta.url));
@@ -136,7 +222,10 @@ function torchVersion(): string | null {
 function timeTorch(configs: HRMConfig[], threads: number, steps: number): StepTiming[] {
   console.error(`hrm-step: PyTorch with ${threads} thread(s)`);
   const spec = JSON.stringify({ configs, threads, warmup: WARMUP_STEPS, steps });
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OMP_WAIT_POLICY } });
+  // torch.set_num_threads does not reach OpenBLAS's own pthreads (Debian's PyTorch calls the system
+  // BLAS): without OPENBLAS_NUM_THREADS a "1 thread" run used both cores for its products.
+  const threadEnv = { OMP_WAIT_POLICY, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, ...threadEnv } });
   if (r.status !== 0) throw new Error(`PyTorch benchmark failed: ${r.stderr || r.error?.message}`);
   return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: StepTiming[] }).results;
 }
@@ -170,13 +259,20 @@ async function oursOn(backend: 'cpu' | 'cpu-threads' | 'webgpu', sizes: BenchSiz
   return { timings, adapter };
 }
 
-export async function run(opts: { sizes?: string[]; steps?: number } = {}): Promise<HrmStepReport> {
+const ratio = (ours: number | undefined, torch: number | undefined): number | null => (ours !== undefined && torch !== undefined ? round(ours / torch) : null);
+
+export async function run(opts: { sizes?: string[]; steps?: number; webgpu?: boolean } = {}): Promise<HrmStepReport> {
   const steps = opts.steps ?? 3;
-  const sizes = opts.sizes ? SIZES.filter((s) => opts.sizes!.includes(s.name)) : SIZES;
+  const sizes = opts.sizes ? SIZES.filter((s) => opts.sizes!.includes(s.name)) : SIZES.filter((s) => s.byDefault);
   if (sizes.length === 0) throw new Error(`hrm-step: no sizes selected; known: ${SIZES.map((s) => s.name).join(', ')}`);
   const cpu = await oursOn('cpu', sizes, steps);
+  const breakdowns: StepBreakdown[] = [];
+  for (const s of sizes) {
+    console.error(`hrm-step: ${s.name} breakdown on our cpu backend`);
+    breakdowns.push(await breakdownOfStep(s.config));
+  }
   const cpuThreads = await oursOn('cpu-threads', sizes, steps);
-  const gpu = await oursOn('webgpu', sizes, steps);
+  const gpu = opts.webgpu === false ? { timings: sizes.map(() => null), adapter: null } : await oursOn('webgpu', sizes, steps);
   const torch = torchVersion();
   const configs = sizes.map((s) => s.config);
   const torch1 = torch ? timeTorch(configs, 1, steps) : null;
@@ -195,11 +291,13 @@ export async function run(opts: { sizes?: string[]; steps?: number } = {}): Prom
       ours: { cpu: oursCpu, cpuThreads: oursThreads, webgpu: oursGpu },
       torch: t,
       ratios: {
-        cpuVsTorch1: t ? round(oursCpu.medianMs / t.oneThread.medianMs) : null,
-        cpuThreadsVsTorchAll: t ? round(oursThreads.medianMs / t.allThreads.medianMs) : null,
-        webgpuVsTorchAll: t && oursGpu ? round(oursGpu.medianMs / t.allThreads.medianMs) : null,
-        cpuTimeVsTorch1: t ? round(oursCpu.cpuMs / t.oneThread.cpuMs) : null,
+        cpuVsTorch1: ratio(oursCpu.medianMs, t?.oneThread.medianMs),
+        cpuThreadsVsTorchAll: ratio(oursThreads.medianMs, t?.allThreads.medianMs),
+        webgpuVsTorchAll: ratio(oursGpu?.medianMs, t?.allThreads.medianMs),
+        cpuTimeVsTorch1: ratio(oursCpu.cpuMs, t?.oneThread.cpuMs),
+        cpuThreadsCpuTimeVsTorchAll: ratio(oursThreads.cpuMs, t?.allThreads.cpuMs),
       },
+      breakdown: breakdowns[i]!,
     };
   });
   return {
@@ -216,33 +314,50 @@ export async function run(opts: { sizes?: string[]; steps?: number } = {}): Prom
   };
 }
 
-function printTable(report: HrmStepReport): void {
+function printTables(report: HrmStepReport): void {
   const ms = (t: StepTiming | null | undefined) => (t ? `${t.medianMs} (${t.cpuMs} cpu)` : '-');
-  const rows = report.results.map((r) => ({
-    size: r.size,
-    'B x S x hidden, layers H/L': `${r.config.batch_size} x ${r.config.seq_len} x ${r.config.hidden_size}, ${r.config.H_layers}/${r.config.L_layers}`,
-    'ours cpu ms': ms(r.ours.cpu),
-    [`ours cpu ${report.cores} threads ms`]: ms(r.ours.cpuThreads),
-    'ours webgpu ms': ms(r.ours.webgpu),
-    'torch 1 thread ms': ms(r.torch?.oneThread),
-    [`torch ${report.cores} threads ms`]: ms(r.torch?.allThreads),
-    'cpu / torch1': r.ratios.cpuVsTorch1 ?? '-',
-    'cpu threads / torch all': r.ratios.cpuThreadsVsTorchAll ?? '-',
-    'webgpu / torch all': r.ratios.webgpuVsTorchAll ?? '-',
-    'cpu / torch1 (cpu time)': r.ratios.cpuTimeVsTorch1 ?? '-',
-  }));
-  console.table(rows);
+  const n = report.cores;
+  console.table(
+    report.results.map((r) => ({
+      size: r.size,
+      'B x S x hidden, layers H/L': `${r.config.batch_size} x ${r.config.seq_len} x ${r.config.hidden_size}, ${r.config.H_layers}/${r.config.L_layers}`,
+      'ours cpu ms': ms(r.ours.cpu),
+      [`ours cpu ${n} threads ms`]: ms(r.ours.cpuThreads),
+      'ours webgpu ms': ms(r.ours.webgpu),
+      'torch 1 thread ms': ms(r.torch?.oneThread),
+      [`torch ${n} threads ms`]: ms(r.torch?.allThreads),
+      'cpu / torch1 wall (cpu time)': `${r.ratios.cpuVsTorch1 ?? '-'} (${r.ratios.cpuTimeVsTorch1 ?? '-'})`,
+      [`cpu ${n}T / torch ${n}T wall (cpu time)`]: `${r.ratios.cpuThreadsVsTorchAll ?? '-'} (${r.ratios.cpuThreadsCpuTimeVsTorchAll ?? '-'})`,
+      [`webgpu / torch ${n}T`]: r.ratios.webgpuVsTorchAll ?? '-',
+    })),
+  );
   console.log(`load average ${report.loadAverage.toFixed(2)} on ${report.cores} cores; torch ${report.torch ?? 'absent'}; webgpu ${report.webgpu ?? 'absent'}`);
+  console.log('\nOne training step on our CPU backend (one thread) by op family, ms (share of the step):');
+  console.table(
+    Object.fromEntries(
+      [...FAMILIES, 'total (wall)', 'of which GC pauses'].map((f) => [
+        f,
+        Object.fromEntries(
+          report.results.map((r) => {
+            const b = r.breakdown;
+            const v = f === 'total (wall)' ? b.wallMs : f === 'of which GC pauses' ? b.gcMs : b.families[f as Family];
+            return [r.size, `${v.toFixed(1)} (${((100 * v) / b.wallMs).toFixed(1)}%)`];
+          }),
+        ),
+      ]),
+    ),
+  );
 }
 
-/** Runs (`--sizes s4x4,h128 --steps N` narrow it), prints the table and writes bench/out/hrm-step.json. */
+/** Runs (`--sizes h64,h128 --steps N --no-webgpu` narrow it), prints the tables and writes bench/out/hrm-step.json. */
 export async function main(args: string[] = []): Promise<HrmStepReport> {
-  const { values } = parseArgs({ args, options: { sizes: { type: 'string' }, steps: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { sizes: { type: 'string' }, steps: { type: 'string' }, 'no-webgpu': { type: 'boolean' } } });
   const report = await run({
     ...(values.sizes ? { sizes: values.sizes.split(',') } : {}),
     ...(values.steps ? { steps: Number(values.steps) } : {}),
+    ...(values['no-webgpu'] ? { webgpu: false } : {}),
   });
-  printTable(report);
+  printTables(report);
   writeReport('hrm-step', report);
   return report;
 }

@@ -31,7 +31,7 @@ import { lineChart } from '../../packages/hrm/src/report/svg.js';
 import { weightEntries } from '../../packages/hrm/src/train/checkpoint.js';
 import { stackSvgs, windowMeans } from '../../packages/hrm/src/train/plot.js';
 import { streamSeeds, Trainer } from '../../packages/hrm/src/train/trainer.js';
-import type { TrainingConfig } from '../../packages/hrm/src/train/training-config.js';
+import { type TrainingConfig, type TrainingSettings, validateTrainingConfig } from '../../packages/hrm/src/train/training-config.js';
 
 const PYTHON = process.env.HRM_TORCH_PYTHON ?? '/usr/bin/python3';
 const DRIVER = fileURLToPath(new URL('./learning_dynamics.py', import.meta.url));
@@ -42,7 +42,7 @@ export interface DynamicsOptions {
   /** Model fields over DYNAMICS_ARCH. */
   arch?: Partial<HRMConfig>;
   /** Training fields over DYNAMICS_TRAINING (steps and seed come from above). */
-  training?: Partial<TrainingConfig>;
+  training?: Partial<TrainingSettings>;
   /** Both sides in float64 (default f32): tells rounding amplification from a real difference. */
   dtype?: FloatDType;
 }
@@ -61,7 +61,7 @@ export const DYNAMICS_ARCH: Partial<HRMConfig> = {
 };
 
 /** The demo's recipe, with the warmup scaled to a few hundred steps. */
-export const DYNAMICS_TRAINING: Omit<TrainingConfig, 'steps' | 'seed'> = {
+export const DYNAMICS_TRAINING: Omit<TrainingSettings, 'steps' | 'seed'> = {
   global_batch_size: 16,
   lr: 6e-3,
   lr_min_ratio: 0.1,
@@ -132,7 +132,7 @@ function runReference(args: string[]): Promise<{ steps: { lr: number; metrics: A
 /** Trains both sides (the reference in a child process, at the same time) and compares them. */
 export async function runLearningDynamics(opts: DynamicsOptions): Promise<DynamicsResult> {
   await setBackend('cpu');
-  const training: TrainingConfig = { ...DYNAMICS_TRAINING, ...opts.training, steps: opts.steps, seed: opts.seed };
+  const training = validateTrainingConfig({ ...DYNAMICS_TRAINING, ...opts.training, steps: opts.steps, seed: opts.seed });
   const B = training.global_batch_size;
   const arch = demoSudoku4x4Config({ ...DYNAMICS_ARCH, ...opts.arch, batch_size: B });
   const data = generateDemoData({ trainPuzzles: 2000, testPuzzles: 0, augmentations: 0, seed: opts.seed, givens: 10 });

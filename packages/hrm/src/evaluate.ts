@@ -211,10 +211,7 @@ export async function evaluateDataset(model: HRM, data: PuzzleDataset, opts: Eva
   const haltExact = new Uint8Array(total);
   const labelled = new Uint8Array(total);
 
-  // No batch larger than the examples evaluated: padding rows cost as much as real ones.
-  for (const { batch, start, count } of testBatches(data, Math.max(1, Math.min(opts.batchSize ?? 256, total)))) {
-    if (start >= total) break;
-    const rows = Math.min(count, total - start);
+  for (const { batch, start, count: rows } of testBatches(data, opts.batchSize ?? 256, total)) {
     const halted = new Uint8Array(rows);
     await evaluateBatch(model, batch, {
       segmentCounts: [segments],

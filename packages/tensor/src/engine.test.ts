@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AdamATan2, AdamW, add, arange, argmax, backward, concat, expand, full, matmul, max, mean, memory, mul, nn, noGrad, ones, rand,
+  AdamATan2, AdamW, add, arange, argmax, backward, concat, exp, expand, full, matmul, max, mean, memory, mul, nn, noGrad, ones, rand,
   reshape, setBackend, SignSGD, sum, tensor, tidy, transpose, truncNormal, where, zeros, gt, Rng, slice, eq, all, sumToShape,
 } from './index.js';
 
@@ -58,6 +58,28 @@ describe('autodiff', () => {
     const x = tensor([1]);
     x.dispose();
     expect(() => add(x, 1)).toThrow(/used after dispose/);
+  });
+
+  it('backward() on a loss returned from tidy() explains the tidy rule instead of leaving gradients null', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const loss = tidy(() => sum(mul(exp(w), 3)));
+    expect(() => loss.backward()).toThrow(/disposed before backward\(\) ran.*call backward\(\) inside the tidy\(\) scope/);
+    expect(w.grad).toBeNull();
+  });
+
+  it('a second backward() through the same graph throws (gradients are never added twice)', async () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const loss = sum(mul(w, w));
+    loss.backward();
+    expect(() => loss.backward()).toThrow(/already differentiated and freed/);
+    expect(await values(w.grad!)).toEqual([2, 4]);
+  });
+
+  it('a new graph through a part that an earlier backward() freed throws', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const shared = exp(w);
+    sum(shared).backward();
+    expect(() => sum(mul(shared, 2)).backward()).toThrow(/earlier backward\(\) already differentiated and freed; run the forward pass again/);
   });
 });
 
@@ -264,13 +286,45 @@ describe('profile', async () => {
         await matmul(x, x).data();
       });
       expect(Object.keys(report.kernels).length).toBeGreaterThan(0);
-      expect(Object.values(report.kernels).every((k) => k.dispatches > 0 && k.gpuMs >= 0)).toBe(true);
+      expect(Object.values(report.kernels).every((k) => k.dispatches > 0 && k.ms >= 0)).toBe(true);
     } finally {
       useBackend(cpuBackend());
     }
   });
 
-  it('explains that the CPU backend has no profiler', async () => {
-    await expect(profile(() => 1)).rejects.toThrow(/needs the WebGPU backend/);
+  it('reports calls, time and bytes per kernel on the CPU, and the autodiff walk', async () => {
+    const report = await profile(() =>
+      tidy(() => {
+        const w = rand([8, 4], { seed: 1, requiresGrad: true });
+        const loss = sum(matmul(rand([3, 8], { seed: 2 }), w).exp());
+        loss.backward();
+        w.grad!.dispose();
+        return 7;
+      }),
+    );
+    expect(report.result).toBe(7);
+    expect(report.backend).toBe('cpu');
+    expect(report.timing).toBe('cpu-clock');
+    expect(report.kernels['matmul']!.dispatches).toBe(2); // forward, and dW in backward
+    expect(report.kernels['unary.exp']!.dispatches).toBe(1);
+    expect(report.kernels['reduce.sum']!.dispatches).toBe(1);
+    expect(Object.values(report.kernels).every((k) => k.ms >= 0)).toBe(true);
+    expect(report.bytesAllocated).toBeGreaterThanOrEqual((8 * 4 + 3 * 8 + 3 * 4) * 4);
+    expect(report.autodiff.calls).toBe(1);
+    expect(report.autodiff.kernelMs).toBeGreaterThan(0);
+    expect(report.autodiff.kernelMs).toBeLessThanOrEqual(report.autodiff.ms);
+    expect(report.wallMs).toBeGreaterThanOrEqual(report.autodiff.ms);
+  });
+
+  it('leaves the CPU backend untouched outside profile(), also when fn throws', async () => {
+    const backend = cpuBackend();
+    const matmulBefore = backend.matmul;
+    await expect(profile(() => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await profile(() => 1);
+    expect(backend.matmul).toBe(matmulBefore);
+  });
+
+  it('refuses to nest', async () => {
+    await expect(profile(() => profile(() => 1))).rejects.toThrow(/cannot nest/);
   });
 });

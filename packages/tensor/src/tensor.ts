@@ -24,11 +24,12 @@ export class StorageRef {
   }
 }
 
-/** How a tensor was made, for reverse-mode autodiff. backward maps dL/dout to dL/dinput per input. */
+/** How a tensor was made, for reverse-mode autodiff (typed per op in tape.ts). */
 export interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
-  readonly backward: (grad: Tensor) => readonly (Tensor | null)[];
+  /** What the op's gradient rule needs besides the inputs and the output. */
+  readonly saved: unknown;
 }
 
 export type NestedArray = number | NestedArray[];
@@ -46,6 +47,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** Set by the op that made this tensor when gradients are recorded; cleared after backward. */
   gradNode: GradNode | null = null;
+  /** Set when this tensor's gradNode was dropped before a backward() could use it: by dispose(), or by a backward() that consumed it. */
+  graphFreedBy: 'dispose' | 'backward' | null = null;
   private _requiresGrad = false;
   private ref: StorageRef | null;
   private kept = false;
@@ -56,7 +59,7 @@ export class Tensor {
       throw new Error(`Tensor: shape [${shape.join(', ')}] has ${size} elements but its storage has ${ref.storage.size}.`);
     }
     this.ref = ref;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]); // tensors share frozen shapes
     this.dtype = dtype;
     this.size = size;
     track(this, size * DTYPE_BYTES[dtype]);
@@ -110,6 +113,7 @@ export class Tensor {
     if (!this.ref) return;
     this.ref.releaseRef();
     this.ref = null;
+    if (this.gradNode) this.graphFreedBy = 'dispose';
     this.gradNode = null;
     untrack(this, this.size * DTYPE_BYTES[this.dtype]);
     this.grad?.dispose();

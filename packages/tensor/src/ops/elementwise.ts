@@ -1,11 +1,10 @@
-/** Elementwise ops with NumPy broadcasting, and their gradients. */
-import type { BinaryOp, DType, UnaryOp } from '../backend.js';
-import { record } from '../autodiff.js';
-import { broadcastShapes, padShape } from '../shape.js';
+/** Elementwise ops with NumPy broadcasting (their gradient rules are in gradients/elementwise.ts). */
+import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.js';
+import { broadcastShapes, padShape, type Shape } from '../shape.js';
+import { record, recording } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { fromStorage, full } from './creation.js';
 import { reshape } from './movement.js';
-import { sumToShape } from './reduce.js';
 
 export type Operand = Tensor | number;
 
@@ -18,75 +17,56 @@ function commonDType(a: DType, b: DType): DType {
   return 'bool';
 }
 
-/** Brings a number or a tensor of another dtype to `dtype`; `temporary` says the caller must dispose it. */
-function asTensor(x: Operand, dtype: DType, like: Tensor): { t: Tensor; temporary: boolean } {
-  if (typeof x === 'number') return { t: fromStorage(like.backend, like.backend.fill(dtype, 1, x), []), temporary: true };
-  if (x.dtype === dtype) return { t: x, temporary: false };
-  return { t: fromStorage(x.backend, x.backend.cast(x.storage, dtype), x.shape), temporary: true };
+/** The storage of an operand in `dtype`: its own, or a new one (a filled scalar, a cast) that the caller frees. */
+function storageIn(x: Operand, dtype: DType, backend: Backend): Storage {
+  if (typeof x === 'number') return backend.fill(dtype, 1, x);
+  return x.dtype === dtype ? x.storage : backend.cast(x.storage, dtype);
 }
 
-function checkSameBackend(a: Tensor, b: Tensor, op: string): void {
-  if (a.backend !== b.backend) throw new Error(`${op}: operands live on different backends (${a.backend.name} and ${b.backend.name}).`);
+function freeTemporary(s: Storage, x: Operand, backend: Backend): void {
+  if (typeof x === 'number' || s !== x.storage) backend.free(s);
+}
+
+const SCALAR: Shape = Object.freeze([]);
+const shapeOf = (x: Operand): Shape => (typeof x === 'number' ? SCALAR : x.shape);
+
+function checkSameBackend(a: Operand, backend: Backend, op: string): void {
+  if (typeof a !== 'number' && a.backend !== backend) throw new Error(`${op}: operands live on different backends (${backend.name} and ${a.backend.name}).`);
 }
 
 /** Runs a broadcasting binary kernel on two operands, at least one of them a tensor. */
 function binaryKernel(op: BinaryOp, a: Operand, b: Operand, dtype?: DType): Tensor {
   const like = typeof a === 'number' ? (b as Tensor) : a;
+  const backend = like.backend;
+  checkSameBackend(b, backend, op);
   const target = dtype ?? commonDType(typeof a === 'number' ? like.dtype : a.dtype, typeof b === 'number' ? like.dtype : b.dtype);
-  const ta = asTensor(a, target, like);
-  const tb = asTensor(b, target, like);
+  const outShape = broadcastShapes(shapeOf(a), shapeOf(b), op);
+  const r = outShape.length;
+  const sa = storageIn(a, target, backend);
+  const sb = storageIn(b, target, backend);
   try {
-    checkSameBackend(ta.t, tb.t, op);
-    const outShape = broadcastShapes(ta.t.shape, tb.t.shape, op);
-    const r = outShape.length;
-    const storage = like.backend.binary(op, ta.t.storage, padShape(ta.t.shape, r), tb.t.storage, padShape(tb.t.shape, r), outShape);
-    return fromStorage(like.backend, storage, outShape);
+    return fromStorage(backend, backend.binary(op, sa, padShape(shapeOf(a), r), sb, padShape(shapeOf(b), r), outShape), outShape);
   } finally {
-    if (ta.temporary) ta.t.dispose();
-    if (tb.temporary) tb.t.dispose();
+    freeTemporary(sa, a, backend);
+    freeTemporary(sb, b, backend);
   }
 }
 
 const tensorsOf = (...xs: Operand[]): Tensor[] => xs.filter((x): x is Tensor => typeof x !== 'number');
 
-/** Gradient of a broadcast input: sum the output gradient back to the input's shape. */
-function reduceTo(grad: Tensor, x: Operand): Tensor | null {
-  return typeof x === 'number' ? null : sumToShape(grad, x.shape);
-}
-
-function binaryWithGrad(op: BinaryOp, a: Operand, b: Operand, grads: (g: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Tensor {
+function binaryWithGrad(op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum', a: Operand, b: Operand): Tensor {
   const out = binaryKernel(op, a, b);
-  const inputs = tensorsOf(a, b);
-  return record(out, op, inputs, (g) => {
-    const [ga, gb] = grads(g, out);
-    const reduced = [ga && reduceTo(ga, a), gb && reduceTo(gb, b)];
-    return typeof a === 'number' ? [reduced[1]!] : typeof b === 'number' ? [reduced[0]!] : reduced;
-  });
+  return recording(a, b) ? record(out, op, tensorsOf(a, b), { a, b }) : out;
 }
 
-export const add = (a: Operand, b: Operand): Tensor => binaryWithGrad('add', a, b, (g) => [g, g]);
-export const sub = (a: Operand, b: Operand): Tensor => binaryWithGrad('sub', a, b, (g) => [g, neg(g)]);
-export const mul = (a: Operand, b: Operand): Tensor => binaryWithGrad('mul', a, b, (g) => [mul(g, b), mul(g, a)]);
-export const div = (a: Operand, b: Operand): Tensor =>
-  binaryWithGrad('div', a, b, (g, out) => [div(g, b), typeof b === 'number' ? null : neg(div(mul(g, out), b))]);
-
-export const pow = (a: Operand, b: Operand): Tensor =>
-  binaryWithGrad('pow', a, b, (g, out) => [
-    typeof a === 'number' ? null : mul(g, mul(b, pow(a, typeof b === 'number' ? b - 1 : sub(b, 1)))),
-    typeof b === 'number' ? null : mul(g, mul(out, typeof a === 'number' ? Math.log(a) : log(a))),
-  ]);
-
+export const add = (a: Operand, b: Operand): Tensor => binaryWithGrad('add', a, b);
+export const sub = (a: Operand, b: Operand): Tensor => binaryWithGrad('sub', a, b);
+export const mul = (a: Operand, b: Operand): Tensor => binaryWithGrad('mul', a, b);
+export const div = (a: Operand, b: Operand): Tensor => binaryWithGrad('div', a, b);
+export const pow = (a: Operand, b: Operand): Tensor => binaryWithGrad('pow', a, b);
 /** Ties send the gradient to the first operand, as PyTorch's clamp-style max does. */
-export const maximum = (a: Operand, b: Operand): Tensor =>
-  binaryWithGrad('maximum', a, b, (g) => {
-    const pick = ge(a, b);
-    return [where(pick, g, 0), where(pick, 0, g)];
-  });
-export const minimum = (a: Operand, b: Operand): Tensor =>
-  binaryWithGrad('minimum', a, b, (g) => {
-    const pick = le(a, b);
-    return [where(pick, g, 0), where(pick, 0, g)];
-  });
+export const maximum = (a: Operand, b: Operand): Tensor => binaryWithGrad('maximum', a, b);
+export const minimum = (a: Operand, b: Operand): Tensor => binaryWithGrad('minimum', a, b);
 
 /** Comparisons return bool tensors and carry no gradient. */
 export const eq = (a: Operand, b: Operand): Tensor => binaryKernel('eq', a, b, compareDType(a, b));
@@ -114,29 +94,28 @@ function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
   return fromStorage(x.backend, x.backend.unary(op, x.storage), x.shape);
 }
 
-function unaryWithGrad(op: UnaryOp, x: Tensor, grad: (g: Tensor, out: Tensor) => Tensor): Tensor {
+type DifferentiableUnary = Exclude<UnaryOp, 'sign' | 'floor' | 'not'>;
+
+function unaryWithGrad(op: DifferentiableUnary, x: Tensor): Tensor {
   const out = unaryKernel(op, x);
-  return record(out, op, [x], (g) => [grad(g, out)]);
+  return recording(x) ? record(out, op, [x], null) : out;
 }
 
-export const neg = (x: Tensor): Tensor => unaryWithGrad('neg', x, (g) => neg(g));
-export const exp = (x: Tensor): Tensor => unaryWithGrad('exp', x, (g, y) => mul(g, y));
-export const log = (x: Tensor): Tensor => unaryWithGrad('log', x, (g) => div(g, x));
-export const sqrt = (x: Tensor): Tensor => unaryWithGrad('sqrt', x, (g, y) => div(mul(g, 0.5), y));
-export const rsqrt = (x: Tensor): Tensor => unaryWithGrad('rsqrt', x, (g, y) => mul(g, mul(pow(y, 3), -0.5)));
-export const tanh = (x: Tensor): Tensor => unaryWithGrad('tanh', x, (g, y) => mul(g, sub(1, mul(y, y))));
-export const sigmoid = (x: Tensor): Tensor => unaryWithGrad('sigmoid', x, (g, y) => mul(g, mul(y, sub(1, y))));
-export const silu = (x: Tensor): Tensor =>
-  unaryWithGrad('silu', x, (g) => {
-    const s = sigmoid(x);
-    return mul(g, mul(s, add(1, mul(x, sub(1, s)))));
-  });
-export const relu = (x: Tensor): Tensor => unaryWithGrad('relu', x, (g) => where(gt(x, 0), g, 0));
-export const abs = (x: Tensor): Tensor => unaryWithGrad('abs', x, (g) => mul(g, sign(x)));
-export const square = (x: Tensor): Tensor => unaryWithGrad('square', x, (g) => mul(g, mul(x, 2)));
-export const reciprocal = (x: Tensor): Tensor => unaryWithGrad('reciprocal', x, (g, y) => neg(mul(g, mul(y, y))));
-export const sin = (x: Tensor): Tensor => unaryWithGrad('sin', x, (g) => mul(g, cos(x)));
-export const cos = (x: Tensor): Tensor => unaryWithGrad('cos', x, (g) => neg(mul(g, sin(x))));
+export const neg = (x: Tensor): Tensor => unaryWithGrad('neg', x);
+export const exp = (x: Tensor): Tensor => unaryWithGrad('exp', x);
+export const log = (x: Tensor): Tensor => unaryWithGrad('log', x);
+export const sqrt = (x: Tensor): Tensor => unaryWithGrad('sqrt', x);
+export const rsqrt = (x: Tensor): Tensor => unaryWithGrad('rsqrt', x);
+export const tanh = (x: Tensor): Tensor => unaryWithGrad('tanh', x);
+export const sigmoid = (x: Tensor): Tensor => unaryWithGrad('sigmoid', x);
+export const silu = (x: Tensor): Tensor => unaryWithGrad('silu', x);
+export const relu = (x: Tensor): Tensor => unaryWithGrad('relu', x);
+export const abs = (x: Tensor): Tensor => unaryWithGrad('abs', x);
+export const square = (x: Tensor): Tensor => unaryWithGrad('square', x);
+export const reciprocal = (x: Tensor): Tensor => unaryWithGrad('reciprocal', x);
+export const sin = (x: Tensor): Tensor => unaryWithGrad('sin', x);
+export const cos = (x: Tensor): Tensor => unaryWithGrad('cos', x);
+
 /** Piecewise-constant ops: zero gradient almost everywhere, so they record nothing. */
 export const sign = (x: Tensor): Tensor => unaryKernel('sign', x);
 export const floor = (x: Tensor): Tensor => unaryKernel('floor', x);
@@ -144,28 +123,23 @@ export const floor = (x: Tensor): Tensor => unaryKernel('floor', x);
 /** Broadcasting select: cond (bool) ? a : b. */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   if (cond.dtype !== 'bool') throw new Error(`where: the condition must be a bool tensor, found ${cond.dtype}.`);
+  const backend = cond.backend;
+  checkSameBackend(a, backend, 'where');
+  checkSameBackend(b, backend, 'where');
   const dtypes = tensorsOf(a, b).map((t) => t.dtype);
   const dtype = dtypes.length === 0 ? 'f32' : dtypes.reduce(commonDType);
-  const ta = asTensor(a, dtype, cond);
-  const tb = asTensor(b, dtype, cond);
+  const outShape = broadcastShapes(broadcastShapes(cond.shape, shapeOf(a), 'where'), shapeOf(b), 'where');
+  const r = outShape.length;
+  const sa = storageIn(a, dtype, backend);
+  const sb = storageIn(b, dtype, backend);
   let out: Tensor;
   try {
-    checkSameBackend(ta.t, cond, 'where');
-    checkSameBackend(tb.t, cond, 'where');
-    const outShape = broadcastShapes(broadcastShapes(cond.shape, ta.t.shape, 'where'), tb.t.shape, 'where');
-    const r = outShape.length;
-    const storage = cond.backend.where(cond.storage, padShape(cond.shape, r), ta.t.storage, padShape(ta.t.shape, r), tb.t.storage, padShape(tb.t.shape, r), outShape);
-    out = fromStorage(cond.backend, storage, outShape);
+    out = fromStorage(backend, backend.where(cond.storage, padShape(cond.shape, r), sa, padShape(shapeOf(a), r), sb, padShape(shapeOf(b), r), outShape), outShape);
   } finally {
-    if (ta.temporary) ta.t.dispose();
-    if (tb.temporary) tb.t.dispose();
+    freeTemporary(sa, a, backend);
+    freeTemporary(sb, b, backend);
   }
-  return record(out, 'where', tensorsOf(a, b), (g) => {
-    const grads: (Tensor | null)[] = [];
-    if (typeof a !== 'number') grads.push(sumToShape(where(cond, g, 0), a.shape));
-    if (typeof b !== 'number') grads.push(sumToShape(where(cond, 0, g), b.shape));
-    return grads;
-  });
+  return recording(a, b) ? record(out, 'where', tensorsOf(a, b), { cond, a, b }) : out;
 }
 
 /** Converts to another dtype (float to int truncates toward zero); gradients flow between float dtypes. */
@@ -173,7 +147,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return reshape(x, x.shape);
   const out = fromStorage(x.backend, x.backend.cast(x.storage, dtype), x.shape);
   if (!isFloat(dtype) || !isFloat(x.dtype)) return out;
-  return record(out, 'cast', [x], (g) => [cast(g, x.dtype)]);
+  return record(out, 'cast', [x], { from: x.dtype });
 }
 
 export function scalar(value: number, dtype: DType = 'f32'): Tensor {

@@ -1,9 +1,8 @@
-/** Index selection by i32 ids (gather / embedding) with a scatter-add gradient. */
-import { record } from '../autodiff.js';
+/** Index selection by i32 ids (gather / embedding); its scatter-add gradient is in gradients/indexing.ts. */
 import { formatShape, normalizeAxis, shapeSize } from '../shape.js';
+import { record } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { fromStorage } from './creation.js';
-import { reshape } from './movement.js';
 
 /**
  * Selects entries of x along `axis` by ids: out.shape = x.shape[:axis] + ids.shape + x.shape[axis+1:].
@@ -18,9 +17,7 @@ export function gather(x: Tensor, ids: Tensor, axis = 0): Tensor {
   const inner = shapeSize(x.shape.slice(a + 1));
   const outShape = [...x.shape.slice(0, a), ...ids.shape, ...x.shape.slice(a + 1)];
   const out = fromStorage(x.backend, x.backend.gather(x.storage, ids.storage, outer, n, inner), outShape);
-  return record(out, 'gather', [x], (g) => [
-    reshape(fromStorage(g.backend, g.backend.scatterAdd(g.storage, ids.storage, outer, n, inner), [outer, n, inner]), x.shape),
-  ]);
+  return record(out, 'gather', [x], { ids, outer, n, inner });
 }
 
 /** Rows of table [n, dim] for every id: ids.shape + [dim]. */

@@ -1,17 +1,17 @@
 /**
  * Shape and movement ops. reshape is a free view (shared storage); transpose, permute, slice and
- * expand materialise their result with one strided-copy kernel; concat copies regions.
+ * expand materialise their result with one strided-copy kernel; concat copies regions. Their
+ * gradient rules are in gradients/movement.ts.
  */
-import { record } from '../autodiff.js';
 import { contiguousStrides, formatShape, inferShape, normalizeAxis, sameShape, type Shape, shapeSize } from '../shape.js';
+import { record, recording } from '../tape.js';
 import { Tensor } from '../tensor.js';
 import { fromStorage, zeros } from './creation.js';
-import { sumToShape } from './reduce.js';
 
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const target = inferShape(shape, x.size);
   const out = new Tensor(x.storageRef.retain(), target, x.dtype);
-  return record(out, 'reshape', [x], (g) => [reshape(g, x.shape)]);
+  return recording(x) ? record(out, 'reshape', [x], null) : out;
 }
 
 export const flatten = (x: Tensor): Tensor => reshape(x, [x.size]);
@@ -38,7 +38,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const out = fromStorage(x.backend, x.backend.stridedCopy(x.storage, { shape, strides: perm.map((a) => strides[a]!), offset: 0 }), shape);
   const inverse = new Array<number>(perm.length);
   perm.forEach((a, i) => (inverse[a] = i));
-  return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
+  return record(out, 'permute', [x], { inverse });
 }
 
 export function transpose(x: Tensor, a = -2, b = -1): Tensor {
@@ -58,12 +58,7 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   const strides = contiguousStrides(x.shape);
   const shape = x.shape.map((d, i) => (i === a ? hi - lo : d));
   const out = fromStorage(x.backend, x.backend.stridedCopy(x.storage, { shape, strides, offset: lo * strides[a]! }), shape);
-  return record(out, 'slice', [x], (g) => {
-    const full = zeros(x.shape, { dtype: g.dtype });
-    const inner = shapeSize(x.shape.slice(a + 1));
-    x.backend.copyRegion(g.storage, full.storage, shapeSize(x.shape.slice(0, a)), (hi - lo) * inner, len * inner, lo * inner);
-    return [full];
-  });
+  return record(out, 'slice', [x], { axis: a, lo, hi });
 }
 
 function clampIndex(i: number, len: number): number {
@@ -91,7 +86,7 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
     offset += t.shape[a]!;
     return offset - t.shape[a]!;
   });
-  return record(out, 'concat', tensors, (g) => tensors.map((t, k) => slice(g, a, offsets[k]!, offsets[k]! + t.shape[a]!)));
+  return record(out, 'concat', tensors, { axis: a, offsets });
 }
 
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
@@ -115,7 +110,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   });
   if (sameShape(x.shape, shape)) return reshape(x, shape);
   const out = fromStorage(x.backend, x.backend.stridedCopy(x.storage, { shape, strides: viewStrides, offset: 0 }), shape);
-  return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
+  return record(out, 'expand', [x], null);
 }
 
 /** Tensors here are always contiguous; this is an identity kept for API familiarity. */

@@ -1,16 +1,17 @@
 /**
  * Neural-network functions. The heavy ones (softmax, RMSNorm, RoPE, attention, SwiGLU, cross
- * entropy) map to one fused backend kernel forward and one backward; the rest compose ops.
+ * entropy) map to one fused backend kernel forward and one backward (their rules are in
+ * gradients/nn.ts); the rest compose ops.
  * Tensors saved for the backward pass live in the caller's tidy scope, so call backward() inside
  * the scope that ran the forward pass.
  */
 import type { CrossEntropyKind, Storage } from '../backend.js';
-import { record } from '../autodiff.js';
 import { formatShape, normalizeAxis, sameShape } from '../shape.js';
 import { noGrad } from '../runtime.js';
+import { record } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { fromStorage } from './creation.js';
-import { abs, add, cast, div, exp, log, maximum, mul, ne, neg, sigmoid, sub } from './elementwise.js';
+import { abs, add, cast, div, exp, log, maximum, mul, ne, neg, sub } from './elementwise.js';
 import { linear } from './matmul.js';
 import { transpose } from './movement.js';
 import { mean, sum } from './reduce.js';
@@ -33,10 +34,7 @@ function lastAxisSoftmax(kind: 'softmax' | 'logSoftmax', x: Tensor): Tensor {
   const [rows, cols] = rowsOf(x);
   const b = x.backend;
   const out = fromStorage(b, kind === 'softmax' ? b.softmax(x.storage, rows, cols) : b.logSoftmax(x.storage, rows, cols), x.shape);
-  return record(out, kind, [x], (g) => {
-    const dx = kind === 'softmax' ? b.softmaxBackward(out.storage, g.storage, rows, cols) : b.logSoftmaxBackward(out.storage, g.storage, rows, cols);
-    return [fromStorage(b, dx, x.shape)];
-  });
+  return record(out, kind, [x], { rows, cols });
 }
 
 export const softmax = (x: Tensor, axis = -1): Tensor => alongAxis(x, axis, (t) => lastAxisSoftmax('softmax', t));
@@ -48,8 +46,7 @@ export function rmsNorm(x: Tensor, eps = 1e-5): Tensor {
   const b = x.backend;
   const { y, invRms } = b.rmsNorm(x.storage, rows, cols, eps);
   const out = fromStorage(b, y, x.shape);
-  const saved = fromStorage(b, invRms, [rows]);
-  return record(out, 'rmsNorm', [x], (g) => [fromStorage(b, b.rmsNormBackward(g.storage, x.storage, saved.storage, rows, cols), x.shape)]);
+  return record(out, 'rmsNorm', [x], { rows, cols, invRms: fromStorage(b, invRms, [rows]) });
 }
 
 /** Rotate-half rotary embedding of x [batch, heads, seq, dim] with cos/sin tables [seq, dim]. */
@@ -61,8 +58,8 @@ export function rope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   }
   if (dim % 2 !== 0) throw new Error(`rope: the head dimension must be even, found ${dim}.`);
   const b = x.backend;
-  const apply = (t: Tensor, inverse: boolean) => fromStorage(b, b.rope(t.storage, cos.storage, sin.storage, batch, heads, seq, dim, inverse), x.shape);
-  return record(apply(x, false), 'rope', [x], (g) => [apply(g, true)]);
+  const out = fromStorage(b, b.rope(x.storage, cos.storage, sin.storage, batch, heads, seq, dim, false), x.shape);
+  return record(out, 'rope', [x], { cos, sin });
 }
 
 export interface AttentionOptions {
@@ -91,10 +88,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const { o, lse } = b.attention(q.storage, k.storage, v.storage, p, mask);
   const out = fromStorage(b, o, q.shape);
   const savedLse = fromStorage(b, lse, [batch, heads, seqQ]);
-  return record(out, 'attention', [q, k, v], (g) => {
-    const { dq, dk, dv } = b.attentionBackward(q.storage, k.storage, v.storage, out.storage, savedLse.storage, g.storage, p, mask);
-    return [fromStorage(b, dq, q.shape), fromStorage(b, dk, k.shape), fromStorage(b, dv, v.shape)];
-  });
+  return record(out, 'attention', [q, k, v], { p, lse: savedLse, mask });
 }
 
 /** SwiGLU on the fused projection [..., 2*inter] (gate first): silu(gate) * up, [..., inter]. */
@@ -104,7 +98,7 @@ export function swiglu(gateUp: Tensor): Tensor {
   const inter = cols / 2;
   const b = gateUp.backend;
   const out = fromStorage(b, b.swiglu(gateUp.storage, rows, inter), [...gateUp.shape.slice(0, -1), inter]);
-  return record(out, 'swiglu', [gateUp], (g) => [fromStorage(b, b.swigluBackward(gateUp.storage, g.storage, rows, inter), gateUp.shape)]);
+  return record(out, 'swiglu', [gateUp], { rows, inter });
 }
 
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -125,9 +119,7 @@ function crossEntropyOf(kind: CrossEntropyKind, logits: Tensor, labels: Tensor, 
   const [rows, cols] = rowsOf(logits);
   const b = logits.backend;
   const perRow = fromStorage(b, b.crossEntropy(logits.storage, labels.storage, rows, cols, ignore, kind), labels.shape);
-  record(perRow, `${kind}CrossEntropy`, [logits], (g) => [
-    fromStorage(b, b.crossEntropyBackward(logits.storage, labels.storage, g.storage, rows, cols, ignore, kind), logits.shape),
-  ]);
+  record(perRow, `${kind}CrossEntropy` as const, [logits], { labels, ignoreIndex: ignore, rows, cols, kind });
   switch (opts.reduction ?? 'mean') {
     case 'none':
       return perRow;
@@ -149,7 +141,7 @@ export function bceWithLogits(logits: Tensor, targets: Tensor | number, opts: { 
   // Targets are constants; the gradient is the exact sigmoid(x) - t, also at x = 0 where the
   // composed max/abs form has a kink.
   const forward = noGrad(() => add(sub(maximum(logits, 0), mul(logits, targets)), log(add(exp(neg(abs(logits))), 1))));
-  const loss = record(forward, 'bceWithLogits', [logits], (g) => [mul(g, sub(sigmoid(logits), targets))]);
+  const loss = record(forward, 'bceWithLogits', [logits], { targets });
   switch (opts.reduction ?? 'mean') {
     case 'none':
       return loss;

@@ -1,11 +1,11 @@
-/** Reductions over axes (sum, mean, max, min, argmax, argmin, all, any) and their gradients. */
+/** Reductions over axes (sum, mean, max, min, argmax, argmin, all, any); gradient rules in gradients/reduce.ts. */
 import type { ReduceOp } from '../backend.js';
-import { record } from '../autodiff.js';
 import { formatShape, normalizeAxes, normalizeAxis, padShape, type Shape, shapeSize } from '../shape.js';
+import { record } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { fromStorage } from './creation.js';
-import { cast, div, eq, mul } from './elementwise.js';
-import { expand, reshape } from './movement.js';
+import { div } from './elementwise.js';
+import { reshape } from './movement.js';
 
 /**
  * Runs `op` over the given (sorted) axes. Adjacent axes merge into one [outer, reduce, inner]
@@ -52,7 +52,7 @@ function finishShape(t: Tensor, x: Tensor, axes: readonly number[], keepdim: boo
 export function sum(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
   const ax = normalizeAxes(axes, x.rank, 'sum');
   const kept = reduceKernel('sum', x, ax);
-  record(kept, 'sum', [x], (g) => [expand(g, x.shape)]);
+  record(kept, 'sum', [x], null);
   return finishShape(kept, x, ax, keepdim);
 }
 
@@ -66,10 +66,7 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepdim = fal
 function extreme(op: 'max' | 'min', x: Tensor, axes: number | readonly number[] | undefined, keepdim: boolean): Tensor {
   const ax = normalizeAxes(axes, x.rank, op);
   const kept = reduceKernel(op, x, ax);
-  record(kept, op, [x], (g) => {
-    const isExtreme = cast(eq(x, kept), x.dtype);
-    return [div(mul(isExtreme, g), sum(isExtreme, ax, true))];
-  });
+  record(kept, op, [x], { axes: ax });
   return finishShape(kept, x, ax, keepdim);
 }
 
