@@ -130,12 +130,12 @@ async function measure(name: string, config: HRMConfig, steps: number): Promise<
     }
     const perStep = diff(engine.counters(), before, steps);
     const report = await profile(step);
-    const gpuMs = Object.values(report.kernels).reduce((sum, k) => sum + k.gpuMs, 0);
+    const gpuMs = Object.values(report.kernels).reduce((sum, k) => sum + k.ms, 0);
     const families = new Map<string, { dispatches: number; gpuMs: number }>();
     for (const [kernel, k] of Object.entries(report.kernels)) {
       const f = families.get(kernelFamily(kernel)) ?? { dispatches: 0, gpuMs: 0 };
       f.dispatches += k.dispatches;
-      f.gpuMs += k.gpuMs;
+      f.gpuMs += k.ms;
       families.set(kernelFamily(kernel), f);
     }
     const stepMs = median(wall);
@@ -153,7 +153,7 @@ async function measure(name: string, config: HRMConfig, steps: number): Promise<
         .map(([family, f]) => ({ family, dispatches: f.dispatches, gpuMs: round(f.gpuMs), share: round(f.gpuMs / gpuMs, 3) }))
         .sort((a, b) => b.gpuMs - a.gpuMs),
       topKernels: Object.entries(report.kernels)
-        .map(([kernel, k]) => ({ kernel, dispatches: k.dispatches, gpuMs: round(k.gpuMs) }))
+        .map(([kernel, k]) => ({ kernel, dispatches: k.dispatches, gpuMs: round(k.ms) }))
         .sort((a, b) => b.gpuMs - a.gpuMs)
         .slice(0, TOP_KERNELS),
     };

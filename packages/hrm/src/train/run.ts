@@ -18,7 +18,7 @@ import { validateConfig, type HRMConfig } from '../config.js';
 import { HRM } from '../model/hrm.js';
 import { createProgress } from '../report/progress.js';
 import { int, parseSettings, SettingsError, text } from '../schema.js';
-import { evaluateDataset, type EvalMetrics } from './evaluate.js';
+import { evaluateDataset, type EvalMetrics } from '../evaluate.js';
 import { latestCheckpointStep, readTrainingCheckpoint, writeTrainingCheckpoint } from './checkpoint-files.js';
 import { MetricsLog } from './metrics-log.js';
 import type { MetricsRecord } from './metrics.js';
