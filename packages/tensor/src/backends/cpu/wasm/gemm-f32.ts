@@ -3,9 +3,9 @@
  * arithmetic. Goto-style blocking as in the TypeScript gemm: up to MB rows of A and a KC x NC
  * block of B are brought into the module's memory, the kernel sums that step into a C block there
  * (overwriting on the first k step, adding after), and the finished block is copied into the
- * output. An operand whose rows (or whose transpose's rows) are contiguous is copied row by row,
- * which the kernel reads in place; only other layouts (a transposed B, general strides) are packed
- * into panels. Rows and columns past the edge are padding whose results are never copied out.
+ * output. B is packed into panels; A too, except that its rows, when contiguous and B is at most
+ * 512 columns wide, are only copied (the kernel reads them in place). Rows and columns past the
+ * edge are padding whose results are never copied out.
  * The memory holds exactly one A, B and C block, so it is allocated once at a fixed size and
  * never grows; a small product pays only its copies.
  *
@@ -189,8 +189,8 @@ function copyRows(from: ArrayLike<number>, start: number, fromStride: number, co
 
 /**
  * Packs `extent` lanes (rows of A or columns of B, `laneStride` apart) into panels of `width`
- * lanes, depth-major: out[at + panel*kc*width + kk*width + lane], zero beyond the last lane. The
- * loops run along whichever of the source's strides is 1, so that it is read in order.
+ * lanes, depth-major: out[at + panel*kc*width + kk*width + lane], zero beyond the last lane (one
+ * lane at a time: measured faster than a k step at a time, even where the lanes are contiguous).
  */
 function packPanels(
   data: ArrayLike<number>,
@@ -207,10 +207,8 @@ function packPanels(
     const lanes = Math.min(width, extent - lane0);
     const from = base + lane0 * laneStride;
     if (lanes < width) out.fill(0, dst, dst + width * kc);
-    {
-      for (let l = 0; l < lanes; l++) {
-        for (let kk = 0, src = from + l * laneStride, o = dst + l; kk < kc; kk++, src += depthStride, o += width) out[o] = data[src]!;
-      }
+    for (let l = 0; l < lanes; l++) {
+      for (let kk = 0, src = from + l * laneStride, o = dst + l; kk < kc; kk++, src += depthStride, o += width) out[o] = data[src]!;
     }
   }
 }
