@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { relativeError } from '@hrm-webgpu/tensor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HRM_ENTRY, buildTestSite, bundleForBrowser } from './browser/bundle.js';
 import { CHROMIUM_PATH, launchChromium } from './browser/chromium.js';
@@ -73,16 +74,6 @@ afterAll(async () => {
 });
 
 const timings = (c: CheckResult): string => `${c.name} cpu ${c.cpu.ms.toFixed(0)} ms / webgpu ${c.webgpu ? `${c.webgpu.ms.toFixed(0)} ms` : 'failed'}`;
-
-function relativeError(actual: readonly number[], expected: readonly number[]): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 describe('browser bundle', () => {
   it('bundles the HRM package’s main entry for the browser too', async () => {

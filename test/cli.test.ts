@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../packages/hrm/src/commands/main.js';
+import { hrm } from './hrm-cli.js';
 import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
@@ -16,21 +16,6 @@ const root = mkdtempSync(join(tmpdir(), 'hrm-cli-'));
 const data = join(root, 'sudoku4');
 const tiny = ['--preset', 'sudoku4x4', '--hidden_size', '16', '--num_heads', '2', '--puzzle_emb_ndim', '16', '--halt_max_steps', '3',
   '--global_batch_size', '8', '--lr', '0.003', '--lr_warmup_steps', '2', '--backend', 'cpu', '--no-progress'];
-
-/** Runs the CLI in-process and returns its exit code and what it printed. */
-async function hrm(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 const withoutTime = (file: string) => readMetricsLog(file).map(({ time: _time, ...rest }) => rest);
 
@@ -107,6 +92,22 @@ describe('hrm CLI', () => {
     const r = JSON.parse(readFileSync(report, 'utf8'));
     expect(r.metrics.count).toBe(8);
     expect(r.sudoku.buckets.length).toBeGreaterThan(0);
+    expect(r.learned_halting_segments).toBeGreaterThanOrEqual(1);
+
+    // Inference-time scaling: one pass, the point at halt_max_steps is the plain evaluation.
+    const haltMax: number = json.config.halt_max_steps;
+    const scaledReport = join(root, 'eval-scaled.json');
+    const scaled = await hrm('eval', ckpt, '--data', data, '--report', scaledReport, '--segments', `${haltMax + 2},1,${haltMax}`, '--backend', 'cpu');
+    expect(scaled.code, scaled.err).toBe(0);
+    const s = JSON.parse(readFileSync(scaledReport, 'utf8'));
+    expect(s.segments.segments).toEqual([1, haltMax, haltMax + 2]);
+    expect(s.segments.exact_accuracy[1]).toBe(r.metrics.exact_accuracy);
+    expect(s.segments.accuracy[1]).toBe(r.metrics.accuracy);
+    expect(s.segments.buckets.length).toBe(r.sudoku.buckets.length);
+    expect(readFileSync(join(root, 'eval-scaled.segments.svg'), 'utf8')).toContain('learned halting');
+    const badSegments = await hrm('eval', ckpt, '--data', data, '--segments', '2,0', '--backend', 'cpu');
+    expect(badSegments.code).not.toBe(0);
+    expect(badSegments.err).toContain('--segments expects positive integers');
 
     const solved = await hrm('solve', ckpt, '--puzzle', '1...|..2.|.3..|...4'.replace(/\|/g, ''), '--backend', 'cpu');
     expect(solved.code, solved.err).toBe(0);

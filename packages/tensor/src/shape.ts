@@ -19,7 +19,10 @@ export function contiguousStrides(shape: Shape): number[] {
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function formatShape(shape: Shape): string {
@@ -27,7 +30,8 @@ export function formatShape(shape: Shape): string {
 }
 
 /** NumPy broadcasting of two shapes; throws naming both shapes when they are incompatible. */
-export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] {
+export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): Shape {
+  if (sameShape(a, b)) return a;
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {
@@ -42,7 +46,8 @@ export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] 
 }
 
 /** Left-pads shape with ones to the given rank. */
-export function padShape(shape: Shape, rank: number): number[] {
+export function padShape(shape: Shape, rank: number): Shape {
+  if (shape.length === rank) return shape;
   return [...new Array<number>(rank - shape.length).fill(1), ...shape];
 }
 
@@ -60,7 +65,8 @@ export function normalizeAxes(axes: number | readonly number[] | undefined, rank
 }
 
 /** Resolves one -1 entry of a reshape target against the element count. */
-export function inferShape(shape: Shape, size: number): number[] {
+export function inferShape(shape: Shape, size: number): Shape {
+  if (isSizedShape(shape, size)) return shape;
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new Error(`reshape: at most one -1 is allowed, found ${formatShape(shape)}.`);
   const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
@@ -69,4 +75,15 @@ export function inferShape(shape: Shape, size: number): number[] {
     throw new Error(`reshape: cannot view ${size} elements as ${formatShape(shape)}.`);
   }
   return out;
+}
+
+/** Whether shape is fully given (no -1, non-negative integers) and holds exactly size elements. */
+function isSizedShape(shape: Shape, size: number): boolean {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
+    if (!Number.isInteger(d) || d < 0) return false;
+    n *= d;
+  }
+  return n === size;
 }

@@ -103,6 +103,11 @@ export function record<K extends OpName>(out: Tensor, op: K, inputs: readonly Te
   return out;
 }
 
+/** Whether an op on these operands records (so hot paths can skip building the record). */
+export function recording(a: Operand, b?: Operand): boolean {
+  return isGradEnabled() && ((typeof a !== 'number' && a.requiresGrad) || (b !== undefined && typeof b !== 'number' && b.requiresGrad));
+}
+
 function needsGrad(inputs: readonly Tensor[]): boolean {
   for (let i = 0; i < inputs.length; i++) if (inputs[i]!.requiresGrad) return true;
   return false;

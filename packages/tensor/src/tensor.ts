@@ -59,7 +59,7 @@ export class Tensor {
       throw new Error(`Tensor: shape [${shape.join(', ')}] has ${size} elements but its storage has ${ref.storage.size}.`);
     }
     this.ref = ref;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]); // tensors share frozen shapes
     this.dtype = dtype;
     this.size = size;
     track(this, size * DTYPE_BYTES[dtype]);

@@ -4,16 +4,9 @@
  * Hydra configs have them), then individual flags, each overriding the one before.
  */
 import { readFileSync } from 'node:fs';
-import {
-  demoSudoku4x4Config,
-  HRM_CONFIG_SCHEMA,
-  officialArcConfig,
-  officialMazeConfig,
-  officialSudokuConfig,
-  validateConfig,
-  type HRMConfig,
-} from '../config.js';
+import { HRM_CONFIG_SCHEMA, validateConfig, type HRMConfig } from '../config.js';
 import type { DatasetMetadata } from '../data/types.js';
+import { PRESETS, presetArch, presetTraining, type Preset } from '../presets.js';
 import { parseSettings, schemaFlagOptions, schemaFlagValues, schemaUsage, SettingsError, type Schema } from '../schema.js';
 import { DEFAULT_TRAINING, TRAINING_KEYS, TRAINING_SCHEMA, validateTrainingConfig, type TrainingConfig } from '../train/training-config.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from './args.js';
@@ -26,27 +19,12 @@ const NOT_FLAGS = new Set<string>([...DATA_KEYS, 'batch_size']);
 const MODEL_FLAG_SCHEMA: Schema = Object.fromEntries(Object.entries(HRM_CONFIG_SCHEMA).filter(([k]) => !NOT_FLAGS.has(k)));
 export const MODEL_KEYS = Object.keys(MODEL_FLAG_SCHEMA);
 
-export const PRESETS = ['sudoku', 'maze', 'arc', 'sudoku4x4'] as const;
-export type Preset = (typeof PRESETS)[number];
+export { PRESETS, type Preset } from '../presets.js';
 
 /** Every model and training field as a kebab-case flag, with the official snake_case name as an alias. */
 export const settingFlags: FlagSpec = schemaFlagOptions(MODEL_FLAG_SCHEMA, TRAINING_SCHEMA);
 
 export const settingUsage = ['Model (official snake_case names accepted too):', ...schemaUsage(MODEL_FLAG_SCHEMA), 'Training:', ...schemaUsage(TRAINING_SCHEMA)].join('\n');
-
-function presetArch(preset: Preset, meta: DatasetMetadata): Partial<HRMConfig> {
-  const data = { seq_len: meta.seq_len, vocab_size: meta.vocab_size, num_puzzle_identifiers: meta.num_puzzle_identifiers };
-  switch (preset) {
-    case 'sudoku':
-      return { ...officialSudokuConfig(), ...data };
-    case 'maze':
-      return { ...officialMazeConfig(), ...data };
-    case 'arc':
-      return officialArcConfig(meta.num_puzzle_identifiers);
-    case 'sudoku4x4':
-      return { ...demoSudoku4x4Config(), ...data };
-  }
-}
 
 /** Reads and parses a JSON file; every failure (missing, unreadable, not JSON) names the file. */
 export function readJsonFile(file: string, what: string): unknown {
@@ -113,7 +91,11 @@ export function resolveSettings(src: SettingsSources, meta: DatasetMetadata): { 
     ...flags.arch,
   };
   const source = src.configFile ?? (preset ? `preset ${preset}` : 'flags');
-  const training = parseSettings(TRAINING_SCHEMA, { ...DEFAULT_TRAINING, ...src.defaults?.training, ...file.training, ...flags.training }, source);
+  const training = parseSettings(
+    TRAINING_SCHEMA,
+    { ...DEFAULT_TRAINING, ...(preset ? presetTraining(preset) : {}), ...src.defaults?.training, ...file.training, ...flags.training },
+    source,
+  );
   for (const k of DATA_KEYS) {
     if (arch[k] !== undefined && arch[k] !== meta[k]) {
       throw new SettingsError(`${source}: ${k} is ${arch[k]} in the configuration but ${meta[k]} in the data`);

@@ -7,13 +7,14 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
+import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import type { SafetensorsTensor } from '@hrm-webgpu/tensor';
 import type { HRMConfig } from '../config.js';
 import { HRM } from '../model/hrm.js';
 import { int, num, parseSettings } from '../schema.js';
 import { checkpointPrefix, countCheckpointParameters, loadWeights, weightEntries } from './checkpoint.js';
 import { checkSnapshot, firstNonFinite } from './snapshot-check.js';
+import { CONFIG_KEY, parseJsonMetadata, readCheckpoint, storedConfig } from './checkpoint-source.js';
 import { decodeState, encodeState, type Skeleton } from './state-codec.js';
 import type { Trainer, TrainerSnapshot } from './trainer.js';
 import { validateTrainingConfig, type TrainingConfig } from './training-config.js';
@@ -21,7 +22,6 @@ import { validateTrainingConfig, type TrainingConfig } from './training-config.j
 export const weightsFile = (out: string, step: number) => join(out, `step_${step}.safetensors`);
 export const trainingStateFile = (out: string, step: number) => join(out, `step_${step}.train.safetensors`);
 
-const CONFIG_KEY = 'hrm_config';
 const TRAINING_KEY = 'hrm_training';
 
 /** The scalar fields of a training file's metadata (the training configuration and the state's skeleton are checked on their own). */
@@ -75,14 +75,6 @@ export async function writeTrainingCheckpoint(out: string, trainer: Trainer, con
   await writeModelCheckpoint(weightsFile(out, trainer.step), trainer.model, config, trainer.step);
 }
 
-function parseJsonMetadata(file: string, key: string, raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch (e) {
-    throw new Error(`${file}: metadata '${key}' is not valid JSON (${(e as Error).message})`);
-  }
-}
-
 /**
  * Loads step `step`'s weights into `model` and returns the trainer state saved with them, after
  * checking every stored field (the step must match the file's name, counts must be
@@ -114,9 +106,9 @@ export async function readTrainingCheckpoint(
   return { snapshot: await checkSnapshot(decoded, { step, model, batchSize }, file), elapsed, training: trainingConfig };
 }
 
+/** The tensors of a checkpoint file or folder (safetensors or `torch.save`; see checkpoint-source.ts). */
 export async function readCheckpointFile(file: string) {
-  if (!existsSync(file)) throw new Error(`checkpoint ${file} not found`);
-  return readSafetensorsFile(file);
+  return (await readCheckpoint(file)).map;
 }
 
 /** The step a weights file records in its metadata, if any: a non-negative integer. */
@@ -127,11 +119,7 @@ export function storedStep(metadata: Record<string, string>, file: string): numb
   return Number(raw);
 }
 
-/** The configuration stored with a checkpoint, or undefined for files without one (official exports). */
-export function storedConfig(metadata: Record<string, string>, file = 'checkpoint'): unknown {
-  const raw = metadata[CONFIG_KEY];
-  return raw === undefined ? undefined : parseJsonMetadata(file, CONFIG_KEY, raw);
-}
+export { storedConfig };
 
 export interface CheckpointDescription {
   step?: number;
@@ -142,7 +130,7 @@ export interface CheckpointDescription {
 }
 
 export async function describeCheckpoint(file: string): Promise<CheckpointDescription> {
-  const map = await readCheckpointFile(file);
+  const { map, config } = await readCheckpoint(file);
   let prefix: string;
   try {
     prefix = checkpointPrefix(map.keys());
@@ -150,7 +138,6 @@ export async function describeCheckpoint(file: string): Promise<CheckpointDescri
     throw new Error(`${file}: ${(e as Error).message}`);
   }
   const step = storedStep(map.metadata, file);
-  const config = storedConfig(map.metadata, file);
   return {
     ...(step !== undefined ? { step } : {}),
     prefix,

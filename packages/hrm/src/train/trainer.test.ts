@@ -35,4 +35,18 @@ describe('Trainer', () => {
     expect(a.records).toEqual(b.records);
     expect(a.records.every((r) => Number.isFinite(r.loss))).toBe(true);
   });
+
+  it('reads many steps back in one flush, with the records step-by-step reading gives', async () => {
+    const a = await run(5);
+    const data = generateDemoData({ trainPuzzles: 20, testPuzzles: 4, augmentations: 1, seed: 1 });
+    const trainer = Trainer.start(new HRM(arch, { seed: streamSeeds(training.seed).init }), data.train, training);
+    for (let i = 0; i < 5; i++) await trainer.advance();
+    expect(trainer.pendingSteps).toBe(5);
+    expect(() => trainer.snapshot()).toThrow(/5 step\(s\) not flushed/);
+    const { records, error } = await trainer.flush();
+    expect(error).toBeUndefined();
+    expect(records).toEqual(a.records);
+    expect(records.every((r) => r.grad_norm! > 0)).toBe(true);
+    expect(trainer.pendingSteps).toBe(0);
+  });
 });

@@ -1,8 +1,12 @@
 /** Gradient rules of the elementwise ops: dL/dinput from dL/dout, summed back over broadcast axes. */
 import { cast, cos, div, ge, gt, le, log, mul, neg, pow, sigmoid, sign, sin, sub, add, where, type Operand } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/reduce.js';
+import { sameShape, type Shape } from '../shape.js';
 import type { GradRules, TapeNode } from '../tape.js';
 import type { Tensor } from '../tensor.js';
+
+/** g summed back to an operand's shape (g itself when nothing was broadcast). */
+const reduceTo = (g: Tensor, shape: Shape): Tensor => (sameShape(g.shape, shape) ? g : sumToShape(g, shape));
 
 type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 /** dL/d(one operand) at the output's shape, given dL/dout, both operands and the output. */
@@ -12,8 +16,8 @@ type Partial = (g: Tensor, a: Operand, b: Operand, out: Tensor) => Tensor;
 function binary(da: Partial, db: Partial) {
   return (g: Tensor, out: Tensor, { saved: { a, b } }: TapeNode<BinaryName>): (Tensor | null)[] => {
     const grads: (Tensor | null)[] = [];
-    if (typeof a !== 'number') grads.push(a.requiresGrad ? sumToShape(da(g, a, b, out), a.shape) : null);
-    if (typeof b !== 'number') grads.push(b.requiresGrad ? sumToShape(db(g, a, b, out), b.shape) : null);
+    if (typeof a !== 'number') grads.push(a.requiresGrad ? reduceTo(da(g, a, b, out), a.shape) : null);
+    if (typeof b !== 'number') grads.push(b.requiresGrad ? reduceTo(db(g, a, b, out), b.shape) : null);
     return grads;
   };
 }
@@ -76,8 +80,8 @@ export const ELEMENTWISE_GRADIENTS: GradRules<BinaryName | UnaryName | 'where' |
 
   where(g, _out, { saved: { cond, a, b } }) {
     const grads: (Tensor | null)[] = [];
-    if (typeof a !== 'number') grads.push(a.requiresGrad ? sumToShape(where(cond, g, 0), a.shape) : null);
-    if (typeof b !== 'number') grads.push(b.requiresGrad ? sumToShape(where(cond, 0, g), b.shape) : null);
+    if (typeof a !== 'number') grads.push(a.requiresGrad ? reduceTo(where(cond, g, 0), a.shape) : null);
+    if (typeof b !== 'number') grads.push(b.requiresGrad ? reduceTo(where(cond, 0, g), b.shape) : null);
     return grads;
   },
   cast: (g, _out, { saved }) => [cast(g, saved.from)],

@@ -14,6 +14,7 @@ import {
   type SafetensorsMap,
   type SafetensorsTensor,
 } from '../io/safetensors.js';
+import { parseStateDictFile } from '../io/state-dict-file.js';
 
 /** The temporary name of an atomic write of `path`: hidden, random, `.tmp`. */
 const temporaryName = (path: string) => join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -62,11 +63,11 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 }
 
 /** Runs a read, rethrowing a file-system error with a message that names the file. */
-async function reading<T>(path: string, read: () => Promise<T>): Promise<T> {
+async function reading<T>(path: string, read: () => Promise<T>, what = 'safetensors file'): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    throw new Error(`cannot read safetensors file ${path}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -74,6 +75,12 @@ async function reading<T>(path: string, read: () => Promise<T>): Promise<T> {
 export async function readSafetensorsFile(path: string): Promise<SafetensorsMap> {
   const bytes = await reading(path, () => readFile(path));
   return parseSafetensors(bytes, path);
+}
+
+/** Reads a safetensors or `torch.save` file (told apart by its first bytes); errors name the file. */
+export async function readStateDictFile(path: string): Promise<SafetensorsMap> {
+  const bytes = await reading(path, () => readFile(path), 'checkpoint file');
+  return parseStateDictFile(bytes, path);
 }
 
 /** Reads only the length prefix and the header of a safetensors file (cheap for large files). */

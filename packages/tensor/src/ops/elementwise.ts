@@ -1,7 +1,7 @@
 /** Elementwise ops with NumPy broadcasting (their gradient rules are in gradients/elementwise.ts). */
-import type { BinaryOp, DType, UnaryOp } from '../backend.js';
-import { broadcastShapes, padShape } from '../shape.js';
-import { record } from '../tape.js';
+import type { Backend, BinaryOp, DType, Storage, UnaryOp } from '../backend.js';
+import { broadcastShapes, padShape, type Shape } from '../shape.js';
+import { record, recording } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { fromStorage, full } from './creation.js';
 import { reshape } from './movement.js';
@@ -17,39 +17,46 @@ function commonDType(a: DType, b: DType): DType {
   return 'bool';
 }
 
-/** Brings a number or a tensor of another dtype to `dtype`; `temporary` says the caller must dispose it. */
-function asTensor(x: Operand, dtype: DType, like: Tensor): { t: Tensor; temporary: boolean } {
-  if (typeof x === 'number') return { t: fromStorage(like.backend, like.backend.fill(dtype, 1, x), []), temporary: true };
-  if (x.dtype === dtype) return { t: x, temporary: false };
-  return { t: fromStorage(x.backend, x.backend.cast(x.storage, dtype), x.shape), temporary: true };
+/** The storage of an operand in `dtype`: its own, or a new one (a filled scalar, a cast) that the caller frees. */
+function storageIn(x: Operand, dtype: DType, backend: Backend): Storage {
+  if (typeof x === 'number') return backend.fill(dtype, 1, x);
+  return x.dtype === dtype ? x.storage : backend.cast(x.storage, dtype);
 }
 
-function checkSameBackend(a: Tensor, b: Tensor, op: string): void {
-  if (a.backend !== b.backend) throw new Error(`${op}: operands live on different backends (${a.backend.name} and ${b.backend.name}).`);
+function freeTemporary(s: Storage, x: Operand, backend: Backend): void {
+  if (typeof x === 'number' || s !== x.storage) backend.free(s);
+}
+
+const SCALAR: Shape = Object.freeze([]);
+const shapeOf = (x: Operand): Shape => (typeof x === 'number' ? SCALAR : x.shape);
+
+function checkSameBackend(a: Operand, backend: Backend, op: string): void {
+  if (typeof a !== 'number' && a.backend !== backend) throw new Error(`${op}: operands live on different backends (${backend.name} and ${a.backend.name}).`);
 }
 
 /** Runs a broadcasting binary kernel on two operands, at least one of them a tensor. */
 function binaryKernel(op: BinaryOp, a: Operand, b: Operand, dtype?: DType): Tensor {
   const like = typeof a === 'number' ? (b as Tensor) : a;
+  const backend = like.backend;
+  checkSameBackend(b, backend, op);
   const target = dtype ?? commonDType(typeof a === 'number' ? like.dtype : a.dtype, typeof b === 'number' ? like.dtype : b.dtype);
-  const ta = asTensor(a, target, like);
-  const tb = asTensor(b, target, like);
+  const outShape = broadcastShapes(shapeOf(a), shapeOf(b), op);
+  const r = outShape.length;
+  const sa = storageIn(a, target, backend);
+  const sb = storageIn(b, target, backend);
   try {
-    checkSameBackend(ta.t, tb.t, op);
-    const outShape = broadcastShapes(ta.t.shape, tb.t.shape, op);
-    const r = outShape.length;
-    const storage = like.backend.binary(op, ta.t.storage, padShape(ta.t.shape, r), tb.t.storage, padShape(tb.t.shape, r), outShape);
-    return fromStorage(like.backend, storage, outShape);
+    return fromStorage(backend, backend.binary(op, sa, padShape(shapeOf(a), r), sb, padShape(shapeOf(b), r), outShape), outShape);
   } finally {
-    if (ta.temporary) ta.t.dispose();
-    if (tb.temporary) tb.t.dispose();
+    freeTemporary(sa, a, backend);
+    freeTemporary(sb, b, backend);
   }
 }
 
 const tensorsOf = (...xs: Operand[]): Tensor[] => xs.filter((x): x is Tensor => typeof x !== 'number');
 
 function binaryWithGrad(op: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum', a: Operand, b: Operand): Tensor {
-  return record(binaryKernel(op, a, b), op, tensorsOf(a, b), { a, b });
+  const out = binaryKernel(op, a, b);
+  return recording(a, b) ? record(out, op, tensorsOf(a, b), { a, b }) : out;
 }
 
 export const add = (a: Operand, b: Operand): Tensor => binaryWithGrad('add', a, b);
@@ -90,7 +97,8 @@ function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
 type DifferentiableUnary = Exclude<UnaryOp, 'sign' | 'floor' | 'not'>;
 
 function unaryWithGrad(op: DifferentiableUnary, x: Tensor): Tensor {
-  return record(unaryKernel(op, x), op, [x], null);
+  const out = unaryKernel(op, x);
+  return recording(x) ? record(out, op, [x], null) : out;
 }
 
 export const neg = (x: Tensor): Tensor => unaryWithGrad('neg', x);
@@ -115,23 +123,23 @@ export const floor = (x: Tensor): Tensor => unaryKernel('floor', x);
 /** Broadcasting select: cond (bool) ? a : b. */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   if (cond.dtype !== 'bool') throw new Error(`where: the condition must be a bool tensor, found ${cond.dtype}.`);
+  const backend = cond.backend;
+  checkSameBackend(a, backend, 'where');
+  checkSameBackend(b, backend, 'where');
   const dtypes = tensorsOf(a, b).map((t) => t.dtype);
   const dtype = dtypes.length === 0 ? 'f32' : dtypes.reduce(commonDType);
-  const ta = asTensor(a, dtype, cond);
-  const tb = asTensor(b, dtype, cond);
+  const outShape = broadcastShapes(broadcastShapes(cond.shape, shapeOf(a), 'where'), shapeOf(b), 'where');
+  const r = outShape.length;
+  const sa = storageIn(a, dtype, backend);
+  const sb = storageIn(b, dtype, backend);
   let out: Tensor;
   try {
-    checkSameBackend(ta.t, cond, 'where');
-    checkSameBackend(tb.t, cond, 'where');
-    const outShape = broadcastShapes(broadcastShapes(cond.shape, ta.t.shape, 'where'), tb.t.shape, 'where');
-    const r = outShape.length;
-    const storage = cond.backend.where(cond.storage, padShape(cond.shape, r), ta.t.storage, padShape(ta.t.shape, r), tb.t.storage, padShape(tb.t.shape, r), outShape);
-    out = fromStorage(cond.backend, storage, outShape);
+    out = fromStorage(backend, backend.where(cond.storage, padShape(cond.shape, r), sa, padShape(shapeOf(a), r), sb, padShape(shapeOf(b), r), outShape), outShape);
   } finally {
-    if (ta.temporary) ta.t.dispose();
-    if (tb.temporary) tb.t.dispose();
+    freeTemporary(sa, a, backend);
+    freeTemporary(sb, b, backend);
   }
-  return record(out, 'where', tensorsOf(a, b), { cond, a, b });
+  return recording(a, b) ? record(out, 'where', tensorsOf(a, b), { cond, a, b }) : out;
 }
 
 /** Converts to another dtype (float to int truncates toward zero); gradients flow between float dtypes. */

@@ -2,8 +2,8 @@
  * Batched matrix multiplication with broadcast batch dimensions. The backend kernel reads either
  * operand transposed, so the backward pass never materialises a transpose.
  */
-import { broadcastShapes, formatShape, sameShape, shapeSize } from '../shape.js';
-import { record } from '../tape.js';
+import { broadcastShapes, formatShape, sameShape, type Shape, shapeSize } from '../shape.js';
+import { record, recording } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { fromStorage } from './creation.js';
 import { add } from './elementwise.js';
@@ -26,7 +26,7 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   const batchB = b.shape.slice(0, -2);
   const batch = broadcastShapes(batchA, batchB, 'matmul');
   const out = run(a, b, m, n, ka, batch, transA, transB);
-  return record(out, 'matmul', [a, b], { transA, transB });
+  return recording(a, b) ? record(out, 'matmul', [a, b], { transA, transB }) : out;
 }
 
 function lastTwo(t: Tensor, trans: boolean): [number, number] {
@@ -36,7 +36,7 @@ function lastTwo(t: Tensor, trans: boolean): [number, number] {
   return trans ? [c, r] : [r, c];
 }
 
-function run(a: Tensor, b: Tensor, m: number, n: number, k: number, batch: number[], transA: boolean, transB: boolean): Tensor {
+function run(a: Tensor, b: Tensor, m: number, n: number, k: number, batch: Shape, transA: boolean, transB: boolean): Tensor {
   const backend = a.backend;
   const count = shapeSize(batch);
   const outShape = [...batch, m, n];
@@ -57,7 +57,7 @@ function run(a: Tensor, b: Tensor, m: number, n: number, k: number, batch: numbe
 }
 
 /** The operand as stored per batch item, with its batch stride (0 when it is shared by all). */
-function batchOperand(t: Tensor, batch: number[]): [Tensor, number] {
+function batchOperand(t: Tensor, batch: Shape): [Tensor, number] {
   const matrix = t.shape[t.rank - 2]! * t.shape[t.rank - 1]!;
   const own = t.shape.slice(0, -2);
   if (shapeSize(own) === 1) return [t, 0];

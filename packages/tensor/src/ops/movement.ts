@@ -4,14 +4,14 @@
  * gradient rules are in gradients/movement.ts.
  */
 import { contiguousStrides, formatShape, inferShape, normalizeAxis, sameShape, type Shape, shapeSize } from '../shape.js';
-import { record } from '../tape.js';
+import { record, recording } from '../tape.js';
 import { Tensor } from '../tensor.js';
 import { fromStorage, zeros } from './creation.js';
 
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const target = inferShape(shape, x.size);
   const out = new Tensor(x.storageRef.retain(), target, x.dtype);
-  return record(out, 'reshape', [x], null);
+  return recording(x) ? record(out, 'reshape', [x], null) : out;
 }
 
 export const flatten = (x: Tensor): Tensor => reshape(x, [x.size]);

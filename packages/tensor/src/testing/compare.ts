@@ -1,4 +1,4 @@
-/** Test helpers shared by the backend harnesses: storages from host values, and closeness checks. */
+/** Test helpers shared by every suite: storages from host values, and closeness checks. */
 import { expect } from 'vitest';
 import { typedArrayFor, type Backend, type DType, type Storage } from '../backend.js';
 
@@ -26,4 +26,23 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     const ok = Number.isNaN(e) ? Number.isNaN(a) : Number.isFinite(e) ? Math.abs(a - e) <= atol + rtol * Math.abs(e) : a === e;
     if (!ok) expect.fail(`${what}[${i}]: expected ${e}, found ${a} (rtol ${rtol}, atol ${atol})`);
   }
+}
+
+/**
+ * max |actual - expected| over the largest finite |expected| (at least `minScale`; the bare
+ * difference when that scale is 0). Equal values (NaN and NaN, equal infinities) agree; a NaN or
+ * infinity against anything else is an Infinity error.
+ */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>, minScale = 0): number {
+  if (actual.length !== expected.length) throw new Error(`relativeError: ${actual.length} values against ${expected.length} expected.`);
+  let scale = minScale;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i]!)) scale = Math.max(scale, Math.abs(expected[i]!));
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    worst = Math.max(worst, Number.isFinite(a) && Number.isFinite(e) ? Math.abs(a - e) : Infinity);
+  }
+  return scale === 0 ? worst : worst / scale;
 }

@@ -105,30 +105,30 @@ export class FunctionBuilder<P extends readonly ValueType[] = readonly ValueType
   }
 
   /** Raw bytes (for an instruction this builder does not name yet). */
-  emit(...bytes: number[]): this {
+  emit(...bytes: number[]): FunctionBuilder<P> {
     for (const b of bytes) this.code.push(b);
     return this;
   }
 
-  get(local: Local): this {
+  get(local: Local): FunctionBuilder<P> {
     return this.emit(0x20, ...uleb(local.index));
   }
-  set(local: Local): this {
+  set(local: Local): FunctionBuilder<P> {
     return this.emit(0x21, ...uleb(local.index));
   }
-  tee(local: Local): this {
+  tee(local: Local): FunctionBuilder<P> {
     return this.emit(0x22, ...uleb(local.index));
   }
-  drop(): this {
+  drop(): FunctionBuilder<P> {
     return this.emit(0x1a);
   }
-  select(): this {
+  select(): FunctionBuilder<P> {
     return this.emit(0x1b);
   }
-  return(): this {
+  return(): FunctionBuilder<P> {
     return this.emit(0x0f);
   }
-  call(funcIndex: number): this {
+  call(funcIndex: number): FunctionBuilder<P> {
     return this.emit(0x10, ...uleb(funcIndex));
   }
 
@@ -141,17 +141,17 @@ export class FunctionBuilder<P extends readonly ValueType[] = readonly ValueType
   }
 
   /** `block ... end`: a branch to its label jumps past the end. */
-  block(body: (label: Label) => void, result?: ValueType): this {
+  block(body: (label: Label) => void, result?: ValueType): FunctionBuilder<P> {
     this.structured(0x02, 'block', body, result);
     return this;
   }
   /** `loop ... end`: a branch to its label jumps back to the start. */
-  loop(body: (label: Label) => void, result?: ValueType): this {
+  loop(body: (label: Label) => void, result?: ValueType): FunctionBuilder<P> {
     this.structured(0x03, 'loop', body, result);
     return this;
   }
   /** `if ... else ... end` on the i32 on the stack. */
-  if(then: (label: Label) => void, otherwise?: (label: Label) => void, result?: ValueType): this {
+  if(then: (label: Label) => void, otherwise?: (label: Label) => void, result?: ValueType): FunctionBuilder<P> {
     this.structured(
       0x04,
       'if',
@@ -172,10 +172,10 @@ export class FunctionBuilder<P extends readonly ValueType[] = readonly ValueType
     if (relative < 0 || this.control[label.depth - 1] !== label.kind) throw new Error('wasm emitter: branch to a label that is not open here');
     return relative;
   }
-  br(label: Label): this {
+  br(label: Label): FunctionBuilder<P> {
     return this.emit(0x0c, ...uleb(this.depthOf(label)));
   }
-  brIf(label: Label): this {
+  brIf(label: Label): FunctionBuilder<P> {
     return this.emit(0x0d, ...uleb(this.depthOf(label)));
   }
 
@@ -184,7 +184,7 @@ export class FunctionBuilder<P extends readonly ValueType[] = readonly ValueType
    * at the top (no iteration when start >= end). `start` and `end` push one i32 each; `end` is
    * evaluated before every iteration.
    */
-  forRange(counter: Local<'i32'>, start: () => void, end: () => void, step: number, body: () => void): this {
+  forRange(counter: Local<'i32'>, start: () => void, end: () => void, step: number, body: () => void): FunctionBuilder<P> {
     start();
     this.set(counter);
     return this.block((exit) => {
@@ -270,7 +270,7 @@ export class FunctionBuilder<P extends readonly ValueType[] = readonly ValueType
   };
 
   // SIMD instructions (0xFD prefix) ---------------------------------------------------------------
-  private simd(opcode: number, ...immediates: number[]): this {
+  private simd(opcode: number, ...immediates: number[]): FunctionBuilder<P> {
     return this.emit(0xfd, ...uleb(opcode), ...immediates);
   }
 
@@ -364,7 +364,7 @@ export class ModuleBuilder {
   private memory: { module: string; field: string; limits: MemoryLimits } | null = null;
 
   /** Imports the module's memory as `module.field` (an instance is given a `WebAssembly.Memory` there). */
-  importMemory(module: string, field: string, limits: MemoryLimits): this {
+  importMemory(module: string, field: string, limits: MemoryLimits): ModuleBuilder {
     if (limits.shared && limits.maximum === undefined) throw new Error('wasm emitter: a shared memory needs a maximum size');
     this.memory = { module, field, limits };
     return this;

@@ -1,0 +1,11 @@
+/**
+ * @hrm-webgpu/tensor/testing: the helpers every test suite shares. Closeness checks, the f64
+ * finite-difference gradient check, seeded data, the op-case catalogue, and the backends a suite
+ * runs on (the CPU, plus WebGPU where Dawn finds an adapter: skipped with a notice without one,
+ * a failure under HRM_REQUIRE_WEBGPU=1). Imports vitest and fast-check: for tests only.
+ */
+export { expectClose, relativeError, storageOf, type Tolerance } from './compare.js';
+export { gradCheck, materialize, type GradCheckResult } from './gradcheck.js';
+export { seedArb, seeded, seededInts } from './seeded.js';
+export { OP_CASES, randomValues, type CaseInput, type OpCase } from './op-cases.js';
+export { backendsForTests, webgpuForTests } from './backends.js';
