@@ -12,7 +12,7 @@
  * against (row-kernels.test.ts) and the fallback when SIMD is off or missing (features.ts).
  */
 import type { AttentionParams } from '../../../backend.js';
-import { attentionForwardFunction } from './attention-kernel.js';
+import { attentionFunctions } from './attention-kernel.js';
 import { ModuleBuilder, type FunctionBuilder, type Local } from './emitter.js';
 
 type F = FunctionBuilder;
@@ -343,6 +343,7 @@ interface Exports {
   swiglu_backward(gateUp: number, dOut: number, dGateUp: number, rows: number, inter: number): void;
   softmax_rows(scores: number, mask: number, rows: number, cols: number, scale: number, maxes: number, sums: number, saved: number): void;
   attention_forward(...args: number[]): void;
+  attention_backward(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -418,6 +419,30 @@ class RowKernels {
     }
   }
 
+  /** The whole attention backward (attention-kernel.ts): dq, dk, dv from the forward's inputs, o, lse and dO. */
+  attentionBackward(
+    inputs: { q: Float32Array; k: Float32Array; v: Float32Array; o: Float32Array; lse: Float32Array; dO: Float32Array; mask: Float32Array | null },
+    p: AttentionParams,
+    grads: { dq: Float32Array; dk: Float32Array; dv: Float32Array },
+  ): void {
+    const { seqQ, seqK, headDim: d, scale } = p;
+    const [kp, dp] = [Math.ceil(seqK / 4) * 4, Math.ceil(d / 4) * 4];
+    const { q, k, v, o, lse, dO, mask } = inputs;
+    const at = this.regions(
+      q.length, k.length, v.length, o.length, dO.length, lse.length, mask ? mask.length : 0,
+      grads.dq.length + 4, grads.dk.length + 4, grads.dv.length + 4,
+      d * kp, d * kp, seqK * dp, seqQ * dp, seqQ * dp, seqQ * seqK + 4, seqQ * seqK + 4, seqK * seqQ, seqK * seqQ,
+    );
+    [q, k, v, o, dO, lse].forEach((data, i) => this.put(at[i]!, data));
+    if (mask) this.put(at[6]!, mask);
+    // Zero the padding the per-head copies never write (Kt, Vt, and the padded K, Q, dO).
+    this.heap.fill(0, at[10]! / 4, at[15]! / 4);
+    this.exports.attention_backward(...at.slice(0, 6), mask ? at[6]! : 0, ...at.slice(7), p.batch * p.heads, seqQ, seqK, d, scale);
+    this.take(at[7]!, grads.dq);
+    this.take(at[8]!, grads.dk);
+    this.take(at[9]!, grads.dv);
+  }
+
   /**
    * Attention's score rows in place (rows x cols at `scores`): softmax(scale * s + mask) with each
    * row's lse into lse[lseOffset + i], or with `saved` exp(scale * s + mask - lse) from the saved lse.
@@ -446,7 +471,7 @@ export function rowKernels(): RowKernels {
     const module = new ModuleBuilder().importMemory('env', 'memory', { initial: 16 });
     swigluFunction(module);
     swigluBackwardFunction(module);
-    attentionForwardFunction(module, softmaxRowsFunction(module));
+    attentionFunctions(module, softmaxRowsFunction(module));
     kernels = new RowKernels(new WebAssembly.Module(module.build()));
   }
   return kernels;
