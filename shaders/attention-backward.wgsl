@@ -7,31 +7,15 @@
 // - `q`: one workgroup per (query tile, head), each thread handling RB query rows i, looping over
 //   staged key tiles: dQ_i += scale dS_ij K_j.
 // Scores s_ij = scale Q_i . K_j + mask_ij are recomputed as in attention.wgsl (same defines:
-// HEAD_DIM4, ROWS threads per workgroup, RB rows per thread, TILE rows per staged tile, HAS_MASK);
-// excluded scores and rows whose lse is -Infinity contribute nothing.
+// attention-common.wgsl's, TILE rows per staged tile; ROWS threads per workgroup); excluded
+// scores and rows whose lse is -Infinity contribute nothing. The stats pass has p.rows (heads * seqQ).
 
-const D4: u32 = ${HEAD_DIM4}u;
-const ROWS: u32 = ${ROWS}u;
-const TILE: u32 = ${TILE}u;
-const RB: u32 = ${RB}u;
-const BLOCKED: f32 = -3.0e38;
-
-struct Params {
-  seqQ: u32,
-  seqK: u32,
-  scale: f32,
-  // Rows of the stats pass (heads * seqQ).
-  rows: u32,
-}
+const ROWS: u32 = WORKGROUP_SIZE;
 
 #if PASS == stats
-@group(0) @binding(0) var<storage, read> dO: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> o: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> lse: array<f32>;
-@group(0) @binding(3) var<storage, read_write> stats: array<vec2<f32>>;
-@group(0) @binding(4) var<uniform> p: Params;
+const D4: u32 = ${HEAD_DIM4}u;
 
-@compute @workgroup_size(ROWS)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * ROWS;
   if (i >= p.rows) {
@@ -44,32 +28,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   stats[i] = vec2<f32>(lse[i], d.x + d.y + d.z + d.w);
 }
 #else
-#include "attention-backward-inputs.wgsl"
-
-// Probability of score s given the row's lse (0 for excluded scores and fully excluded rows).
-fn probability(s: f32, rowLse: f32) -> f32 {
-  return select(exp(s - rowLse), 0.0, s <= BLOCKED || rowLse <= BLOCKED);
-}
-
-fn masked(score: f32, row: u32, key: u32) -> f32 {
-#if HAS_MASK
-  let m = mask[row * p.seqK + key];
-  return select(score + m, BLOCKED, m <= BLOCKED);
-#else
-  return score;
-#endif
-}
+const TILE: u32 = ${TILE}u;
+#include "attention-common.wgsl"
 
 #if PASS == kv
-@group(0) @binding(6) var<storage, read_write> dk: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> dv: array<vec4<f32>>;
-@group(0) @binding(8) var<uniform> p: Params;
-
 var<workgroup> qTile: array<vec4<f32>, TILE * D4>;
 var<workgroup> dOTile: array<vec4<f32>, TILE * D4>;
 var<workgroup> statsTile: array<vec2<f32>, TILE>;
 
-@compute @workgroup_size(ROWS)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let head = wg.y;
   var kcs: array<u32, RB>;
@@ -145,13 +112,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   }
 }
 #else
-@group(0) @binding(6) var<storage, read_write> dq: array<vec4<f32>>;
-@group(0) @binding(7) var<uniform> p: Params;
+#include "attention-tiles.wgsl"
 
-var<workgroup> kTile: array<vec4<f32>, TILE * D4>;
-var<workgroup> vTile: array<vec4<f32>, TILE * D4>;
-
-@compute @workgroup_size(ROWS)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let head = wg.y;
   var rs: array<u32, RB>;
@@ -170,11 +133,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     st[b] = stats[head * p.seqQ + rs[b]];
   }
   for (var k0 = 0u; k0 < p.seqK; k0 += TILE) {
-    for (var e = t; e < TILE * D4; e += ROWS) {
-      let src = (head * p.seqK + min(k0 + e / D4, p.seqK - 1u)) * D4 + e % D4;
-      kTile[e] = k[src];
-      vTile[e] = v[src];
-    }
+    stageKeyValues(head, k0, t);
     workgroupBarrier();
     let n = min(TILE, p.seqK - k0);
     for (var j = 0u; j < n; j++) {

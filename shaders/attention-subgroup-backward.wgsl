@@ -11,40 +11,19 @@
 // shuffles) contribute nothing.
 enable subgroups;
 
-const D4: u32 = ${HEAD_DIM4}u;
-const SG: u32 = ${SG}u;
-const RB: u32 = ${RB}u;
-const BLOCKED: f32 = -3.0e38;
-
-struct Params {
-  seqQ: u32,
-  seqK: u32,
-  scale: f32,
-  // Row stride of ds: seqK rounded up to a multiple of SG.
-  dsStride: u32,
-}
+// p.dsStride is the row stride of ds: seqK rounded up to a multiple of SG.
+const SG: u32 = WORKGROUP_SIZE;
 
 #if PASS == kv
-#include "attention-backward-inputs.wgsl"
-@group(0) @binding(6) var<storage, read_write> dk: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> dv: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> ds: array<f32>;
-@group(0) @binding(9) var<uniform> p: Params;
+#include "attention-common.wgsl"
 
 // Probability of the pair (row, key) from its dot product and the row's lse; 0 for pairs past
 // either end, masked-out pairs and fully excluded rows.
-fn probability(dotProduct: f32, row: u32, key: u32, rowLse: f32) -> f32 {
-  var s = dotProduct * p.scale;
-  var excluded = row >= p.seqQ || key >= p.seqK || rowLse <= BLOCKED;
-#if HAS_MASK
-  let m = mask[min(row, p.seqQ - 1u) * p.seqK + min(key, p.seqK - 1u)];
-  s += m;
-  excluded = excluded || m <= BLOCKED;
-#endif
-  return select(exp(s - rowLse), 0.0, excluded);
+fn pairProbability(dotProduct: f32, row: u32, key: u32, rowLse: f32) -> f32 {
+  return select(probability(masked(dotProduct * p.scale, row, key), rowLse), 0.0, row >= p.seqQ || key >= p.seqK);
 }
 
-@compute @workgroup_size(SG)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let head = wg.y;
   var kBase: array<u32, RB>;
@@ -94,7 +73,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let stj = subgroupShuffle(st, j);
       for (var b = 0u; b < RB; b++) {
         let key = (wg.x * RB + b) * SG + lane;
-        w[b][j] = probability(sd[b][j], i0 + j, key, stj.x);
+        w[b][j] = pairProbability(sd[b][j], i0 + j, key, stj.x);
         dsb[b][j] = w[b][j] * (pd[b][j] - stj.y);
         if (i0 + j < p.seqQ && key < p.dsStride) {
           ds[(head * p.seqQ + i0 + j) * p.dsStride + key] = dsb[b][j];
@@ -134,15 +113,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
 }
 #else
-@group(0) @binding(0) var<storage, read> k: array<vec4<f32>>;
-// dS as vec4s: SG / 4 per block of SG keys.
-@group(0) @binding(1) var<storage, read> ds: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> dq: array<vec4<f32>>;
-@group(0) @binding(3) var<uniform> p: Params;
-
+// ds is read as vec4s: SG / 4 per block of SG keys.
+const D4: u32 = ${HEAD_DIM4}u;
+const RB: u32 = ${RB}u;
 const SG4: u32 = SG / 4u;
 
-@compute @workgroup_size(SG)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let head = wg.y;
   var dsBase: array<u32, RB>;

@@ -11,25 +11,19 @@
 // the accumulator state, about 20% faster on lavapipe.
 //
 // Workgroups are one subgroup (SG invocations) and wg.y is the head. Defines: HEAD_DIM4
-// (headDim / 4, zero-padded by the host), SG (the adapter's fixed subgroup size), RB, HAS_MASK.
-// Masking and -Infinity handling are as in attention.wgsl.
+// (headDim / 4, zero-padded by the host), SG (the adapter's fixed subgroup size, the workgroup
+// size), RB, HAS_MASK. Masking and -Infinity handling are as in attention.wgsl.
 enable subgroups;
 
-const D4: u32 = ${HEAD_DIM4}u;
-const SG: u32 = ${SG}u;
-#include "attention-forward-io.wgsl"
+const SG: u32 = WORKGROUP_SIZE;
+#include "attention-common.wgsl"
 
 // Scaled score plus mask for (row, key), BLOCKED for keys past the end and masked-out pairs.
-fn masked(dotProduct: f32, row: u32, key: u32) -> f32 {
-  var s = dotProduct * p.scale;
-#if HAS_MASK
-  let m = mask[min(row, p.seqQ - 1u) * p.seqK + min(key, p.seqK - 1u)];
-  s = select(s + m, BLOCKED, m <= BLOCKED);
-#endif
-  return select(BLOCKED, s, key < p.seqK);
+fn scaledMasked(dotProduct: f32, row: u32, key: u32) -> f32 {
+  return select(BLOCKED, masked(dotProduct * p.scale, row, key), key < p.seqK);
 }
 
-@compute @workgroup_size(SG)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let head = wg.y;
   // Lanes past the last row compute on a clamped row (every lane must take part in the shuffles)
@@ -67,7 +61,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let row = (wg.x * RB + b) * SG + lane;
       var newMax = runMax[b];
       for (var j = 0u; j < SG; j++) {
-        w[b][j] = masked(d[b][j], row, k0 + j);
+        w[b][j] = scaledMasked(d[b][j], row, k0 + j);
         newMax = max(newMax, w[b][j]);
       }
       correction[b] = exp(runMax[b] - newMax);

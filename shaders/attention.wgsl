@@ -5,31 +5,16 @@
 // Key and value tiles are staged in workgroup memory, scores are folded into a running max / sum (online softmax), and the log-sum-exp of each query row is saved for the
 // backward pass (attention-backward.wgsl).
 //
-// Defines: HEAD_DIM4 (headDim / 4; the host pads headDim to a multiple of 4 with zeros),
-// ROWS (threads per workgroup), RB (query rows per thread), TILE (keys per staged tile), HAS_MASK.
-// A score at or below BLOCKED (a mask of -Infinity) is excluded; a row with every score excluded
-// gets output 0 and lse -Infinity. Infinities are only compared, never computed with, because
-// WGSL implementations may assume finite arithmetic.
+// Defines: those of attention-common.wgsl, and TILE (keys per staged tile); the workgroup has
+// ROWS threads. A row with every score excluded gets output 0 and lse -Infinity (lse is written as
+// bits, so that -Infinity, 0xff800000, is stored without computing an infinity).
 
-const D4: u32 = ${HEAD_DIM4}u;
-const ROWS: u32 = ${ROWS}u;
+const ROWS: u32 = WORKGROUP_SIZE;
 const TILE: u32 = ${TILE}u;
-#include "attention-forward-io.wgsl"
+#include "attention-common.wgsl"
+#include "attention-tiles.wgsl"
 
-var<workgroup> kTile: array<vec4<f32>, TILE * D4>;
-var<workgroup> vTile: array<vec4<f32>, TILE * D4>;
-
-// Score plus mask, with excluded scores pinned to BLOCKED.
-fn masked(score: f32, row: u32, key: u32) -> f32 {
-#if HAS_MASK
-  let m = mask[row * p.seqK + key];
-  return select(score + m, BLOCKED, m <= BLOCKED);
-#else
-  return score;
-#endif
-}
-
-@compute @workgroup_size(ROWS)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let head = wg.y;
   var qs: array<array<vec4<f32>, D4>, RB>;
@@ -50,11 +35,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   }
   var scores: array<array<f32, TILE>, RB>;
   for (var k0 = 0u; k0 < p.seqK; k0 += TILE) {
-    for (var e = t; e < TILE * D4; e += ROWS) {
-      let src = (head * p.seqK + min(k0 + e / D4, p.seqK - 1u)) * D4 + e % D4;
-      kTile[e] = k[src];
-      vTile[e] = v[src];
-    }
+    stageKeyValues(head, k0, t);
     workgroupBarrier();
     let n = min(TILE, p.seqK - k0);
     var tileMax: array<f32, RB>;

@@ -8,23 +8,6 @@
 
 #include "row-reduce.wgsl"
 
-struct Params {
-  rows: u32,
-  cols: u32,
-  ignoreIndex: i32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> labels: array<i32>;
-#if BACKWARD
-@group(0) @binding(2) var<storage, read> dLoss: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dLogits: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-#else
-@group(0) @binding(2) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
-#endif
-
 fn stablemaxS(v: f32) -> f32 {
   return select(1.0 / (1.0 - v + 1e-30), v + 1.0, v >= 0.0);
 }

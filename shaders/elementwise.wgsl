@@ -2,31 +2,11 @@
 // coordinate of the output. Covers fill (no input), cast, unary, binary and where, and strided
 // copies (one input read through arbitrary strides and an offset).
 //
-// Defines: WORKGROUP_SIZE; HAS_A, HAS_B, HAS_C (input count); A_T, B_T, C_T, OUT_T (WGSL element
-// types, bool is u32); OUT_BINDING, PARAMS_BINDING; STRIDED (decompose the output index into
-// coordinates and apply each input's strides; otherwise inputs are read at i + offset);
-// EXPR (an expression in a, b, c and p.scalar); RANK (dimensions of the strided walk).
-
-struct Params {
-  n: u32,
-  scalar: u32, // raw bits of a fill value
-  _pad: vec2<u32>,
-  offsets: vec4<u32>, // element offset of each input
-  shape: array<vec4<u32>, 2>, // output shape, up to rank 8
-  strides: array<array<vec4<u32>, 2>, 3>, // per input: element stride of each output dimension
-}
-
-#if HAS_A
-@group(0) @binding(0) var<storage, read> in_a: array<${A_T}>;
-#endif
-#if HAS_B
-@group(0) @binding(1) var<storage, read> in_b: array<${B_T}>;
-#endif
-#if HAS_C
-@group(0) @binding(2) var<storage, read> in_c: array<${C_T}>;
-#endif
-@group(0) @binding(${OUT_BINDING}) var<storage, read_write> out: array<${OUT_T}>;
-@group(0) @binding(${PARAMS_BINDING}) var<uniform> p: Params;
+// Defines: HAS_A, HAS_B, HAS_C (input count); A_T, B_T, C_T, OUT_T (WGSL element types, bool is
+// u32); STRIDED (decompose the output index into coordinates and apply each input's strides;
+// otherwise inputs are read at i + offset); EXPR (an expression in a, b, c and p.scalar); RANK
+// (dimensions of the strided walk). Uniforms: p.shape holds the output shape, 4 dimensions per
+// vector; p.strides[2 * k + q] the strides of input k over dimensions 4q..4q+3.
 
 // Offsets of the three inputs for output element i.
 fn input_offsets(i: u32) -> vec3<u32> {
@@ -40,11 +20,11 @@ fn input_offsets(i: u32) -> vec3<u32> {
     let r = u32(d) % 4u;
     let size = p.shape[q][r];
     let next = rem / size;
-    off += (rem - next * size) * vec3<u32>(p.strides[0][q][r], p.strides[1][q][r], p.strides[2][q][r]);
+    off += (rem - next * size) * vec3<u32>(p.strides[q][r], p.strides[2u + q][r], p.strides[4u + q][r]);
     rem = next;
   }
   // The outermost coordinate is what remains.
-  return off + rem * vec3<u32>(p.strides[0][0][0], p.strides[1][0][0], p.strides[2][0][0]);
+  return off + rem * vec3<u32>(p.strides[0][0], p.strides[2][0], p.strides[4][0]);
 #else
   return vec3<u32>(i) + p.offsets.xyz;
 #endif
@@ -119,9 +99,9 @@ fn f32_to_i32(x: f32) -> i32 {
   return i32(x);
 }
 
-@compute @workgroup_size(${WORKGROUP_SIZE})
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;
+  let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (i >= p.n) { return; }
   let offs = input_offsets(i);
 #if HAS_A

@@ -1,22 +1,10 @@
 // gather: x viewed as [outer, n, inner], ids (i32 [m]): out[o, j, k] = x[o, ids[j], k].
 // One thread per output element; an id outside [0, n) yields 0 (a kernel cannot throw).
-// Defines: WORKGROUP_SIZE, T (element type).
+// Defines: T (element type).
 
-struct Params {
-  n_out: u32, // outer * m * inner
-  n: u32,
-  m: u32,
-  inner: u32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<${T}>;
-@group(0) @binding(1) var<storage, read> ids: array<i32>;
-@group(0) @binding(2) var<storage, read_write> out: array<${T}>;
-@group(0) @binding(3) var<uniform> p: Params;
-
-@compute @workgroup_size(${WORKGROUP_SIZE})
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;
+  let idx = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (idx >= p.n_out) { return; }
   let k = idx % p.inner;
   let j = (idx / p.inner) % p.m;

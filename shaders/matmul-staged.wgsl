@@ -21,32 +21,10 @@
 
 override TRANS_B: bool = false;
 
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  aBatchStride: u32,
-  bBatchStride: u32,
-  // First batch item of this dispatch (batches beyond the per-dimension workgroup limit are split).
-  batchBase: u32,
-  // First k index of this dispatch's slice.
-  k0: u32,
-  // DEPTH / 4, passed at run time so that the loop loading A is not unrolled.
-  depth4: u32,
-}
+// Bindings and Params: matmul.wgsl's, plus p.k0 (first k index of this dispatch's slice) and
+// p.depth4 (DEPTH / 4, passed at run time so that the loop loading A is not unrolled).
 
-#if VEC4
-@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
-#else
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
-#endif
-@group(0) @binding(3) var<uniform> p: Params;
-
-const LANES: u32 = ${LANES}u;
+const LANES: u32 = WORKGROUP_SIZE;
 const COLS: u32 = ${COLS}u;
 const DEPTH: u32 = ${DEPTH}u;
 
@@ -109,7 +87,7 @@ fn stage(bBase: u32, q0: u32, lane: u32) {
 #endif
 }
 
-@compute @workgroup_size(${LANES})
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn staged(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let item = wg.z + p.batchBase;
   let q0 = wg.x * COLS;

@@ -9,32 +9,12 @@
 // - `tiled`: 64x64 tiles of C per 16x16 workgroup, 16-deep slices of A and B staged in workgroup
 //   memory; each thread still owns a 4x4 block. Suits real GPUs.
 //
-// Defines: VEC4 (blocked only) binds A, B, C as vec4 arrays; the host sets it only when M, N, K and
-// both batch strides are multiples of 4, so every vec4 load is aligned and in bounds.
+// Bindings and Params are shared with matmul-staged.wgsl (kernels/matmul-kernels.ts). Defines: VEC4
+// (blocked only) binds A, B, C as vec4 arrays (E = vec4<f32>); the host sets it only when M, N, K
+// and both batch strides are multiples of 4, so every vec4 load is aligned and in bounds.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  aBatchStride: u32,
-  bBatchStride: u32,
-  // First batch item of this dispatch (batches beyond the per-dimension workgroup limit are split).
-  batchBase: u32,
-}
-
-#if VEC4
-@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
-#else
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
-#endif
-@group(0) @binding(3) var<uniform> p: Params;
 
 // ---------------------------------------------------------------- blocked
 
@@ -130,7 +110,7 @@ fn storeRow(cBase: u32, row: u32, c0: u32, v: vec4<f32>) {
 #endif
 }
 
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(WORKGROUP_SIZE_X, WORKGROUP_SIZE_Y)
 fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r0 = gid.y * 4u;
   let c0 = gid.x * 4u;
@@ -164,7 +144,6 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
 #if !VEC4
 const TILE: u32 = 64u;
 const DEPTH: u32 = 16u;
-const THREADS: u32 = 256u;
 
 // Slices staged k-major: tileA[kq * 16 + r / 4][r % 4] = op(A)[tileRow + r, k0 + kq].
 var<workgroup> tileA: array<vec4<f32>, 256>;
@@ -184,7 +163,7 @@ fn elementB(bBase: u32, kIndex: u32, col: u32) -> f32 {
   return b[bBase + select(kIndex * p.n + col, col * p.k + kIndex, TRANS_B)];
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(WORKGROUP_SIZE_X, WORKGROUP_SIZE_Y)
 fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let tileRow = wg.y * TILE;
   let tileCol = wg.x * TILE;
@@ -196,7 +175,7 @@ fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
     // Each thread stages 4 elements of each slice; consecutive threads read consecutive addresses
     // along whichever axis is contiguous in memory.
     for (var e = 0u; e < 4u; e++) {
-      let idx = t + e * THREADS;
+      let idx = t + e * WORKGROUP_SIZE;
       let rA = select(idx / DEPTH, idx % TILE, TRANS_A);
       let kA = select(idx % DEPTH, idx / TILE, TRANS_A);
       tileA[kA * 16u + rA / 4u][rA % 4u] = elementA(aBase, tileRow + rA, k0 + kA);

@@ -13,24 +13,11 @@
 // Sparse SignSGD: for each distinct row r among ids, with g_r the sum of grads[j] over ids[j] = r:
 // table_r <- table_r * decay - lr * sign(g_r). The workgroup of the first occurrence of a row
 // does the update, so no atomics are needed and rows not in ids are untouched.
-struct Params {
-  count: u32,
-  n: u32,
-  dim: u32,
-  decay: f32,
-  lr: f32,
-}
 
-@group(0) @binding(0) var<storage, read> ids: array<i32>;
-@group(0) @binding(1) var<storage, read> grads: array<f32>;
-@group(0) @binding(2) var<storage, read_write> table: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
-
-const THREADS: u32 = ${THREADS}u;
-// Columns per thread: ceil(dim / THREADS).
+// Columns per thread: ceil(dim / WORKGROUP_SIZE).
 const COLS_PER_THREAD: u32 = ${COLS_PER_THREAD}u;
 
-@compute @workgroup_size(THREADS)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn signSgdRows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let j = wg.x + wg.y * groups.x;
   if (j >= p.count) {
@@ -50,14 +37,14 @@ fn signSgdRows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) gr
       return;
     }
     for (var c = 0u; c < COLS_PER_THREAD; c++) {
-      let col = t + c * THREADS;
+      let col = t + c * WORKGROUP_SIZE;
       if (col < p.dim) {
         sums[c] += grads[other * p.dim + col];
       }
     }
   }
   for (var c = 0u; c < COLS_PER_THREAD; c++) {
-    let col = t + c * THREADS;
+    let col = t + c * WORKGROUP_SIZE;
     if (col < p.dim) {
       let i = u32(id) * p.dim + col;
       table[i] = table[i] * p.decay - p.lr * sign(sums[c]);
@@ -65,26 +52,8 @@ fn signSgdRows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) gr
   }
 }
 #else
-struct Params {
-  size: u32,
-  decay: f32,
-  // 1 - beta1 and 1 - beta2.
-  mRate: f32,
-  vRate: f32,
-  stepSize: f32,
-  vScale: f32,
-  eps: f32,
-}
 
-@group(0) @binding(0) var<storage, read> grad: array<f32>;
-@group(0) @binding(1) var<storage, read_write> param: array<f32>;
-@group(0) @binding(2) var<storage, read_write> m: array<f32>;
-@group(0) @binding(3) var<storage, read_write> v: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-
-const WORKGROUP_SIZE: u32 = ${WORKGROUP_SIZE}u;
-
-@compute @workgroup_size(WORKGROUP_SIZE)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
   if (i >= p.size) {

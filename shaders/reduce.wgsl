@@ -1,21 +1,8 @@
 // Reductions of x viewed as [outer, reduce, inner] to out [outer, inner].
-// Defines: WORKGROUP_SIZE; OP (sum, prod, max, min, argmax, argmin); IN_T, ACC_T, OUT_T;
+// Defines: OP (sum, prod, max, min, argmax, argmin); IN_T, ACC_T, OUT_T;
 // TREE: one workgroup per output with a tree reduction in workgroup memory;
 // otherwise one thread per output and chunk folding its chunk of the row sequentially, writing
 // out [outer, chunks, inner] (chunks > 1 leaves a second, shorter reduction to the caller).
-
-struct Params {
-  outer: u32,
-  reduce: u32,
-  inner: u32,
-  n_out: u32,
-  chunk: u32, // row elements per thread (thread variant)
-  chunks: u32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<${IN_T}>;
-@group(0) @binding(1) var<storage, read_write> out: array<${OUT_T}>;
-@group(0) @binding(2) var<uniform> p: Params;
 
 // A partial result: the value so far and, for arg reductions, where it was found.
 struct State {
@@ -84,30 +71,30 @@ fn result(s: State) -> ${OUT_T} {
 }
 
 #if TREE
-var<workgroup> partial: array<State, ${WORKGROUP_SIZE}>;
+var<workgroup> partial: array<State, WORKGROUP_SIZE>;
 
-@compute @workgroup_size(${WORKGROUP_SIZE})
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let idx = wid.x + wid.y * nwg.x;
   if (idx >= p.n_out) { return; }
   let o = idx / p.inner;
   let k = idx % p.inner;
   var s = initial(o, 0u, k);
-  for (var r = t; r < p.reduce; r += ${WORKGROUP_SIZE}u) {
+  for (var r = t; r < p.reduce; r += WORKGROUP_SIZE) {
     s = combine(s, load(o, r, k));
   }
   partial[t] = s;
   workgroupBarrier();
-  for (var stride = ${WORKGROUP_SIZE}u / 2u; stride > 0u; stride /= 2u) {
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
     if (t < stride) { partial[t] = combine(partial[t], partial[t + stride]); }
     workgroupBarrier();
   }
   if (t == 0u) { out[idx] = result(partial[0]); }
 }
 #else
-@compute @workgroup_size(${WORKGROUP_SIZE})
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;
+  let idx = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (idx >= p.n_out) { return; }
   let k = idx % p.inner;
   let c = (idx / p.inner) % p.chunks;

@@ -4,17 +4,7 @@
 
 #include "row-reduce.wgsl"
 
-struct Params {
-  rows: u32,
-  cols: u32,
-  eps: f32,
-}
-
 #if PASS == forward
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<storage, read_write> invRms: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 fn processRow(row: u32, lane: u32, base: u32) {
   var sumSq = 0.0;
@@ -31,11 +21,6 @@ fn processRow(row: u32, lane: u32, base: u32) {
   }
 }
 #else
-@group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> invRms: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
 
 fn processRow(row: u32, lane: u32, base: u32) {
   let r = invRms[row];

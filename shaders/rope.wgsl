@@ -1,23 +1,9 @@
 // Rotate-half RoPE on x [rows = batch * heads * seq, dim] with cos/sin [seq, dim], one thread per
-// (row, j < dim / 2): y_j = x_j cos_j - sign x_{j+h} sin_j, y_{j+h} = x_{j+h} cos_{j+h} + sign x_j sin_{j+h}.
-// sign is -1 for the inverse rotation (the backward pass).
+// (row, j < dim / 2): y_j = x_j cos_j - x_{j+h} sin_j, y_{j+h} = x_{j+h} cos_{j+h} + x_j sin_{j+h}.
+// sign -1 selects the adjoint (the backward pass, exact for any tables):
+// dx_j = dy_j cos_j + dy_{j+h} sin_{j+h}, dx_{j+h} = dy_{j+h} cos_{j+h} - dy_j sin_j.
 
-struct Params {
-  pairs: u32,
-  seq: u32,
-  dim: u32,
-  sign: f32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> cosTable: array<f32>;
-@group(0) @binding(2) var<storage, read> sinTable: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
-
-const WORKGROUP_SIZE: u32 = ${WORKGROUP_SIZE}u;
-
-@compute @workgroup_size(WORKGROUP_SIZE)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
   if (i >= p.pairs) {
@@ -30,6 +16,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let t = (row % p.seq) * p.dim + j;
   let x1 = x[off];
   let x2 = x[off + half];
-  y[off] = x1 * cosTable[t] - p.sign * x2 * sinTable[t];
-  y[off + half] = x2 * cosTable[t + half] + p.sign * x1 * sinTable[t + half];
+  let adjoint = p.sign < 0.0;
+  let sinLow = select(sinTable[t], sinTable[t + half], adjoint);
+  let sinHigh = select(sinTable[t + half], sinTable[t], adjoint);
+  y[off] = x1 * cosTable[t] - p.sign * x2 * sinLow;
+  y[off + half] = x2 * cosTable[t + half] + p.sign * x1 * sinHigh;
 }

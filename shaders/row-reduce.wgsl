@@ -1,15 +1,14 @@
 // The frame of every row kernel: its entry point, which row and which lane of it an invocation
 // handles, and row-wide sum and max. Two layouts, picked by the host per adapter:
 // - one workgroup of ROW_THREADS threads per row, tree reductions in workgroup memory (real GPUs);
-// - PER_THREAD: one thread per row, WORKGROUP_THREADS rows per workgroup, no barriers at all
+// - PER_THREAD: one thread per row, WORKGROUP_SIZE rows per workgroup, no barriers at all
 //   (CPU-emulated adapters, where barriers cost more than the parallelism within a row gains).
-// The including kernel declares a uniform `p` with `rows` and `cols` and the function
+// The including kernel's description has uniforms `rows` and `cols`; its body declares the function
 // `processRow(row: u32, lane: u32, base: u32)` (base = row * p.cols). Column loops run
 // `for (var j = lane; j < p.cols; j += ROW_THREADS)`; every lane of a row must call rowSum / rowMax.
 
 #if PER_THREAD
 const ROW_THREADS: u32 = 1u;
-const WORKGROUP_THREADS: u32 = ${WORKGROUP_THREADS}u;
 
 fn rowSum(v: f32, lane: u32) -> f32 {
   return v;
@@ -19,8 +18,7 @@ fn rowMax(v: f32, lane: u32) -> f32 {
   return v;
 }
 #else
-const ROW_THREADS: u32 = ${WORKGROUP_THREADS}u;
-const WORKGROUP_THREADS: u32 = ROW_THREADS;
+const ROW_THREADS: u32 = WORKGROUP_SIZE;
 
 var<workgroup> rowScratch: array<f32, ROW_THREADS>;
 
@@ -50,12 +48,12 @@ fn rowMax(v: f32, lane: u32) -> f32 {
 }
 #endif
 
-@compute @workgroup_size(WORKGROUP_THREADS)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   // The grid is folded into two dimensions (engine.grid).
   let group = wg.x + wg.y * groups.x;
 #if PER_THREAD
-  let row = group * WORKGROUP_THREADS + lid;
+  let row = group * WORKGROUP_SIZE + lid;
   let lane = 0u;
 #else
   let row = group;

@@ -7,38 +7,11 @@
 //   bucket:  list[offsets[r] ..] = the j with ids[j] == r, ascending   (one thread per row r)
 // then `sum` gives each output element one thread that adds its row's source rows in ascending
 // j, the CPU backend's order: every source element is read once. Ids outside [0, n) are ignored.
-// Defines: WORKGROUP_SIZE, PASS (count, scan, bucket, sum), T (f32 or i32, for sum).
+// Defines: PASS (count, scan, bucket, sum), T (f32 or i32, for sum).
 
-struct Params {
-  n_out: u32, // outer * n * inner
-  n: u32,
-  m: u32,
-  inner: u32,
-}
-
-#if PASS == count
-@group(0) @binding(0) var<storage, read> ids: array<i32>;
-@group(0) @binding(1) var<storage, read_write> offsets: array<u32>;
-@group(0) @binding(2) var<uniform> p: Params;
-#elif PASS == scan
-@group(0) @binding(0) var<storage, read_write> offsets: array<u32>;
-@group(0) @binding(1) var<uniform> p: Params;
-#elif PASS == bucket
-@group(0) @binding(0) var<storage, read> ids: array<i32>;
-@group(0) @binding(1) var<storage, read> offsets: array<u32>;
-@group(0) @binding(2) var<storage, read_write> list: array<u32>;
-@group(0) @binding(3) var<uniform> p: Params;
-#else
-@group(0) @binding(0) var<storage, read> src: array<${T}>;
-@group(0) @binding(1) var<storage, read> offsets: array<u32>;
-@group(0) @binding(2) var<storage, read> list: array<u32>;
-@group(0) @binding(3) var<storage, read_write> out: array<${T}>;
-@group(0) @binding(4) var<uniform> p: Params;
-#endif
-
-@compute @workgroup_size(${WORKGROUP_SIZE})
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * ${WORKGROUP_SIZE}u;
+  let idx = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
 #if PASS == count
   if (idx >= p.n) { return; }
   var count = 0u;

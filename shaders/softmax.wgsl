@@ -6,17 +6,7 @@
 
 #include "row-reduce.wgsl"
 
-struct Params {
-  rows: u32,
-  cols: u32,
-}
-
 #if BACKWARD
-@group(0) @binding(0) var<storage, read> y: array<f32>;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
-
 fn processRow(row: u32, lane: u32, base: u32) {
   var partial = 0.0;
   for (var j = lane; j < p.cols; j += ROW_THREADS) {
@@ -37,10 +27,6 @@ fn processRow(row: u32, lane: u32, base: u32) {
 }
 #else
 #include "row-softmax.wgsl"
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
 
 fn processRow(row: u32, lane: u32, base: u32) {
   let stats = rowExpSum(base, lane);

@@ -2,24 +2,7 @@
 // forward:  out = silu(g) * u, silu(g) = g * sigmoid(g)
 // backward: d gate = dOut * u * s * (1 + g * (1 - s)), d up = dOut * g * s, with s = sigmoid(g).
 
-struct Params {
-  count: u32,
-  inter: u32,
-}
-
-@group(0) @binding(0) var<storage, read> gateUp: array<f32>;
-#if BACKWARD
-@group(0) @binding(1) var<storage, read> dOut: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dGateUp: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
-#else
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
-#endif
-
-const WORKGROUP_SIZE: u32 = ${WORKGROUP_SIZE}u;
-
-@compute @workgroup_size(WORKGROUP_SIZE)
+@compute @workgroup_size(WORKGROUP_SIZE_X)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
   if (i >= p.count) {

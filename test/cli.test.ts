@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../packages/hrm/src/commands/main.js';
+import { hrm } from './hrm-cli.js';
 import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
@@ -16,21 +16,6 @@ const root = mkdtempSync(join(tmpdir(), 'hrm-cli-'));
 const data = join(root, 'sudoku4');
 const tiny = ['--preset', 'sudoku4x4', '--hidden_size', '16', '--num_heads', '2', '--puzzle_emb_ndim', '16', '--halt_max_steps', '3',
   '--global_batch_size', '8', '--lr', '0.003', '--lr_warmup_steps', '2', '--backend', 'cpu', '--no-progress'];
-
-/** Runs the CLI in-process and returns its exit code and what it printed. */
-async function hrm(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 const withoutTime = (file: string) => readMetricsLog(file).map(({ time: _time, ...rest }) => rest);
 
@@ -50,9 +35,9 @@ describe('hrm CLI', () => {
     const unknown = await hrm('fly');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("unknown command 'fly'");
-    const badFlag = await hrm('train', '--data', data, '--out', join(root, 'x'), '--hidden-size', '3');
+    const badFlag = await hrm('train', '--data', data, '--out', join(root, 'x'), '--hiden-size', '3');
     expect(badFlag.code).toBe(2);
-    expect(badFlag.err).toContain('--hidden-size');
+    expect(badFlag.err).toContain('--hiden-size');
     const badValue = await hrm('train', '--data', data, '--out', join(root, 'x'), ...tiny, '--steps', 'many');
     expect(badValue.code).toBe(2);
     expect(badValue.err).toContain("--steps expects a number, got 'many'");

@@ -9,7 +9,7 @@ import { demoSudoku4x4Config } from '../packages/hrm/src/config.js';
 import { HRM } from '../packages/hrm/src/model/hrm.js';
 import { evaluateDataset } from '../packages/hrm/src/train/evaluate.js';
 import { streamSeeds, Trainer } from '../packages/hrm/src/train/trainer.js';
-import type { TrainingConfig } from '../packages/hrm/src/train/training-config.js';
+import type { TrainingSettings } from '../packages/hrm/src/train/training-config.js';
 
 const BLANK_TOKEN = 1;
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
 
 it('a tiny HRM solves held-out 4x4 Sudoku far above chance after a few hundred steps', async () => {
   const data = generateDemoData({ trainPuzzles: 2000, testPuzzles: 200, augmentations: 0, seed: 1, givens: 12 });
-  const training: TrainingConfig = {
+  const training: TrainingSettings = {
     global_batch_size: 32, steps: 200, lr: 0.003, lr_min_ratio: 1, lr_warmup_steps: 50, weight_decay: 0.1,
     beta1: 0.9, beta2: 0.95, puzzle_emb_lr: 0.003, puzzle_emb_weight_decay: 0.1, seed: 0, eval_every: 0,
   };

@@ -40,15 +40,31 @@ describe('validateConfig', () => {
   });
 
   it('names the field, the expectation and what it found', () => {
-    expect(() => validateConfig({ ...tiny, hidden_size: 16.5 }, 'cfg.json')).toThrow(/cfg\.json: config field "hidden_size" must be a positive integer, found 16\.5/);
+    expect(() => validateConfig({ ...tiny, hidden_size: 16.5 }, 'cfg.json')).toThrow(/cfg\.json: field "hidden_size" must be an integer in \[1, 8192\], found 16\.5/);
     expect(() => validateConfig({ ...tiny, pos_encodings: 'alibi' }, 'x')).toThrow(/"pos_encodings" must be one of "rope", "learned", found "alibi"/);
     expect(() => validateConfig({ ...tiny, halt_exploration_prob: 2 }, 'x')).toThrow(/"halt_exploration_prob" must be a number in \[0, 1\], found 2/);
     const { H_cycles: _, ...withoutH } = tiny;
     expect(() => validateConfig(withoutH, 'x')).toThrow(/"H_cycles" is required/);
-    expect(() => validateConfig({ ...tiny, h_cycles: 2 }, 'x')).toThrow(/unknown config field\(s\) "h_cycles"/);
+    expect(() => validateConfig({ ...tiny, h_cycles: 2 }, 'x')).toThrow(/unknown field\(s\) "h_cycles"/);
     expect(() => validateConfig({ ...tiny, num_heads: 3 }, 'x')).toThrow(/"hidden_size" \(16\) must be divisible by "num_heads" \(3\)/);
     expect(() => validateConfig({ ...tiny, causal: true }, 'x')).toThrow(/"causal" must be false/);
     expect(() => validateConfig([], 'x')).toThrow(/expected a configuration object/);
+  });
+
+  it('refuses the hostile sizes a stored configuration could carry, before anything is allocated', () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ H_layers: 1e6 }, /x: field "H_layers" must be an integer in \[1, 64\], found 1000000/],
+      [{ seq_len: 1e7 }, /field "seq_len" must be an integer in \[1, 16384\], found 10000000/],
+      [{ H_cycles: 1e9 }, /field "H_cycles" must be an integer in \[1, 64\]/],
+      [{ L_cycles: '2' }, /field "L_cycles" must be an integer in \[1, 64\], found "2"/],
+      [{ halt_max_steps: 2.5 }, /field "halt_max_steps" must be an integer/],
+      [{ rms_norm_eps: Number.NaN }, /field "rms_norm_eps" must be a number in \(0, 1\]/],
+      [{ forward_dtype: '../../etc' }, /field "forward_dtype" must be a string of at most 32 lower-case letters/],
+      [{ name: 'a/b' }, /field "name" must be a class path/],
+      // Each field in bounds, the whole too large: 64 + 64 layers of width 8192.
+      [{ hidden_size: 8192, num_heads: 64, H_layers: 64, L_layers: 64 }, /the model and its training state would take \d+\.\d GiB .*; the limit is 16\.0 GiB/],
+    ];
+    for (const [fields, message] of cases) expect(() => validateConfig({ ...tiny, ...fields }, 'x')).toThrow(message);
   });
 
   it('accepts the extra keys of official config files', () => {
@@ -82,6 +98,6 @@ describe('presets', () => {
   it('validate, overrides included', () => {
     expect(demoSudoku4x4Config().seq_len).toBe(16);
     expect(officialSudokuConfig({ gradient: 'bptt' }).gradient).toBe('bptt');
-    expect(() => officialSudokuConfig({ hidden_size: 0 })).toThrow(/preset sudoku: config field "hidden_size"/);
+    expect(() => officialSudokuConfig({ hidden_size: 0 })).toThrow(/preset sudoku: field "hidden_size"/);
   });
 });

@@ -4,153 +4,106 @@
  * files and ignored: this implementation computes in f32 (f64 on the CPU backend for tests).
  */
 
+import { int, num, oneOf, parseSettings, SettingsError, text, type Infer } from './schema.js';
+
 export type PosEncodings = 'rope' | 'learned';
 export type LossType = 'stablemax_cross_entropy' | 'softmax_cross_entropy';
 /** 'one-step': the official 1-step gradient; 'bptt': backpropagation through the segment's whole recursion (research option). */
 export type GradientMode = 'one-step' | 'bptt';
 
-export interface HRMConfig {
-  /** Global batch size (rows per training step). The model itself does not depend on it. */
-  batch_size: number;
-  seq_len: number;
-  vocab_size: number;
-  num_puzzle_identifiers: number;
-  puzzle_emb_ndim: number;
-  H_cycles: number;
-  L_cycles: number;
-  H_layers: number;
-  L_layers: number;
-  hidden_size: number;
-  num_heads: number;
-  expansion: number;
-  pos_encodings: PosEncodings;
-  rms_norm_eps: number;
-  rope_theta: number;
-  halt_max_steps: number;
-  halt_exploration_prob: number;
-  loss_type: LossType;
-  /** Accepted and ignored (the official default is bfloat16; we compute in f32). */
-  forward_dtype: string;
-  gradient: GradientMode;
-}
+/**
+ * Every field of the configuration with its hard bounds and meaning. The bounds are checked
+ * before anything is allocated, so a stored configuration cannot make a command grow without
+ * limit or loop for ever; `MAX_MODEL_BYTES` bounds the model's size as a whole.
+ */
+export const HRM_CONFIG_SCHEMA = {
+  batch_size: int('global batch size (rows per training step); the model does not depend on it', { min: 1, max: 65536 }),
+  seq_len: int('tokens per example (from the data)', { min: 1, max: 16384 }),
+  vocab_size: int('token vocabulary size (from the data)', { min: 1, max: 1 << 20 }),
+  num_puzzle_identifiers: int('puzzle identifiers, rows of the puzzle-embedding table (from the data)', { min: 1, max: 1 << 24 }),
+  puzzle_emb_ndim: int('puzzle-embedding width (0: none)', { min: 0, max: 8192, default: 0 }),
+  H_cycles: int('high-level cycles per segment', { min: 1, max: 64 }),
+  L_cycles: int('low-level cycles per high-level cycle', { min: 1, max: 64 }),
+  H_layers: int('transformer blocks of the high-level module', { min: 1, max: 64 }),
+  L_layers: int('transformer blocks of the low-level module', { min: 1, max: 64 }),
+  hidden_size: int('model width', { min: 1, max: 8192 }),
+  num_heads: int('attention heads (must divide hidden_size)', { min: 1, max: 256 }),
+  expansion: num('SwiGLU expansion factor', { min: 0, max: 64, minExclusive: true }),
+  pos_encodings: oneOf<PosEncodings, { default?: PosEncodings }>('position encodings', ['rope', 'learned'], {}),
+  rms_norm_eps: num('RMSNorm epsilon', { min: 0, max: 1, minExclusive: true, default: 1e-5 }),
+  rope_theta: num('RoPE base', { min: 1, max: 1e9, default: 10000 }),
+  halt_max_steps: int('most ACT segments per example', { min: 1, max: 1024 }),
+  halt_exploration_prob: num('probability of a random minimum number of segments in training', { min: 0, max: 1 }),
+  loss_type: oneOf<LossType, { default: LossType }>('token loss', ['stablemax_cross_entropy', 'softmax_cross_entropy'], { default: 'stablemax_cross_entropy' }),
+  forward_dtype: text('accepted and ignored: this implementation computes in f32', {
+    pattern: /^[a-z][a-z0-9_]{0,31}$/,
+    patternDoc: 'at most 32 lower-case letters, digits or underscores',
+    default: 'bfloat16',
+  }),
+  gradient: oneOf<GradientMode, { default: GradientMode }>('gradient through the recursion', ['one-step', 'bptt'], { default: 'one-step' }),
+} as const;
 
-type FieldKind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'probability';
+export type HRMConfig = Infer<typeof HRM_CONFIG_SCHEMA>;
 
-const NUMERIC_FIELDS: Record<string, FieldKind> = {
-  batch_size: 'positiveInt',
-  seq_len: 'positiveInt',
-  vocab_size: 'positiveInt',
-  num_puzzle_identifiers: 'positiveInt',
-  puzzle_emb_ndim: 'nonNegativeInt',
-  H_cycles: 'positiveInt',
-  L_cycles: 'positiveInt',
-  H_layers: 'positiveInt',
-  L_layers: 'positiveInt',
-  hidden_size: 'positiveInt',
-  num_heads: 'positiveInt',
-  expansion: 'positiveNumber',
-  rms_norm_eps: 'positiveNumber',
-  rope_theta: 'positiveNumber',
-  halt_max_steps: 'positiveInt',
-  halt_exploration_prob: 'probability',
-};
+/** Keys official configuration files carry that the model does not need (checked, then dropped). */
+const OFFICIAL_EXTRAS = ['name', 'causal', 'loss'] as const;
+/** `name` is an official class path such as "hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1". */
+const NAME_PATTERN = /^[A-Za-z0-9_.@:-]{1,128}$/;
 
-const ENUM_FIELDS: Record<string, readonly string[]> = {
-  pos_encodings: ['rope', 'learned'],
-  loss_type: ['stablemax_cross_entropy', 'softmax_cross_entropy'],
-  gradient: ['one-step', 'bptt'],
-};
-
-const DEFAULTS: Partial<HRMConfig> = {
-  puzzle_emb_ndim: 0,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  forward_dtype: 'bfloat16',
-  loss_type: 'stablemax_cross_entropy',
-  gradient: 'one-step',
-};
+/** The largest model accepted: weights, gradients and both Adam moments, plus the puzzle table and its row gradients, in f32. */
+export const MAX_MODEL_BYTES = 16 * 2 ** 30;
 
 /**
- * Keys official configuration files carry that the model does not need: `name` (the arch name),
- * `causal` (must be false: attention is non-causal), `loss` ({name, loss_type}: the loss head).
+ * Bytes the model and its training state take in f32: four copies of the trainable parameters
+ * (weights, gradients, two AdamATan2 moments) and two of the puzzle-embedding table.
  */
-const TOLERATED_KEYS = new Set(['name', 'causal', 'loss']);
-
-const KNOWN_KEYS = new Set([...Object.keys(NUMERIC_FIELDS), ...Object.keys(ENUM_FIELDS), 'forward_dtype']);
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'nothing';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+export function modelMemoryBytes(config: HRMConfig): number {
+  const h = config.hidden_size;
+  const inter = swigluInnerSize(h, config.expansion);
+  const block = 3 * h * h + h * h + 2 * inter * h + inter * h;
+  const positions = config.pos_encodings === 'learned' ? modelSeqLen(config) * h : 0;
+  const trainable = 2 * config.vocab_size * h + positions + 3 * h + (config.H_layers + config.L_layers) * block;
+  const table = config.num_puzzle_identifiers * config.puzzle_emb_ndim;
+  return 4 * (4 * trainable + 2 * table + 2 * h);
 }
 
-function checkNumber(field: string, kind: FieldKind, value: unknown, source: string): number {
-  const fail = (expected: string) => new Error(`${source}: config field "${field}" must be ${expected}, found ${describe(value)}.`);
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw fail(kind === 'probability' ? 'a number in [0, 1]' : kind.endsWith('Int') ? 'an integer' : 'a finite number');
-  }
-  switch (kind) {
-    case 'positiveInt':
-      if (!Number.isInteger(value) || value < 1) throw fail('a positive integer');
-      break;
-    case 'nonNegativeInt':
-      if (!Number.isInteger(value) || value < 0) throw fail('a non-negative integer');
-      break;
-    case 'positiveNumber':
-      if (value <= 0) throw fail('a positive number');
-      break;
-    case 'probability':
-      if (value < 0 || value > 1) throw fail('a number in [0, 1]');
-      break;
-  }
-  return value;
-}
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 /**
  * Checks a parsed configuration object (for example a JSON file's content) and returns a complete
- * HRMConfig with defaults filled in. Errors name the field, what was expected and what was found;
- * `source` (a file name, "preset sudoku", ...) starts every message.
+ * HRMConfig with defaults filled in. Errors name the source (a file name, "preset sudoku", ...),
+ * the field, what was expected and what was found.
  */
 export function validateConfig(obj: unknown, source: string): HRMConfig {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new Error(`${source}: expected a configuration object, found ${describe(obj)}.`);
+    throw new SettingsError(`${source}: expected a configuration object, found ${obj === null ? 'null' : Array.isArray(obj) ? 'a list' : typeof obj}.`);
   }
   const input = { ...(obj as Record<string, unknown>) };
-  const unknown = Object.keys(input).filter((k) => !KNOWN_KEYS.has(k) && !TOLERATED_KEYS.has(k));
-  if (unknown.length > 0) {
-    throw new Error(`${source}: unknown config field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; known fields: ${[...KNOWN_KEYS].join(', ')}.`);
+  if (input.name !== undefined && !(typeof input.name === 'string' && NAME_PATTERN.test(input.name))) {
+    throw new SettingsError(`${source}: field "name" must be a class path of at most 128 letters, digits and _.@:-, found ${JSON.stringify(input.name)?.slice(0, 80)}.`);
   }
   if (input.causal !== undefined && input.causal !== false) {
-    throw new Error(`${source}: config field "causal" must be false (HRM attention is non-causal), found ${describe(input.causal)}.`);
+    throw new SettingsError(`${source}: field "causal" must be false (HRM attention is non-causal), found ${JSON.stringify(input.causal)?.slice(0, 80)}.`);
   }
   const loss = input.loss as { loss_type?: unknown } | undefined;
   if (input.loss_type === undefined && loss && typeof loss === 'object' && loss.loss_type !== undefined) input.loss_type = loss.loss_type;
 
-  const out: Record<string, unknown> = { ...DEFAULTS };
-  for (const [field, kind] of Object.entries(NUMERIC_FIELDS)) {
-    const value = input[field] ?? out[field];
-    if (value === undefined) throw new Error(`${source}: config field "${field}" is required (${kind}), found nothing.`);
-    out[field] = checkNumber(field, kind, value, source);
-  }
-  for (const [field, allowed] of Object.entries(ENUM_FIELDS)) {
-    const value = input[field] ?? out[field];
-    if (typeof value !== 'string' || !allowed.includes(value)) {
-      throw new Error(`${source}: config field "${field}" must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, found ${describe(value)}.`);
-    }
-    out[field] = value;
-  }
-  const dtype = input.forward_dtype ?? out.forward_dtype;
-  if (typeof dtype !== 'string') throw new Error(`${source}: config field "forward_dtype" must be a string, found ${describe(dtype)}.`);
-  out.forward_dtype = dtype;
-
-  const config = out as unknown as HRMConfig;
+  const config = parseSettings(HRM_CONFIG_SCHEMA, input, source, { ignore: OFFICIAL_EXTRAS });
   if (config.hidden_size % config.num_heads !== 0) {
-    throw new Error(
-      `${source}: config field "hidden_size" (${config.hidden_size}) must be divisible by "num_heads" (${config.num_heads}).`,
+    throw new SettingsError(
+      `${source}: field "hidden_size" (${config.hidden_size}) must be divisible by "num_heads" (${config.num_heads}).`,
     );
   }
   if (config.pos_encodings === 'rope' && headDim(config) % 2 !== 0) {
-    throw new Error(`${source}: RoPE needs an even head dimension; hidden_size / num_heads = ${headDim(config)}.`);
+    throw new SettingsError(`${source}: RoPE needs an even head dimension; hidden_size / num_heads = ${headDim(config)}.`);
+  }
+  const bytes = modelMemoryBytes(config);
+  if (bytes > MAX_MODEL_BYTES) {
+    throw new SettingsError(
+      `${source}: the model and its training state would take ${gib(bytes)} (hidden_size ${config.hidden_size}, ` +
+        `${config.H_layers}+${config.L_layers} layers, vocab_size ${config.vocab_size}, puzzle table ` +
+        `${config.num_puzzle_identifiers} x ${config.puzzle_emb_ndim}); the limit is ${gib(MAX_MODEL_BYTES)}.`,
+    );
   }
   return config;
 }

@@ -92,7 +92,7 @@ export interface GradientTrace {
   metrics: ActMetrics;
   /**
    * Gradient of every trainable parameter by official key (no prefix), plus
-   * `puzzle_emb.local_weights` [B, puzzle_emb_ndim]: the gradient of the batch's puzzle rows in
+   * `puzzle_emb.local_weights` `[B, puzzle_emb_ndim]`: the gradient of the batch's puzzle rows in
    * batch order (the reference's sparse-embedding leaf), when the model has a puzzle embedding.
    */
   gradients: Map<string, HostArray>;

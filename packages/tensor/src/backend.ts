@@ -191,10 +191,12 @@ export interface Backend {
   swigluBackward(gateUp: Storage, dOut: Storage, rows: number, inter: number): Storage;
   /**
    * Rotate-half RoPE on x [batch, heads, seq, dim] with cos/sin [seq, dim]:
-   * y = x * cos + rotateHalf(x) * sin (sin negated when `inverse`, which is the backward pass:
-   * exact when the tables repeat across the two halves, as RoPE tables do).
+   * y = x * cos + rotateHalf(x) * sin, rotateHalf([x1, x2]) = [-x2, x1]. With `adjoint` it applies
+   * the transposed map, the backward pass for any tables: dx = dy * cos - rotateHalf(dy * sin),
+   * i.e. dx1 = dy1 cos1 + dy2 sin2 and dx2 = dy2 cos2 - dy1 sin1 (the inverse rotation when the
+   * tables repeat across the two halves, as standard RoPE tables do).
    */
-  rope(x: Storage, cos: Storage, sin: Storage, batch: number, heads: number, seq: number, dim: number, inverse: boolean): Storage;
+  rope(x: Storage, cos: Storage, sin: Storage, batch: number, heads: number, seq: number, dim: number, adjoint: boolean): Storage;
   /**
    * Non-causal scaled dot-product attention on [batch, heads, seq, headDim] tensors; returns the
    * output and the log-sum-exp of each query row [batch, heads, seqQ] (in scaled-score units).

@@ -3,17 +3,25 @@
  * `GPU` object: navigator.gpu in browsers, or Dawn's in Node (see the package's node entry).
  */
 import type { Backend, BackendName } from './backend.js';
+import { setCpuSimd } from './backends/cpu/wasm/features.js';
 import { activeBackend, cpuBackend, useBackend } from './runtime.js';
 
 export interface SetBackendOptions {
   /** The WebGPU entry point; defaults to navigator.gpu. */
   gpu?: GPU;
+  /**
+   * CPU backend: false runs every kernel in plain TypeScript, true (where the runtime has
+   * WebAssembly SIMD) takes the SIMD kernels. Unset keeps the current choice (default: SIMD where
+   * supported, unless the environment variable HRM_CPU_SIMD is 0). See `setCpuSimd`.
+   */
+  simd?: boolean;
 }
 
 const instances = new Map<BackendName, Backend>();
 
 /** Makes `name` the backend for new tensors, creating it on first use. Throws with the reason when WebGPU is unavailable. */
 export async function setBackend(name: BackendName, opts: SetBackendOptions = {}): Promise<Backend> {
+  if (name === 'cpu' && opts.simd !== undefined) setCpuSimd(opts.simd);
   let backend = instances.get(name);
   if (!backend) {
     backend = name === 'cpu' ? cpuBackend() : await createWebGpu(opts);

@@ -9,6 +9,7 @@ export { Tensor, type NestedArray } from './tensor.js';
 export { backward } from './autodiff.js';
 export { isGradEnabled, memory, noGrad, tidy, type MemoryInfo } from './runtime.js';
 export { backendName, getBackend, setBackend, type SetBackendOptions } from './backends.js';
+export { cpuSimdEnabled, setCpuSimd } from './backends/cpu/wasm/features.js';
 export { profile, type KernelProfile, type ProfileOptions, type ProfileReport } from './profile.js';
 export { arange, full, fullLike, ones, onesLike, rand, randn, tensor, truncNormal, zeros, zerosLike, type CreateOptions, type RandomOptions } from './ops/creation.js';
 export {
@@ -29,6 +30,9 @@ export {
   type HeaderOptions, type LoadedTensor, type SafetensorsDtype, type SafetensorsHeader, type SafetensorsHeaderEntry,
   type SafetensorsMap, type SafetensorsTensor, type StoredDtype,
 } from './io/safetensors.js';
+export { isTorchFile, parseTorchStateDict, TorchFileError } from './io/torch.js';
+export { PickleError } from './io/pickle.js';
+export { parseStateDictFile, stateDictFormat, type StateDictFormat } from './io/state-dict-file.js';
 
 import type { Tensor } from './tensor.js';
 

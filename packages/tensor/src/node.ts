@@ -11,7 +11,7 @@ import { startCpuThreads } from './node/cpu-threads.js';
 
 export { nodeGpu } from './backends/webgpu/dawn-node.js';
 export { cpuThreadCount, startCpuThreads, stopCpuThreads } from './node/cpu-threads.js';
-export { readSafetensorsFile, readSafetensorsHeaderFile, writeFileAtomic, writeSafetensorsFile } from './node/files.js';
+export { readSafetensorsFile, readSafetensorsHeaderFile, readStateDictFile, removeStaleTemporaries, writeFileAtomic, writeSafetensorsFile } from './node/files.js';
 
 export type BackendPreference = BackendName | 'auto';
 

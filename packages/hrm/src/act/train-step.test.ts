@@ -1,4 +1,4 @@
-import { AdamATan2, Rng, SignSGD, memory, setBackend } from '@hrm-webgpu/tensor';
+import { AdamATan2, Rng, SignSGD, memory, setBackend, tensor } from '@hrm-webgpu/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HRMConfig } from '../config.js';
 import type { ActMetrics } from '../losses.js';
@@ -69,6 +69,38 @@ describe('trainStep', () => {
     const optimizer = new AdamATan2(model.trainableParameters(), { lr: 0 });
     await expect(trainStep(model, { optimizer }, carry, randomBatch(model.config, 2, 1), { lr: 0, puzzleEmbLr: 0, rng: new Rng(0) })).rejects.toThrow(/SignSGD/);
     disposeCarry(carry);
+    model.dispose();
+  });
+
+  it('reports the gradient norm, and with skipNonFinite leaves weights and optimiser untouched at a NaN step', async () => {
+    const model = new HRM(tinyConfig({ halt_max_steps: 2 }), { seed: 2 });
+    const params = model.trainableParameters();
+    const optimizers = { optimizer: new AdamATan2(params, { lr: 0 }), sparse: new SignSGD({ lr: 0 }) };
+    const batch = randomBatch(model.config, 4, 2);
+    const opts = { lr: 3e-3, puzzleEmbLr: 1e-2, rng: new Rng(2), skipNonFinite: true };
+    let r = await trainStep(model, optimizers, initialCarry(model, 4), batch, opts);
+    expect(r.skipped).toBe(false);
+    expect(r.metrics.grad_norm).toBeGreaterThan(0);
+    expect(Number.isFinite(r.metrics.grad_norm)).toBe(true);
+    // One NaN in the lm head's weights: the loss and every gradient become NaN.
+    const head = params.find((p) => p.shape[0] === model.config.vocab_size && p.shape[1] === model.config.hidden_size && p !== params[0])!;
+    const good = Float32Array.from((await head.data()) as Float32Array);
+    const poisoned = Float32Array.from(good);
+    poisoned[0] = Number.NaN;
+    head.assign(tensor(poisoned, { shape: [...head.shape] }));
+    const before = await Promise.all(params.map(async (p) => Float32Array.from((await p.data()) as Float32Array)));
+    const moments = await Promise.all(optimizers.optimizer.stateDict().m.map(async (m) => Float32Array.from((await m.data()) as Float32Array)));
+    r = await trainStep(model, optimizers, r.carry, batch, opts);
+    expect(r.skipped).toBe(true);
+    expect(Number.isNaN(r.metrics.grad_norm)).toBe(true);
+    expect(optimizers.optimizer.stepCount).toBe(1);
+    for (const [i, p] of params.entries()) expect(Float32Array.from((await p.data()) as Float32Array), `parameter ${i}`).toEqual(before[i]);
+    for (const [i, m] of optimizers.optimizer.stateDict().m.entries()) expect(Float32Array.from((await m.data()) as Float32Array)).toEqual(moments[i]);
+    head.assign(tensor(good, { shape: [...head.shape] }));
+    r = await trainStep(model, optimizers, r.carry, batch, opts);
+    expect(r.skipped).toBe(false);
+    expect(optimizers.optimizer.stepCount).toBe(2);
+    disposeCarry(r.carry);
     model.dispose();
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -32,6 +32,17 @@ describe('hrm data', () => {
     const shown = await run(['show', out, '-n', '2', '--split', 'test']);
     expect(shown.match(/^example \d/gm)).toHaveLength(2);
     await expect(run(['build', 'sudoku', '--generate', '2', '--size', '4', '--out', out])).rejects.toThrow(/already holds a dataset/);
+  });
+
+  it('skips and counts invalid puzzle lines with --skip-invalid, and stops at the first without it', async () => {
+    const source = join(root, 'mixed.txt');
+    // A unique 4x4 puzzle, one with several solutions, one with repeated givens, one malformed line.
+    const unique = '1...' + '..2.' + '.3..' + '...4';
+    writeFileSync(source, [unique, '1...............', '11..............', '12x4............', '12433421431221.4'].join('\n') + '\n');
+    await expect(run(['build', 'sudoku', '--source', source, '--out', join(root, 'strict')])).rejects.toThrow(`${source}:4: invalid character`);
+    const text = await run(['build', 'sudoku', '--source', source, '--skip-invalid', '--test-fraction', '0', '--out', join(root, 'lenient')]);
+    expect(text).toContain(`skipped 3 invalid puzzle(s); the first: ${source}:4: invalid character 'x'`);
+    expect(readDataset(join(root, 'lenient'), 'train').puzzleIndices.length - 1).toBe(2);
   });
 
   it('builds a small maze dataset', async () => {

@@ -23,6 +23,8 @@ const usage = `Usage:
       --test-source FILE   test puzzles (default: hold out --test-fraction of --source)
       --test-fraction F    share of --source held out for test (default 0.1)
       --subsample N        keep N training puzzles       --min-rating R  keep puzzles rated >= R
+      --skip-invalid       skip (and count) malformed lines and puzzles without a unique
+                           solution instead of stopping at the first
       --generate N         generate N training puzzles (plus --test M, default N/10)
       --size 4|9           board size when generating    --givens G  remove givens down to G
       --min-backtracks B, --max-backtracks B   difficulty range of generated puzzles
@@ -80,14 +82,18 @@ function buildSudoku(flags: ParsedFlags, common: CommonOptions): Splits {
   const generate = positiveInt(flags, 'generate');
   if ((source === undefined) === (generate === undefined)) throw new UsageError('give exactly one of --source FILE and --generate N');
   if (source !== undefined) {
-    return buildSudokuSource(source, {
+    const skipped: string[] = [];
+    const splits = buildSudokuSource(source, {
       ...common,
       testFraction: numberFlag(flags, 'test-fraction'),
       testSource: stringFlag(flags, 'test-source'),
       subsample: positiveInt(flags, 'subsample'),
       minRating: numberFlag(flags, 'min-rating'),
       progress: showProgress,
+      ...(boolFlag(flags, 'skip-invalid') ? { onInvalid: (message: string) => void skipped.push(message) } : {}),
     });
+    if (skipped.length > 0) console.log(`skipped ${skipped.length} invalid puzzle(s); the first: ${skipped[0]}`);
+    return splits;
   }
   const box: BoxSize = oneOf('--size', stringFlag(flags, 'size') ?? '9', ['4', '9'] as const) === '4' ? 2 : 3;
   const testCount = nonNegativeInt(flags, 'test') ?? Math.ceil(generate! / 10);
@@ -131,7 +137,7 @@ function buildMaze(flags: ParsedFlags, common: CommonOptions): Splits {
 
 const builders = {
   sudoku: {
-    flags: { source: { type: 'string' }, 'test-source': { type: 'string' }, 'test-fraction': { type: 'string' }, subsample: { type: 'string' }, 'min-rating': { type: 'string' }, generate: { type: 'string' }, size: { type: 'string' }, test: { type: 'string' }, givens: { type: 'string' }, 'min-backtracks': { type: 'string' }, 'max-backtracks': { type: 'string' } },
+    flags: { source: { type: 'string' }, 'test-source': { type: 'string' }, 'test-fraction': { type: 'string' }, subsample: { type: 'string' }, 'min-rating': { type: 'string' }, generate: { type: 'string' }, size: { type: 'string' }, test: { type: 'string' }, givens: { type: 'string' }, 'min-backtracks': { type: 'string' }, 'max-backtracks': { type: 'string' }, 'skip-invalid': { type: 'boolean' } },
     defaultAug: 0,
     build: buildSudoku,
   },

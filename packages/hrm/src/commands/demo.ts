@@ -6,44 +6,16 @@ import { join } from 'node:path';
 import { backendName } from '@hrm-webgpu/tensor';
 import { cpuThreadCount } from '@hrm-webgpu/tensor/node';
 import type { Command } from './main.js';
-import { demoSudoku4x4Config, type HRMConfig } from '../config.js';
+import { demoSudoku4x4Config } from '../config.js';
+import { DEMO_ARCH, DEMO_TRAINING } from '../presets.js';
 import { runTraining } from '../train/run.js';
-import type { TrainingConfig } from '../train/training-config.js';
+import type { TrainingSettings } from '../train/training-config.js';
 import { boolFlag, numberFlag, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
 import { generateDemoData } from './demo-data.js';
 import { printSolve } from './solve.js';
 
-/** The demo's configuration, chosen by a measured search on a 2-core machine (the package README's "Measured"). */
-export const DEMO_ARCH: Partial<HRMConfig> = {
-  hidden_size: 32,
-  num_heads: 4,
-  expansion: 2,
-  puzzle_emb_ndim: 32,
-  // RoPE at head_dim 8 turns at 1, 0.1, 0.01 and 0.001 rad per position, none near the quarter
-  // turn that lines up a column of the flattened grid: runs reached 70-97% depending on the seed.
-  pos_encodings: 'learned',
-  H_layers: 1,
-  L_layers: 1,
-  H_cycles: 1,
-  L_cycles: 1,
-  halt_max_steps: 3,
-};
-
-export const DEMO_TRAINING: Omit<TrainingConfig, 'seed'> = {
-  global_batch_size: 16,
-  steps: 4500,
-  lr: 6e-3,
-  lr_min_ratio: 0.1,
-  lr_warmup_steps: 200,
-  weight_decay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  puzzle_emb_lr: 6e-3,
-  puzzle_emb_weight_decay: 0.1,
-  eval_every: 750,
-  eval_batch_size: 256,
-};
+export { DEMO_ARCH, DEMO_TRAINING };
 
 /** Givens per generated puzzle (16 cells); 0 generates minimal puzzles (4-6 givens, much harder). */
 export const DEMO_GIVENS = 10;
@@ -90,7 +62,7 @@ export const demoCommand: Command = {
     console.log(`train: ${data.train.puzzleIdentifiers.length} puzzles; held-out test: ${data.test.puzzleIdentifiers.length} puzzles (${givens || 'minimal'} givens)`);
 
     const arch = demoSudoku4x4Config({ ...DEMO_ARCH, batch_size: DEMO_TRAINING.global_batch_size });
-    const training: TrainingConfig = { ...DEMO_TRAINING, steps, seed };
+    const training: TrainingSettings = { ...DEMO_TRAINING, steps, seed };
     const { model, lastEval } = await runTraining({
       arch,
       training,

@@ -3,61 +3,42 @@
  * a preset, then a JSON file (flat, or with the model fields under "arch" as the reference's
  * Hydra configs have them), then individual flags, each overriding the one before.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import {
-  demoSudoku4x4Config,
-  officialArcConfig,
-  officialMazeConfig,
-  officialSudokuConfig,
-  validateConfig,
-  type HRMConfig,
-} from '../config.js';
+import { readFileSync } from 'node:fs';
+import { HRM_CONFIG_SCHEMA, validateConfig, type HRMConfig } from '../config.js';
 import type { DatasetMetadata } from '../data/types.js';
-import { DEFAULT_TRAINING, isIntegerTrainingKey, TRAINING_KEYS, type TrainingConfig } from '../train/training-config.js';
-import { parseNumber, UsageError, type FlagSpec, type ParsedFlags } from './args.js';
+import { PRESETS, presetArch, presetTraining, type Preset } from '../presets.js';
+import { parseSettings, schemaFlagOptions, schemaFlagValues, schemaUsage, SettingsError, type Schema } from '../schema.js';
+import { DEFAULT_TRAINING, TRAINING_KEYS, TRAINING_SCHEMA, validateTrainingConfig, type TrainingConfig } from '../train/training-config.js';
+import { UsageError, type FlagSpec, type ParsedFlags } from './args.js';
 
-/** Model fields settable by flag; seq_len, vocab_size and num_puzzle_identifiers come from the data. */
-export const MODEL_KEYS = [
-  'H_cycles', 'L_cycles', 'H_layers', 'L_layers', 'hidden_size', 'num_heads', 'expansion', 'pos_encodings',
-  'rms_norm_eps', 'rope_theta', 'halt_max_steps', 'halt_exploration_prob', 'puzzle_emb_ndim', 'loss_type',
-  'forward_dtype', 'gradient',
-] as const;
+/** Model fields that come from the data (or the training batch), not from flags. */
 const DATA_KEYS = ['seq_len', 'vocab_size', 'num_puzzle_identifiers'] as const;
-const STRING_MODEL_KEYS = new Set<string>(['pos_encodings', 'loss_type', 'forward_dtype', 'gradient']);
-const INTEGER_MODEL_KEYS = new Set<string>(['H_cycles', 'L_cycles', 'H_layers', 'L_layers', 'hidden_size', 'num_heads', 'halt_max_steps', 'puzzle_emb_ndim']);
+const NOT_FLAGS = new Set<string>([...DATA_KEYS, 'batch_size']);
 
-export const PRESETS = ['sudoku', 'maze', 'arc', 'sudoku4x4'] as const;
-export type Preset = (typeof PRESETS)[number];
+/** The model fields settable by flag. */
+const MODEL_FLAG_SCHEMA: Schema = Object.fromEntries(Object.entries(HRM_CONFIG_SCHEMA).filter(([k]) => !NOT_FLAGS.has(k)));
+export const MODEL_KEYS = Object.keys(MODEL_FLAG_SCHEMA);
 
-export const settingFlags: FlagSpec = Object.fromEntries(
-  [...MODEL_KEYS, ...TRAINING_KEYS].map((k) => [k, { type: 'string' as const }]),
-);
+export { PRESETS, type Preset } from '../presets.js';
 
-export const settingUsage = [
-  `Model (official names): ${MODEL_KEYS.map((k) => `--${k}`).join(' ')}`,
-  `Training (official names): ${TRAINING_KEYS.map((k) => `--${k}`).join(' ')}`,
-].join('\n');
+/** Every model and training field as a kebab-case flag, with the official snake_case name as an alias. */
+export const settingFlags: FlagSpec = schemaFlagOptions(MODEL_FLAG_SCHEMA, TRAINING_SCHEMA);
 
-function presetArch(preset: Preset, meta: DatasetMetadata): Partial<HRMConfig> {
-  const data = { seq_len: meta.seq_len, vocab_size: meta.vocab_size, num_puzzle_identifiers: meta.num_puzzle_identifiers };
-  switch (preset) {
-    case 'sudoku':
-      return { ...officialSudokuConfig(), ...data };
-    case 'maze':
-      return { ...officialMazeConfig(), ...data };
-    case 'arc':
-      return officialArcConfig(meta.num_puzzle_identifiers);
-    case 'sudoku4x4':
-      return { ...demoSudoku4x4Config(), ...data };
-  }
-}
+export const settingUsage = ['Model (official snake_case names accepted too):', ...schemaUsage(MODEL_FLAG_SCHEMA), 'Training:', ...schemaUsage(TRAINING_SCHEMA)].join('\n');
 
+/** Reads and parses a JSON file; every failure (missing, unreadable, not JSON) names the file. */
 export function readJsonFile(file: string, what: string): unknown {
-  if (!existsSync(file)) throw new Error(`${what} ${file} not found`);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${what} ${file} not found` : `cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${what} ${file}: not valid JSON (${(e as Error).message})`);
   }
 }
 
@@ -77,18 +58,13 @@ export function splitConfigObject(obj: unknown, source: string): { arch: Record<
 }
 
 function flagValues(flags: ParsedFlags): { arch: Record<string, unknown>; training: Record<string, unknown> } {
-  const arch: Record<string, unknown> = {};
-  const training: Record<string, unknown> = {};
-  for (const k of MODEL_KEYS) {
-    const raw = flags.values[k];
-    if (typeof raw !== 'string') continue;
-    arch[k] = STRING_MODEL_KEYS.has(k) ? raw : parseNumber(`--${k}`, raw, INTEGER_MODEL_KEYS.has(k) ? 'integer' : 'number');
-  }
-  for (const k of TRAINING_KEYS) {
-    const raw = flags.values[k];
-    if (typeof raw === 'string') training[k] = parseNumber(`--${k}`, raw, isIntegerTrainingKey(k) ? 'integer' : 'number');
-  }
-  return { arch, training };
+  const fail = (message: string) => new UsageError(message);
+  return { arch: schemaFlagValues(MODEL_FLAG_SCHEMA, flags.values, fail), training: schemaFlagValues(TRAINING_SCHEMA, flags.values, fail) };
+}
+
+/** True when any model or training setting was given on the command line (under either spelling). */
+export function settingGiven(flags: ParsedFlags): string | undefined {
+  return Object.keys(settingFlags).find((k) => flags.values[k] !== undefined);
 }
 
 export interface SettingsSources {
@@ -114,18 +90,20 @@ export function resolveSettings(src: SettingsSources, meta: DatasetMetadata): { 
     ...file.arch,
     ...flags.arch,
   };
-  const training = { ...DEFAULT_TRAINING, ...src.defaults?.training, ...file.training, ...flags.training } as TrainingConfig;
-  for (const k of Object.keys(training)) {
-    if (!(TRAINING_KEYS as readonly string[]).includes(k)) throw new Error(`unknown training field "${k}"`);
-  }
+  const source = src.configFile ?? (preset ? `preset ${preset}` : 'flags');
+  const training = parseSettings(
+    TRAINING_SCHEMA,
+    { ...DEFAULT_TRAINING, ...(preset ? presetTraining(preset) : {}), ...src.defaults?.training, ...file.training, ...flags.training },
+    source,
+  );
   for (const k of DATA_KEYS) {
     if (arch[k] !== undefined && arch[k] !== meta[k]) {
-      throw new Error(`${k} is ${arch[k]} in the configuration but ${meta[k]} in the data`);
+      throw new SettingsError(`${source}: ${k} is ${arch[k]} in the configuration but ${meta[k]} in the data`);
     }
     arch[k] = meta[k];
   }
   arch.batch_size = training.global_batch_size;
   if (arch.puzzle_emb_ndim === undefined && arch.hidden_size !== undefined) arch.puzzle_emb_ndim = arch.hidden_size;
-  const source = src.configFile ?? (preset ? `preset ${preset}` : 'flags');
-  return { arch: validateConfig(arch, source), training };
+  const config = validateConfig(arch, source);
+  return { arch: config, training: validateTrainingConfig(training, source) };
 }

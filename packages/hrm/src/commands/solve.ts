@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from './main.js';
 import type { HRMConfig } from '../config.js';
-import { isValidSolution, solvesPuzzle, type Board, type BoxSize } from '../data/sudoku/board.js';
+import { givenConflict, isValidSolution, solvesPuzzle, type Board, type BoxSize } from '../data/sudoku/board.js';
+import { analyseSudoku } from '../data/sudoku/solver.js';
 import { sudokuBoardFromTokens, sudokuTokens } from '../data/sudoku/build.js';
 import { parseBoard } from '../data/sudoku/parse.js';
 import type { HRM } from '../model/hrm.js';
@@ -62,6 +63,15 @@ export async function printSolve(model: HRM, config: HRMConfig, puzzle: Board, s
   return previous;
 }
 
+/** Refuses puzzles whose givens clash or that have no solution; notes a puzzle with several. */
+function checkSolvable(board: Board, box: BoxSize, where: string): void {
+  const conflict = givenConflict(board, box);
+  if (conflict) throw new Error(`${where}: ${conflict}; the puzzle has no solution`);
+  const { solution, unique } = analyseSudoku(board, box);
+  if (!solution) throw new Error(`${where}: the puzzle has no solution (its givens contradict each other through the rules)`);
+  if (!unique) console.log(`note: the puzzle has more than one solution; any of them counts as valid`);
+}
+
 export const solveCommand: Command = {
   usage,
   async run(argv) {
@@ -87,6 +97,7 @@ export const solveCommand: Command = {
     } else {
       parsed = parsePuzzleText(text!, '--puzzle');
     }
+    checkSolvable(parsed.board, parsed.box, file ?? '--puzzle');
     await initBackendFromFlags(flags);
     const configFile = stringFlag(flags, 'config');
     const { model, config } = await loadModel(checkpoint, configFile);

@@ -124,4 +124,23 @@ describe('hrm trace --warmup and --train-steps', () => {
     expect(await main(['trace', checkpoint, '--batch', single, '--train', '--train-steps', '2', '--out', out, '--backend', 'cpu'])).toBe(2);
     expect(err.mock.calls.flat().join(' ')).toContain('--train cannot be combined with --train-steps');
   });
+
+  it('refuses an empty batch and tokens outside the vocabulary, naming the file and tensor', async () => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const out = join(dir, 'y.safetensors');
+    const empty = join(dir, 'empty.safetensors');
+    await writeSafetensorsFile(empty, {
+      inputs: { dtype: 'i32', shape: [0, config.seq_len], data: new Int32Array(0) },
+      labels: { dtype: 'i32', shape: [0, config.seq_len], data: new Int32Array(0) },
+      puzzle_identifiers: { dtype: 'i32', shape: [0], data: new Int32Array(0) },
+    });
+    expect(await main(['trace', checkpoint, '--batch', empty, '--out', out, '--backend', 'cpu'])).toBe(1);
+    expect(err.mock.calls.flat().join(' ')).toContain(`${empty}: the batch has no rows (inputs [0, ${config.seq_len}])`);
+    const wild = join(dir, 'wild.safetensors');
+    const batch = randomBatch(config, 4, 9);
+    batch.inputs[5] = config.vocab_size;
+    await writeBatches(wild, [batch]);
+    expect(await main(['trace', checkpoint, '--batch', wild, '--out', out, '--backend', 'cpu'])).toBe(1);
+    expect(err.mock.calls.flat().join(' ')).toContain(`${wild}: tensor 'inputs' holds ${config.vocab_size} at index 5, outside [0, ${config.vocab_size})`);
+  });
 });

@@ -7,6 +7,8 @@ import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { Rng, type SafetensorsTensor } from '@hrm-webgpu/tensor';
 import type { Command } from './main.js';
 import { type ACTCarry, disposeCarry, initialCarry } from '../act/carry.js';
+import type { HRMConfig } from '../config.js';
+import { IGNORE_LABEL_ID } from '../data/dataset.js';
 import type { PuzzleBatch } from '../data/types.js';
 import type { HRM } from '../model/hrm.js';
 import { advanceCarry, type CarryState, segmentTraceEntries, traceSegments, traceTrainGradients, type HostArray } from '../trace.js';
@@ -61,7 +63,8 @@ Runs a checkpoint on a batch and writes the results as safetensors:
   --backend B       cpu | webgpu | auto`;
 
 /** One batch, or one per segment from stacked tensors ([T, B, seq_len] and [T, B]). */
-async function readBatches(file: string, seqLen: number): Promise<PuzzleBatch[]> {
+async function readBatches(file: string, config: HRMConfig): Promise<PuzzleBatch[]> {
+  const seqLen = config.seq_len;
   const map = await readCheckpointFile(file);
   const inputs = map.get('inputs');
   const stacked = inputs !== undefined && inputs.shape.length === 3;
@@ -82,6 +85,14 @@ async function readBatches(file: string, seqLen: number): Promise<PuzzleBatch[]>
     throw new Error(`${file}: labels shape [${labels.shape.join(', ')}] differs from inputs [${size}, ${len}]`);
   }
   if (ids.shape[0] !== size || ids.data.length !== count * size) throw new Error(`${file}: puzzle_identifiers has the wrong shape for ${count} batches of ${size} rows`);
+  if (size === 0 || count === 0) throw new Error(`${file}: the batch has no rows (inputs [${inputs!.shape.join(', ')}]); give at least one example`);
+  const outside = (name: string, data: Int32Array, ok: (v: number) => boolean, range: string) => {
+    const i = data.findIndex((v) => !ok(v));
+    if (i >= 0) throw new Error(`${file}: tensor '${name}' holds ${data[i]} at index ${i}, outside ${range}`);
+  };
+  outside('inputs', tokens.data, (v) => v >= 0 && v < config.vocab_size, `[0, ${config.vocab_size})`);
+  outside('labels', labels.data, (v) => v === IGNORE_LABEL_ID || (v >= 0 && v < config.vocab_size), `[0, ${config.vocab_size}) or -100`);
+  outside('puzzle_identifiers', ids.data, (v) => v >= 0 && v < config.num_puzzle_identifiers, `[0, ${config.num_puzzle_identifiers})`);
   const rows = size * len;
   return Array.from({ length: count }, (_, t) => ({
     size,
@@ -201,7 +212,7 @@ export const traceCommand: Command = {
 
     await initBackendFromFlags(flags);
     const { model, config } = await loadModel(checkpoint, configFile, dtype);
-    const batches = await readBatches(batchFile, config.seq_len);
+    const batches = await readBatches(batchFile, config);
     let trace: Trace;
     if (mode === 'segments') {
       const segments = numberFlag(flags, 'segments', 'integer') ?? config.halt_max_steps;

@@ -22,6 +22,20 @@ function dataset(groups: number[][]): PuzzleDataset {
 const groupsArb = fc.array(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 12 });
 
 describe('trainBatches', () => {
+  it('refuses to resume a stream on a dataset of another shape or seed, and a batch of 0 rows', () => {
+    const big = dataset([[1], [2], [1], [3], [1]]);
+    const stream = trainBatches(big, { globalBatchSize: 2, seed: 4 });
+    stream.next();
+    const { state } = stream.next().value!;
+    expect(state.cursor).toBeGreaterThan(2);
+    const small = dataset([[1], [1]]);
+    expect(() => trainBatches(small, { globalBatchSize: 2, seed: 4, resume: state }).next()).toThrow(
+      `the saved data stream stands at group ${state.cursor} of an epoch, but the dataset has 2 groups: resume on the data the run started with`,
+    );
+    expect(() => trainBatches(big, { globalBatchSize: 2, seed: 5, resume: state }).next()).toThrow('the saved data stream has seed 4, the run 5');
+    expect(() => trainBatches(big, { globalBatchSize: 0, seed: 4 }).next()).toThrow('globalBatchSize must be a positive integer, got 0');
+  });
+
   it('fills every batch from whole groups, one puzzle per group, and drops the final partial batch', () => {
     fc.assert(
       fc.property(groupsArb, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.integer(), (groups, size, epochs, seed) => {
@@ -67,14 +81,16 @@ describe('trainBatches', () => {
 });
 
 describe('testBatches', () => {
-  it('walks every example in order and pads the last batch', () => {
+  it('walks every example in order; the last batch holds only what is left, and a limit stops early', () => {
     const d = dataset([[2, 1], [3]]);
     const batches = [...testBatches(d, 4)];
     expect(batches.map((b) => b.count)).toEqual([4, 2]);
     expect(Array.from(batches[0]!.batch.puzzleIdentifiers)).toEqual([1, 1, 2, 11]);
     const last = batches[1]!.batch;
-    expect(Array.from(last.inputs)).toEqual([5, 5, 6, 6, 0, 0, 0, 0]);
-    expect(Array.from(last.labels.subarray(4))).toEqual([IGNORE_LABEL_ID, IGNORE_LABEL_ID, IGNORE_LABEL_ID, IGNORE_LABEL_ID]);
-    expect(Array.from(last.puzzleIdentifiers)).toEqual([11, 11, 0, 0]);
+    expect(last.size).toBe(2);
+    expect(Array.from(last.inputs)).toEqual([5, 5, 6, 6]);
+    expect(Array.from(last.puzzleIdentifiers)).toEqual([11, 11]);
+    const limited = [...testBatches(d, 4, 3)];
+    expect(limited.map((b) => [b.start, b.count, b.batch.size])).toEqual([[0, 3, 3]]);
   });
 });

@@ -54,12 +54,24 @@ function copyExample(d: PuzzleDataset, example: number, batch: PuzzleBatch, row:
   batch.puzzleIdentifiers[row] = d.puzzleIdentifiers[puzzle]!;
 }
 
+/** A saved stream position must belong to this dataset and seed: resuming on other data is an error, not a crash. */
+function checkResumeState(r: TrainBatchState, d: PuzzleDataset, seed: number): void {
+  if (r.seed !== seed) throw new Error(`the saved data stream has seed ${r.seed}, the run ${seed}`);
+  if (!(Number.isInteger(r.epoch) && r.epoch >= 0)) throw new Error(`the saved data stream's epoch must be a non-negative integer, found ${r.epoch}`);
+  if (!(Number.isInteger(r.cursor) && r.cursor >= 0 && r.cursor <= numGroups(d))) {
+    throw new Error(
+      `the saved data stream stands at group ${r.cursor} of an epoch, but the dataset has ${numGroups(d)} groups: resume on the data the run started with`,
+    );
+  }
+}
+
 const groupOrder = (d: PuzzleDataset, seed: number, epoch: number) => Rng.fromSeed(seed, epoch).permutation(numGroups(d));
 
 export function* trainBatches(d: PuzzleDataset, opts: TrainBatchOptions): Generator<TrainBatch> {
   const { globalBatchSize: size, seed } = opts;
   if (!(Number.isInteger(size) && size > 0)) throw new Error(`globalBatchSize must be a positive integer, got ${size}`);
   if (numGroups(d) === 0 || numExamples(d) === 0) throw new Error('the dataset has no examples to draw training batches from');
+  if (opts.resume) checkResumeState(opts.resume, d, seed);
   let epoch = opts.resume?.epoch ?? 0;
   let cursor = opts.resume?.cursor ?? 0;
   const rng = opts.resume ? Rng.fromState(opts.resume.rng) : Rng.fromSeed(seed);
@@ -98,17 +110,21 @@ export interface TestBatch {
   batch: PuzzleBatch;
   /** Index of the batch's first example. */
   start: number;
-  /** Real (non-padding) rows. */
+  /** Rows of the batch. */
   count: number;
 }
 
-export function* testBatches(d: PuzzleDataset, batchSize: number): Generator<TestBatch> {
+/**
+ * The first `limit` examples (default: all) in order, `batchSize` rows a batch; the last batch
+ * holds only the rows left, unpadded (evaluating padding rows would cost as much as real ones).
+ */
+export function* testBatches(d: PuzzleDataset, batchSize: number, limit = Infinity): Generator<TestBatch> {
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   const puzzleOf = examplePuzzles(d);
-  const total = numExamples(d);
+  const total = Math.min(numExamples(d), limit);
   for (let start = 0; start < total; start += batchSize) {
     const count = Math.min(batchSize, total - start);
-    const batch = emptyBatch(d, batchSize);
+    const batch = emptyBatch(d, count);
     for (let r = 0; r < count; r++) copyExample(d, start + r, batch, r, puzzleOf[start + r]!);
     yield { batch, start, count };
   }

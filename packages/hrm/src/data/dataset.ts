@@ -45,10 +45,13 @@ export function examplePuzzles(d: PuzzleDataset): Int32Array {
   return out;
 }
 
-function checkCsr(name: string, offsets: Int32Array, end: number): void {
+/** CSR offsets from 0 to `end`, strictly increasing: every group holds a puzzle, every puzzle an example. */
+function checkCsr(name: string, offsets: Int32Array, end: number, item: string): void {
   if (offsets.length < 1 || offsets[0] !== 0) throw new Error(`${name} must start with 0`);
   for (let i = 1; i < offsets.length; i++) {
-    if (offsets[i]! < offsets[i - 1]!) throw new Error(`${name} must be non-decreasing (at ${i})`);
+    if (offsets[i]! <= offsets[i - 1]!) {
+      throw new Error(`${name} must be strictly increasing: entry ${i - 1} (${offsets[i - 1]}) to ${i} (${offsets[i]}) leaves ${i - 1} without ${item}`);
+    }
   }
   if (offsets[offsets.length - 1] !== end) {
     throw new Error(`${name} ends at ${offsets[offsets.length - 1]}, expected ${end}`);
@@ -63,8 +66,8 @@ export function validateDataset(d: PuzzleDataset): void {
   if (d.puzzleIdentifiers.length !== numPuzzles(d)) {
     throw new Error(`puzzle_identifiers has ${d.puzzleIdentifiers.length} entries for ${numPuzzles(d)} puzzles`);
   }
-  checkCsr('puzzle_indices', d.puzzleIndices, numExamples(d));
-  checkCsr('group_indices', d.groupIndices, numPuzzles(d));
+  checkCsr('puzzle_indices', d.puzzleIndices, numExamples(d), 'an example');
+  checkCsr('group_indices', d.groupIndices, numPuzzles(d), 'a puzzle');
   if (d.metadata.total_groups !== numGroups(d)) throw new Error(`total_groups ${d.metadata.total_groups} != ${numGroups(d)} groups`);
   for (let i = 0; i < d.inputs.length; i++) {
     const x = d.inputs[i]!;

@@ -45,4 +45,15 @@ describe('npy', () => {
     expect(() => parseNpy(npyBytes(1, header('<i4'), [0, 0]), 'x.npy')).toThrow(/x\.npy: truncated/);
     expect(() => parseNpy(new Uint8Array(12), 'x.npy')).toThrow(/x\.npy: not a \.npy file/);
   });
+
+  it('refuses headers NumPy refuses: junk in the padding, unknown or repeated keys', () => {
+    const ok = "{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }";
+    const payload = [7, 0, 0, 0];
+    expect(parseNpy(npyBytes(1, `${ok}    \n`, payload), 'x.npy').data).toEqual(Int32Array.of(7));
+    expect(parseNpy(npyBytes(1, "{'shape': (1,), 'descr': '<i4', 'fortran_order': False}\n", payload), 'x.npy').data).toEqual(Int32Array.of(7));
+    for (const bad of [`${ok}  junk \n`, `${ok}\n\n`, `x${ok}\n`, `${ok.slice(0, -1)}'extra': 1, }\n`, "{'descr': '<i4', 'descr': '<i4', 'fortran_order': False, 'shape': (1,)}\n"]) {
+      expect(() => parseNpy(npyBytes(1, bad, payload), 'x.npy'), JSON.stringify(bad)).toThrow(/x\.npy: malformed \.npy header/);
+    }
+    expect(() => parseNpy(npyBytes(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (1e3,), }\n", payload), 'x.npy')).toThrow(/bad shape entry '1e3'/);
+  });
 });

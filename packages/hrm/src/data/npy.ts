@@ -22,23 +22,42 @@ const DESCR: Record<string, { bytes: number; read: (v: DataView, off: number) =>
   '<i8': { bytes: 8, read: (v, o) => v.getBigInt64(o, true) },
 };
 
+const ENTRY = /'(descr|fortran_order|shape)'\s*:\s*('[^']*'|True|False|\([^)]*\))\s*(,|$)/y;
+
+/**
+ * The header is a Python dict literal with exactly the keys descr, fortran_order and shape,
+ * followed by space padding and a newline; anything else (junk in the padding, other keys) is
+ * refused, as NumPy refuses it.
+ */
 function parseHeader(text: string, source: string): { descr: string; fortran: boolean; shape: number[] } {
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
-  const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shape === undefined) {
-    throw new Error(`${source}: malformed .npy header ${JSON.stringify(text.trim())}`);
+  const malformed = (why: string) => new Error(`${source}: malformed .npy header (${why}): ${JSON.stringify(text.slice(0, 120))}`);
+  const match = /^\{(.*)\}( *)\n?$/s.exec(text);
+  if (!match) throw malformed('expected a dict followed by spaces and a newline');
+  const body = match[1]!.trim();
+  const values: Record<string, string> = {};
+  ENTRY.lastIndex = 0;
+  while (ENTRY.lastIndex < body.length) {
+    const at = ENTRY.lastIndex;
+    const entry = ENTRY.exec(body);
+    if (!entry) throw malformed(`unexpected text at '${body.slice(at, at + 20)}'`);
+    if (values[entry[1]!] !== undefined) throw malformed(`'${entry[1]}' given twice`);
+    values[entry[1]!] = entry[2]!;
+    while (/\s/.test(body[ENTRY.lastIndex] ?? '')) ENTRY.lastIndex++;
+  }
+  const { descr, fortran_order: fortran, shape } = values;
+  if (descr === undefined || fortran === undefined || shape === undefined || !descr.startsWith("'") || !shape.startsWith('(')) {
+    throw malformed("needs 'descr' (a string), 'fortran_order' and 'shape' (a tuple)");
   }
   const dims = shape
+    .slice(1, -1)
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((s) => {
-      const n = Number(s.replace(/L$/, ''));
-      if (!Number.isInteger(n) || n < 0) throw new Error(`${source}: bad shape entry '${s}' in .npy header`);
-      return n;
+      if (!/^\d{1,15}L?$/.test(s)) throw new Error(`${source}: bad shape entry '${s}' in .npy header`);
+      return Number(s.replace(/L$/, ''));
     });
-  return { descr, fortran: fortran === 'True', shape: dims };
+  return { descr: descr.slice(1, -1), fortran: fortran === 'True', shape: dims };
 }
 
 export function parseNpy(bytes: Uint8Array, source = '<npy>'): NpyArray {

@@ -29,7 +29,7 @@ export interface HRMOptions {
 }
 
 export interface HeadOutputs {
-  /** [B, seq_len, vocab]: the puzzle-embedding positions are cut off. */
+  /** `[B, seq_len, vocab]`: the puzzle-embedding positions are cut off. */
   logits: Tensor;
   /** [B] */
   qHaltLogits: Tensor;

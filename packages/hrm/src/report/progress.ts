@@ -8,13 +8,21 @@ import cliProgress from 'cli-progress';
 
 export type FieldValue = string | number;
 
+/** Where progress goes: process.stderr or anything that takes text the same way. */
+export interface TextStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
 export interface ProgressOptions {
   total: number;
   label: string;
   /** Fields shown after the rate and ETA, in this order; '-' until first given. */
   fields?: string[];
   /** Default process.stderr. A stream without `isTTY` gets plain lines. */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  stream?: TextStream;
+  /** Plain lines even on a terminal (`--no-progress`). */
+  plain?: boolean;
   /** Seconds between plain lines (default 5). */
   plainIntervalSeconds?: number;
   /** Clock in milliseconds (default performance.now), replaceable in tests. */
@@ -86,12 +94,13 @@ export function formatDuration(seconds: number): string {
 export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
   const meter = new Meter(options.total, options.fields ?? [], options.now ?? (() => performance.now()));
-  return stream.isTTY ? terminalProgress(options.label, stream, meter) : plainProgress(options, stream, meter);
+  return stream.isTTY && options.plain !== true ? terminalProgress(options.label, stream, meter) : plainProgress(options, stream, meter);
 }
 
-function terminalProgress(label: string, stream: NodeJS.WritableStream, meter: Meter): Progress {
+function terminalProgress(label: string, stream: TextStream, meter: Meter): Progress {
   const bar = new cliProgress.SingleBar({
-    stream,
+    // A terminal is a Node stream; the option's type says so.
+    stream: stream as NodeJS.WritableStream,
     format: `${label} {bar} {value}/{total} {percentage}% | {speed} it/s | ETA {remaining} | {fields}`,
     barsize: 24,
     fps: 5,
@@ -116,7 +125,7 @@ function terminalProgress(label: string, stream: NodeJS.WritableStream, meter: M
   };
 }
 
-function plainProgress(options: ProgressOptions, stream: NodeJS.WritableStream, meter: Meter): Progress {
+function plainProgress(options: ProgressOptions, stream: TextStream, meter: Meter): Progress {
   const intervalMs = (options.plainIntervalSeconds ?? 5) * 1000;
   const now = options.now ?? (() => performance.now());
   const startedAt = now();

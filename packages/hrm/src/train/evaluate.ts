@@ -46,9 +46,7 @@ export async function evaluateDataset(model: HRM, data: PuzzleDataset, opts: Eva
   const qHalt = new Float32Array(total);
   const exact = new Uint8Array(total);
   let steps = 0;
-  for (const { batch, start, count } of testBatches(data, opts.batchSize)) {
-    if (start >= total) break;
-    const rows = Math.min(count, total - start);
+  for (const { batch, start, count: rows } of testBatches(data, opts.batchSize, total)) {
     const out = await evaluateBatch(model, batch);
     predictions.set(out.predictions.subarray(0, rows * seqLen), start * seqLen);
     qHalt.set(out.qHaltLogits.subarray(0, rows), start);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,30 @@ describe('MetricsLog', () => {
   it('names the file and line of a broken record', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hrm-log-'));
     const file = join(dir, 'metrics.jsonl');
-    writeFileSync(file, '{"step":1}\nnot json\n');
+    writeFileSync(file, `${JSON.stringify(record(1))}\nnot json\n`);
     expect(() => readMetricsLog(file)).toThrow(`${file}:2: not a JSON record`);
+    writeFileSync(file, '{"step":1}\n');
+    expect(() => readMetricsLog(file)).toThrow(`${file}:1: not a metrics record`);
+  });
+
+  it('drops a torn last line on resume with a notice and appends after it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hrm-log-')), 'metrics.jsonl');
+    const log = await MetricsLog.create(file);
+    for (const s of [1, 2]) log.append(record(s));
+    // A disk-full during the third append left half a record without its newline.
+    writeFileSync(file, readFileSync(file, 'utf8') + JSON.stringify(record(3)).slice(0, 25), { flag: 'w' });
+    expect(readMetricsLog(file)).toEqual([record(1), record(2)]);
+    const notices: string[] = [];
+    const resumed = await MetricsLog.resume(file, 2, (line) => notices.push(line));
+    expect(notices).toEqual([`${file}: dropped a partial last line left by an interrupted write (25 characters)`]);
+    resumed.append(record(3));
+    expect(resumed.records()).toEqual([record(1), record(2), record(3)]);
+  });
+
+  it('names the file when an append fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hrm-log-'));
+    const log = await MetricsLog.create(join(dir, 'metrics.jsonl'));
+    rmSync(dir, { recursive: true });
+    expect(() => log.append(record(1))).toThrow(`cannot append to ${join(dir, 'metrics.jsonl')}: ENOENT`);
   });
 });

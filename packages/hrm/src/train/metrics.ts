@@ -17,6 +17,10 @@ export interface MetricsRecord {
   /** Sequences the metrics average over (halted slots in training, examples in evaluation); a
    * training step where no slot halted has count 0 and its accuracy fields are 0. */
   count: number;
+  /** Training: the norm of the step's gradient (of loss / global batch, puzzle rows included). */
+  grad_norm?: number;
+  /** Training: the step's update was skipped because its loss or gradient norm was not finite. */
+  skipped?: boolean;
   /** Seconds since the run started, excluding time before a resume's checkpoint. */
   time: number;
 }

@@ -11,23 +11,24 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@hrm-webgpu/tensor/node';
+import { removeStaleTemporaries, writeFileAtomic } from '@hrm-webgpu/tensor/node';
 import { Rng } from '@hrm-webgpu/tensor';
 import type { PuzzleDataset } from '../data/dataset.js';
-import type { HRMConfig } from '../config.js';
+import { validateConfig, type HRMConfig } from '../config.js';
 import { HRM } from '../model/hrm.js';
 import { createProgress } from '../report/progress.js';
+import { int, parseSettings, SettingsError, text } from '../schema.js';
 import { evaluateDataset, type EvalMetrics } from './evaluate.js';
 import { latestCheckpointStep, readTrainingCheckpoint, writeTrainingCheckpoint } from './checkpoint-files.js';
 import { MetricsLog } from './metrics-log.js';
 import type { MetricsRecord } from './metrics.js';
 import { learningCurveSvg } from './plot.js';
-import { streamSeeds, Trainer } from './trainer.js';
-import { validateTrainingConfig, type TrainingConfig } from './training-config.js';
+import { streamSeeds, Trainer, type TrainRecord } from './trainer.js';
+import { validateTrainingConfig, type TrainingConfig, type TrainingSettings } from './training-config.js';
 
 export interface RunConfig {
   arch: HRMConfig;
-  training: TrainingConfig;
+  training: TrainingSettings;
   /** Where the data came from, for the record and for `--resume`. */
   data: string;
   /** How a raw source was split and augmented, so that a resumed run reads the same data. */
@@ -42,12 +43,12 @@ export interface RunOptions extends RunConfig {
   resume?: boolean;
   /** Stop after checkpointing this step (continue later with `resume`). */
   stopAtStep?: number;
-  /** Evaluate on at most this many test examples during training. */
-  evalLimit?: number;
-  /** Show the progress bar (default: true). */
+  /** Show the progress bar (default: true); false prints plain periodic lines instead. */
   progress?: boolean;
   /** Where status lines go (default: console.log). */
   print?: (line: string) => void;
+  /** Save a checkpoint and stop on these signals (default: SIGINT and SIGTERM; [] for none). */
+  stopSignals?: readonly NodeJS.Signals[];
 }
 
 export interface RunResult {
@@ -57,13 +58,50 @@ export interface RunResult {
   records: MetricsRecord[];
 }
 
+/** A run stopped by a signal after saving its checkpoint; `exitCode` is the shell's 128 + signal number. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
 const RUN_FILE = 'run.json';
 const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n');
+const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
-export function readRunConfig(out: string): RunConfig {
+const PATH_TEXT = { pattern: /^[^\0]{1,4096}$/, patternDoc: '1 to 4096 characters, no NUL' };
+/** run.json's `dataOptions`: how a raw source was split and augmented. */
+const DATA_OPTIONS_SCHEMA = {
+  seed: int('seed of the split and augmentation', { min: -(2 ** 52), max: 2 ** 52, optional: true }),
+  augmentations: int('augmented copies of each training puzzle', { min: 0, max: 100000, optional: true }),
+  testSource: text('a separate test source', { ...PATH_TEXT, optional: true }),
+};
+
+/** Reads and checks `out`/run.json: the model and training configurations against their schemas, the data source and options. */
+export function readRunConfig(out: string): RunConfig & { training: TrainingConfig } {
   const file = join(out, RUN_FILE);
   if (!existsSync(file)) throw new Error(`${file} not found: nothing to resume in ${out}`);
-  return JSON.parse(readFileSync(file, 'utf8')) as RunConfig;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: cannot read it as JSON (${(e as Error).message})`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SettingsError(`${file}: expected an object with "arch", "training" and "data"`);
+  const { arch, training, data, dataOptions, ...rest } = raw as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new SettingsError(`${file}: unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  const { data: source } = parseSettings({ data: text('the data source', PATH_TEXT) }, { data }, file);
+  return {
+    arch: validateConfig(arch, `${file} "arch"`),
+    training: validateTrainingConfig(training, `${file} "training"`),
+    data: source,
+    ...(dataOptions !== undefined ? { dataOptions: parseSettings(DATA_OPTIONS_SCHEMA, dataOptions, `${file} "dataOptions"`) } : {}),
+  };
 }
 
 function assertFreshOutput(out: string): void {
@@ -74,12 +112,33 @@ function assertFreshOutput(out: string): void {
   }
 }
 
+/** Records a signal instead of dying on it, so that the loop can save a checkpoint first. */
+function catchSignals(signals: readonly NodeJS.Signals[]): { received: () => NodeJS.Signals | undefined; release: () => void } {
+  let received: NodeJS.Signals | undefined;
+  const handler = (signal: NodeJS.Signals) => {
+    received ??= signal;
+    // A second signal while the checkpoint is written ends the process the usual way (writes are atomic).
+    release();
+  };
+  const release = () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
+  for (const s of signals) process.once(s, handler);
+  return { received: () => received, release };
+}
+
 export async function runTraining(opts: RunOptions): Promise<RunResult> {
-  const { out, arch, training } = opts;
+  const { out, arch } = opts;
   const print = opts.print ?? ((line: string) => console.log(line));
-  validateTrainingConfig(training);
+  const training = validateTrainingConfig(opts.training);
   if (!opts.resume) assertFreshOutput(out);
-  mkdirSync(out, { recursive: true });
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw new Error(`cannot create the output folder ${out}: ${(e as Error).message}`);
+  }
+  const stale = await removeStaleTemporaries(out);
+  if (stale.length > 0) print(`removed ${stale.length} temporary file(s) that an interrupted write left in ${out}`);
 
   const model = new HRM(arch, { rng: new Rng(streamSeeds(training.seed).init) });
   let trainer: Trainer;
@@ -88,10 +147,14 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   const resumeStep = opts.resume ? latestCheckpointStep(out) : undefined;
   if (opts.resume && resumeStep === undefined) throw new Error(`no complete checkpoint in ${out} to resume from`);
   if (resumeStep !== undefined) {
-    const saved = await readTrainingCheckpoint(out, resumeStep, model);
-    trainer = Trainer.resume(model, opts.train, training, saved.snapshot);
+    const saved = await readTrainingCheckpoint(out, resumeStep, model, training.global_batch_size);
+    try {
+      trainer = Trainer.resume(model, opts.train, training, saved.snapshot);
+    } catch (e) {
+      throw new Error(`cannot resume from step ${resumeStep} in ${out}: ${(e as Error).message}`);
+    }
     elapsed = saved.elapsed;
-    log = await MetricsLog.resume(join(out, 'metrics.jsonl'), resumeStep);
+    log = await MetricsLog.resume(join(out, 'metrics.jsonl'), resumeStep, print);
     print(`resumed from ${join(out, `step_${resumeStep}.safetensors`)}`);
   } else {
     await writeFileAtomic(join(out, RUN_FILE), encodeJson({ arch, training, data: opts.data, ...(opts.dataOptions ? { dataOptions: opts.dataOptions } : {}) } satisfies RunConfig));
@@ -102,16 +165,41 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
   const total = trainer.totalSteps;
   const evalEvery = training.eval_every;
   const evalBatch = training.eval_batch_size ?? training.global_batch_size;
-  const progress = opts.progress === false ? undefined : createProgress({ total, label: 'train', fields: ['loss', 'exact', 'eval'] });
+  const progress = createProgress({ total, label: 'train', fields: ['loss', 'exact', 'eval'], plain: opts.progress === false });
   const startedAt = performance.now();
   const now = () => elapsed + (performance.now() - startedAt) / 1000;
   let lastEval: EvalMetrics | undefined;
   let lastEvalText = '-';
   const recentExact: [number, number][] = [];
+  /** Seconds of training when each pending step was run. */
+  const stepTimes: number[] = [];
+
+  const showProgress = (record: TrainRecord) => {
+    // Exact accuracy over the sequences that halted in the last steps (a step may halt none).
+    if (record.count > 0) recentExact.push([record.exact_accuracy * record.count, record.count]);
+    if (recentExact.length > 20) recentExact.shift();
+    const halted = recentExact.reduce((n, [, c]) => n + c, 0);
+    const exact = halted > 0 ? `${((100 * recentExact.reduce((n, [e]) => n + e, 0)) / halted).toFixed(1)}%` : '-';
+    progress.update(record.step, { loss: record.loss!.toFixed(4), exact, eval: lastEvalText });
+  };
+
+  /** Reads the pending steps' metrics back and logs them; stops the run at a non-finite step. */
+  const flush = async () => {
+    const times = stepTimes.splice(0);
+    const { records, error } = await trainer.flush();
+    records.forEach((record, i) => {
+      log.append({ ...record, time: times[i]! });
+      showProgress(record);
+    });
+    if (error) {
+      const last = latestCheckpointStep(out);
+      throw new Error(`${error.message}. No checkpoint is written after it; the last one is ${last === undefined ? 'none' : `step_${last}`} in ${out}.`);
+    }
+  };
 
   const evaluateAndSave = async () => {
     if (opts.test) {
-      const result = await evaluateDataset(model, opts.test, { batchSize: evalBatch, ...(opts.evalLimit ? { limit: opts.evalLimit } : {}) });
+      const result = await evaluateDataset(model, opts.test, { batchSize: evalBatch, ...(training.eval_limit ? { limit: training.eval_limit } : {}) });
       lastEval = result.metrics;
       lastEvalText = `${(100 * lastEval.exact_accuracy).toFixed(1)}%`;
       log.append({ kind: 'eval', step: trainer.step, ...lastEval, time: now() });
@@ -120,24 +208,27 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     await writeTrainingCheckpoint(out, trainer, arch, training, now());
   };
 
+  const signals = catchSignals(opts.stopSignals ?? ['SIGINT', 'SIGTERM']);
   try {
-    progress?.update(trainer.step, { loss: '-', exact: '-', eval: lastEvalText });
+    progress.update(trainer.step, { loss: '-', exact: '-', eval: lastEvalText });
     while (!trainer.done) {
-      const record: MetricsRecord = { ...(await trainer.next()), time: 0 };
-      record.time = now();
-      log.append(record);
-      // Exact accuracy over the sequences that halted in the last steps (a step may halt none).
-      if (record.count > 0) recentExact.push([record.exact_accuracy * record.count, record.count]);
-      if (recentExact.length > 20) recentExact.shift();
-      const halted = recentExact.reduce((n, [, c]) => n + c, 0);
-      const exact = halted > 0 ? `${((100 * recentExact.reduce((n, [e]) => n + e, 0)) / halted).toFixed(1)}%` : '-';
-      progress?.update(trainer.step, { loss: record.loss!.toFixed(4), exact, eval: lastEvalText });
+      await trainer.advance();
+      stepTimes.push(now());
       const atEval = evalEvery > 0 && trainer.step % evalEvery === 0;
-      if (atEval || trainer.done || trainer.step === opts.stopAtStep) await evaluateAndSave();
+      const atCheckpoint = atEval || trainer.done || trainer.step === opts.stopAtStep;
+      const signal = signals.received();
+      // Metrics are read back once per log interval, and always before a checkpoint.
+      if (atCheckpoint || signal || trainer.pendingSteps >= training.log_every) await flush();
+      if (atCheckpoint) await evaluateAndSave();
+      if (signal) {
+        await writeTrainingCheckpoint(out, trainer, arch, training, now());
+        throw new InterruptedError(`stopped by ${signal} after saving step_${trainer.step} in ${out}; continue with --resume`, SIGNAL_CODES[signal] ?? 1);
+      }
       if (trainer.step === opts.stopAtStep) break;
     }
   } finally {
-    progress?.stop();
+    signals.release();
+    progress.stop();
   }
 
   const records = log.records();

@@ -57,22 +57,51 @@ export async function encodeState(value: unknown, prefix: string): Promise<Encod
   return { entries, skeleton };
 }
 
-/** Rebuilds what `encodeState` saved; tensors are created on the active backend. */
-export function decodeState(skeleton: Skeleton, entries: Map<string, SafetensorsTensor>): unknown {
-  const entry = (name: string) => {
-    const e = entries.get(name);
-    if (!e) throw new Error(`training checkpoint lacks tensor '${name}'`);
+const DTYPES: readonly string[] = ['f32', 'f64', 'i32', 'bool'];
+/** Deeper skeletons than any state this project saves are refused before they can exhaust the stack. */
+const MAX_DEPTH = 32;
+
+/**
+ * Rebuilds what `encodeState` saved; tensors are created on the active backend. A skeleton or an
+ * entry that does not have the saved form is an error naming `source` and the path in the state.
+ */
+export function decodeState(skeleton: Skeleton, entries: Map<string, SafetensorsTensor>, source = 'training checkpoint'): unknown {
+  const fail = (path: string, message: string) => new Error(`${source}: state ${path}: ${message}`);
+  const entry = (name: unknown, path: string) => {
+    const e = typeof name === 'string' ? entries.get(name) : undefined;
+    if (!e) throw fail(path, `lacks tensor '${String(name)}'`);
     return e;
   };
-  const walk = (s: Skeleton): unknown => {
-    if (s === null || typeof s !== 'object') return s;
-    if (Array.isArray(s)) return s.map(walk);
+  const created: Tensor[] = [];
+  const walk = (s: Skeleton, path: string, depth: number): unknown => {
+    if (depth > MAX_DEPTH) throw fail(path, `nested deeper than ${MAX_DEPTH} levels`);
+    if (s === null || typeof s === 'number' || typeof s === 'string' || typeof s === 'boolean') return s;
+    if (Array.isArray(s)) return s.map((x, i) => walk(x, `${path}.${i}`, depth + 1));
+    if (typeof s !== 'object') throw fail(path, `unexpected ${typeof s}`);
     if ('$tensor' in s) {
-      const e = entry(s.$tensor);
-      return tensor(e.data, { shape: e.shape, dtype: s.dtype }).keep();
+      if (!DTYPES.includes(s.dtype)) throw fail(path, `dtype must be one of ${DTYPES.join(', ')}, found ${JSON.stringify(s.dtype)}`);
+      const e = entry(s.$tensor, path);
+      try {
+        const t = tensor(e.data, { shape: e.shape, dtype: s.dtype }).keep();
+        created.push(t);
+        return t;
+      } catch (err) {
+        throw fail(path, (err as Error).message);
+      }
     }
-    if ('$array' in s) return ARRAYS[s.type].from(entry(s.$array).data);
-    return Object.fromEntries(Object.entries(s.$object).map(([k, v]) => [k, walk(v)]));
+    if ('$array' in s) {
+      if (!Object.hasOwn(ARRAYS, s.type)) throw fail(path, `array type must be one of ${Object.keys(ARRAYS).join(', ')}, found ${JSON.stringify(s.type)}`);
+      return ARRAYS[s.type].from(entry(s.$array, path).data);
+    }
+    if ('$object' in s && s.$object !== null && typeof s.$object === 'object' && !Array.isArray(s.$object)) {
+      return Object.fromEntries(Object.entries(s.$object).map(([k, v]) => [k, walk(v, `${path}.${k}`, depth + 1)]));
+    }
+    throw fail(path, `expected a value, a list, {$tensor}, {$array} or {$object}, found ${JSON.stringify(s).slice(0, 60)}`);
   };
-  return walk(skeleton);
+  try {
+    return walk(skeleton, 'state', 0);
+  } catch (e) {
+    for (const t of created) t.dispose();
+    throw e;
+  }
 }

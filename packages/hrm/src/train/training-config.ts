@@ -1,30 +1,46 @@
 /**
  * Training hyperparameters, under the official pretrain.py names where one exists
  * (global_batch_size, epochs, lr, lr_min_ratio, lr_warmup_steps, weight_decay, beta1, beta2,
- * puzzle_emb_lr, puzzle_emb_weight_decay, seed). `steps` (total optimiser steps) and `eval_every`
- * (in steps) are this project's additions: the reference counts evaluation in epochs.
+ * puzzle_emb_lr, puzzle_emb_weight_decay, seed). `steps` (total optimiser steps), `eval_every`
+ * (in steps) and the fields after it are this project's additions: the reference counts
+ * evaluation in epochs.
  */
+import { int, num, parseSettings, SettingsError, type Infer, type InferInput } from '../schema.js';
 
-export interface TrainingConfig {
-  global_batch_size: number;
-  /** Total training steps (one step = one ACT segment for the whole batch). */
-  steps?: number;
-  /** Alternatively, epochs over the training split; steps = epochs * examples per epoch / batch. */
-  epochs?: number;
-  lr: number;
-  lr_min_ratio: number;
-  lr_warmup_steps: number;
-  weight_decay: number;
-  beta1: number;
-  beta2: number;
-  puzzle_emb_lr: number;
-  puzzle_emb_weight_decay: number;
-  seed: number;
-  /** Evaluate on the test split every this many steps (and at the end); 0 evaluates only at the end. */
-  eval_every: number;
-  /** Rows per evaluation batch; defaults to global_batch_size. */
-  eval_batch_size?: number;
-}
+const MAX_STEPS = 1e9;
+
+export const TRAINING_SCHEMA = {
+  global_batch_size: int('rows per training step', { min: 1, max: 65536 }),
+  steps: int('total training steps (one step = one ACT segment for the whole batch)', { min: 1, max: MAX_STEPS, optional: true }),
+  epochs: int('or: epochs over the training split; steps = epochs x examples per epoch / batch', { min: 1, max: MAX_STEPS, optional: true }),
+  lr: num('peak learning rate of AdamATan2', { min: 0, max: Number.MAX_VALUE }),
+  lr_min_ratio: num('final learning rate of the cosine schedule, as a fraction of the peak', { min: 0, max: 1 }),
+  lr_warmup_steps: int('linear warm-up steps', { min: 0, max: MAX_STEPS }),
+  weight_decay: num('decoupled weight decay of AdamATan2', { min: 0, max: Number.MAX_VALUE }),
+  beta1: num('AdamATan2 first-moment decay', { min: 0, max: 1, maxExclusive: true }),
+  beta2: num('AdamATan2 second-moment decay', { min: 0, max: 1, maxExclusive: true }),
+  puzzle_emb_lr: num('learning rate of the puzzle embedding (sparse SignSGD)', { min: 0, max: Number.MAX_VALUE }),
+  puzzle_emb_weight_decay: num('weight decay of the puzzle embedding', { min: 0, max: Number.MAX_VALUE }),
+  seed: int('seed of the run (initialisation, data order, exploration)', { min: -(2 ** 52), max: 2 ** 52 }),
+  eval_every: int('evaluate on the test split and checkpoint every this many steps (0: only at the end)', { min: 0, max: MAX_STEPS, default: 0 }),
+  eval_batch_size: int('rows per evaluation batch (default: global_batch_size)', { min: 1, max: 65536, optional: true }),
+  eval_limit: int('evaluate on at most this many test examples during training', { min: 1, max: 2 ** 31 - 1, optional: true }),
+  log_every: int('read the metrics back and append them to the log every this many steps (and before every checkpoint)', {
+    min: 1,
+    max: 100000,
+    default: 10,
+  }),
+  skip_nonfinite: int('skip up to this many steps whose loss or gradient norm is not finite (0: stop at the first)', {
+    min: 0,
+    max: MAX_STEPS,
+    default: 0,
+  }),
+} as const;
+
+/** A validated training configuration: every field with a default is present. */
+export type TrainingConfig = Infer<typeof TRAINING_SCHEMA>;
+/** What callers pass: fields with a default may be left out. */
+export type TrainingSettings = InferInput<typeof TRAINING_SCHEMA>;
 
 /** The reference's Sudoku/Maze values (spec section 6), with batch, steps and warmup left to the caller. */
 export const DEFAULT_TRAINING: TrainingConfig = {
@@ -39,40 +55,17 @@ export const DEFAULT_TRAINING: TrainingConfig = {
   puzzle_emb_weight_decay: 1.0,
   seed: 0,
   eval_every: 0,
+  log_every: 10,
+  skip_nonfinite: 0,
 };
 
-export const TRAINING_KEYS = [
-  'global_batch_size', 'steps', 'epochs', 'lr', 'lr_min_ratio', 'lr_warmup_steps', 'weight_decay',
-  'beta1', 'beta2', 'puzzle_emb_lr', 'puzzle_emb_weight_decay', 'seed', 'eval_every', 'eval_batch_size',
-] as const satisfies readonly (keyof TrainingConfig)[];
+export const TRAINING_KEYS = Object.keys(TRAINING_SCHEMA) as (keyof TrainingConfig)[];
 
-const INTEGER_KEYS = new Set<string>(['global_batch_size', 'steps', 'epochs', 'lr_warmup_steps', 'seed', 'eval_every', 'eval_batch_size']);
-
-export function isIntegerTrainingKey(key: string): boolean {
-  return INTEGER_KEYS.has(key);
-}
-
-/** Throws naming the first field that is out of range. */
-export function validateTrainingConfig(c: TrainingConfig): void {
-  const positiveInt = (k: keyof TrainingConfig) => {
-    const v = c[k];
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) > 0)) throw new Error(`${k} must be a positive integer, got ${v}`);
-  };
-  const nonNegative = (k: keyof TrainingConfig) => {
-    const v = c[k] as number;
-    if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${k} must be a non-negative number, got ${v}`);
-  };
-  positiveInt('global_batch_size');
-  positiveInt('steps');
-  positiveInt('epochs');
-  positiveInt('eval_batch_size');
-  for (const k of ['lr', 'lr_warmup_steps', 'weight_decay', 'puzzle_emb_lr', 'puzzle_emb_weight_decay', 'eval_every'] as const) nonNegative(k);
-  if (!(c.lr_min_ratio >= 0 && c.lr_min_ratio <= 1)) throw new Error(`lr_min_ratio must lie in [0, 1], got ${c.lr_min_ratio}`);
-  for (const k of ['beta1', 'beta2'] as const) {
-    if (!(c[k] >= 0 && c[k] < 1)) throw new Error(`${k} must lie in [0, 1), got ${c[k]}`);
-  }
-  if (!Number.isInteger(c.seed)) throw new Error(`seed must be an integer, got ${c.seed}`);
-  if (c.steps === undefined && c.epochs === undefined) throw new Error('set either steps or epochs');
+/** Checks every field's bounds and that the run's length is given; returns the complete configuration. */
+export function validateTrainingConfig(c: unknown, source = 'training configuration'): TrainingConfig {
+  const config = parseSettings(TRAINING_SCHEMA, c, source);
+  if (config.steps === undefined && config.epochs === undefined) throw new SettingsError(`${source}: set either "steps" or "epochs".`);
+  return config;
 }
 
 /** Total optimiser steps: `steps`, or the reference's arithmetic from `epochs`. */

@@ -17,7 +17,7 @@ export const NN_GRADIENTS: GradRules<
   rmsNorm: (g, _out, { inputs: [x], saved: { rows, cols, invRms } }) => [
     fromStorage(g.backend, g.backend.rmsNormBackward(g.storage, x!.storage, invRms.storage, rows, cols), x!.shape),
   ],
-  /** RoPE is a rotation per position pair: its gradient is the inverse rotation. */
+  /** RoPE's gradient is the map's adjoint (the backend's `adjoint` flag): exact for any tables. */
   rope(g, _out, { saved: { cos, sin } }) {
     const [batch, heads, seq, dim] = g.shape as [number, number, number, number];
     return [fromStorage(g.backend, g.backend.rope(g.storage, cos.storage, sin.storage, batch, heads, seq, dim, true), g.shape)];

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { gemm, type MatrixView } from '../backends/cpu/gemm.js';
+import { setCpuSimd } from '../backends/cpu/wasm/features.js';
 import { seedArb, seeded } from '../testing/seeded.js';
 import { cpuThreadCount, defaultCpuThreads, startCpuThreads, stopCpuThreads } from './cpu-threads.js';
 
@@ -46,7 +47,8 @@ function product(p: Product): Float32Array | Float64Array {
 }
 
 // Mostly large enough to be split (2^17 multiply-adds), with sizes that are not multiples of the
-// 4-row panels, the 64-row cache blocks, or (rarely, to keep the run short) the 1024-row packs.
+// register tiles (4x4 TypeScript, 4x8 WebAssembly), the row blocks, the 256-deep WebAssembly k
+// steps, or (rarely, to keep the run short) the 1024-row packs and 512-deep TypeScript k steps.
 const products = fc.record({
   m: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 5, max: 300 }) }, { weight: 1, arbitrary: fc.integer({ min: 1020, max: 1030 }) }),
   n: fc.integer({ min: 1, max: 130 }),
@@ -61,7 +63,9 @@ describe('gemm on worker threads', () => {
   afterEach(() => stopCpuThreads());
   afterAll(() => stopCpuThreads());
 
-  it('gives bit-identical products to one thread, with 2 or 3 threads', async () => {
+  // f32 products run on the WebAssembly SIMD kernel when it is on, on the TypeScript one when off.
+  it.each([true, false])('gives bit-identical products to one thread, with 2 or 3 threads (SIMD kernels on: %s)', async (simd) => {
+    setCpuSimd(simd);
     // Plus outputs wider than one 1024-column block, with one and two k slices.
     const wide: Product[] = [
       { m: 50, n: 1030, k: 3, transA: false, transB: true, f64: false, seed: 3 },
@@ -77,7 +81,9 @@ describe('gemm on worker threads', () => {
         const mismatch = threaded.findIndex((v, j) => !Object.is(v, single[i]![j]));
         expect(mismatch, `${threads} threads, ${JSON.stringify(p)}: first differing element`).toBe(-1);
       });
+      await stopCpuThreads();
     }
+    setCpuSimd(null);
   });
 
   it('matches a plain triple loop: few rows for three threads, outputs wider than a column block', async () => {

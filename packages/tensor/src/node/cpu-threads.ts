@@ -6,9 +6,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { computeBlocks, type GemmThreads, type PanelJob, setGemmThreads } from '../backends/cpu/gemm.js';
+import { computeBlocks, type GemmJob, type GemmThreads, setGemmThreads } from '../backends/cpu/gemm.js';
+import type { WasmGemmKernel } from '../backends/cpu/wasm/gemm-f32.js';
 import { readEnv } from '../backends/webgpu/env.js';
-import { type BuffersMessage, CONTROL_WORDS, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
+import { type BuffersMessage, CONTROL_WORDS, type F64Buffers, JobKind, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
 
 /** A worker that has not finished its share after this long is taken to be dead. */
 const JOB_TIMEOUT_MS = 60_000;
@@ -17,7 +18,9 @@ class WorkerPool implements GemmThreads {
   private readonly words = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  private sent: Omit<BuffersMessage, 'version'> | null = null;
+  /** What the workers were last sent for each kind of job. */
+  private sentF64: F64Buffers | null = null;
+  private sentKernel: WasmGemmKernel | null = null;
   private version = 0;
 
   constructor(readonly count: number) {}
@@ -41,25 +44,47 @@ class WorkerPool implements GemmThreads {
     }
   }
 
-  run(job: PanelJob): void {
+  private announce(body: { f64: F64Buffers } | { wasm: WasmGemmKernel }): void {
+    const message: BuffersMessage = { version: ++this.version, ...body };
+    for (const port of this.ports) port.postMessage(message);
+    Atomics.store(this.words, Slot.buffersVersion, this.version);
+  }
+
+  run(job: GemmJob): void {
     const w = this.words;
-    if (!this.sent || this.sent.aPack !== job.aPack || this.sent.bPack !== job.bPack || this.sent.c !== job.c) {
-      this.sent = { aPack: job.aPack, bPack: job.bPack, c: job.c };
-      const message: BuffersMessage = { version: ++this.version, ...this.sent };
-      for (const port of this.ports) port.postMessage(message);
-      Atomics.store(w, Slot.buffersVersion, this.version);
+    if (job.kind === 'wasm') {
+      if (this.sentKernel !== job.kernel) {
+        this.sentKernel = job.kernel;
+        this.announce({ wasm: { module: job.kernel.module, memory: job.kernel.memory } });
+      }
+      w[Slot.kind] = JobKind.wasm;
+      w[Slot.aBase] = job.a;
+      w[Slot.bBase] = job.b;
+      w[Slot.cBase] = job.c;
+      w[Slot.accumulate] = job.accumulate;
+      w[Slot.m] = job.rows;
+      w[Slot.nc] = job.cols;
+    } else {
+      const sent = this.sentF64;
+      if (!sent || sent.aPack !== job.aPack || sent.bPack !== job.bPack || sent.c !== job.c) {
+        this.sentF64 = { aPack: job.aPack, bPack: job.bPack, c: job.c };
+        this.announce({ f64: this.sentF64 });
+      }
+      w[Slot.kind] = JobKind.f64;
+      w[Slot.cBase] = job.cBase;
+      w[Slot.m] = job.m;
+      w[Slot.nc] = job.nc;
     }
-    w[Slot.m] = job.m;
-    w[Slot.nc] = job.nc;
     w[Slot.kc] = job.kc;
     w[Slot.ldc] = job.ldc;
-    w[Slot.cBase] = job.cBase;
     w[Slot.blockRows] = job.blockRows;
     Atomics.store(w, Slot.nextBlock, 0);
     Atomics.store(w, Slot.pending, this.count - 1);
     Atomics.add(w, Slot.generation, 1);
     Atomics.notify(w, Slot.generation);
-    computeBlocks(job, () => Atomics.add(w, Slot.nextBlock, 1));
+    const claim = () => Atomics.add(w, Slot.nextBlock, 1);
+    if (job.kind === 'wasm') job.kernel.run(job, claim);
+    else computeBlocks(job, claim);
     spinWhile(() => Atomics.load(w, Slot.pending) !== 0);
     for (let left = Atomics.load(w, Slot.pending); left !== 0; left = Atomics.load(w, Slot.pending)) {
       if (Atomics.wait(w, Slot.pending, left, JOB_TIMEOUT_MS) === 'timed-out') {

@@ -3,7 +3,7 @@
  * and a failed write leaves the old file as it was) and safetensors files on top of them.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   MAX_HEADER_BYTES,
@@ -14,6 +14,31 @@ import {
   type SafetensorsMap,
   type SafetensorsTensor,
 } from '../io/safetensors.js';
+import { parseStateDictFile } from '../io/state-dict-file.js';
+
+/** The temporary name of an atomic write of `path`: hidden, random, `.tmp`. */
+const temporaryName = (path: string) => join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+const TEMPORARY = /^\..+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temporaries that atomic writes killed mid-way left in `dir` (nothing else), and
+ * returns their names. Call it only while no write into `dir` is under way.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => TEMPORARY.test(name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Error(`cannot list ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  for (const name of names) {
+    await unlink(join(dir, name)).catch((error: Error) => {
+      throw new Error(`cannot remove the stale temporary ${join(dir, name)}: ${error.message}`, { cause: error });
+    });
+  }
+  return names;
+}
 
 /**
  * Writes `bytes` to a temporary file in the same folder (so the rename cannot cross file systems),
@@ -21,7 +46,7 @@ import {
  * error, which names `path`, is rethrown.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = temporaryName(path);
   try {
     const handle = await open(temporary, 'wx');
     try {
@@ -38,11 +63,11 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 }
 
 /** Runs a read, rethrowing a file-system error with a message that names the file. */
-async function reading<T>(path: string, read: () => Promise<T>): Promise<T> {
+async function reading<T>(path: string, read: () => Promise<T>, what = 'safetensors file'): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    throw new Error(`cannot read safetensors file ${path}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -50,6 +75,12 @@ async function reading<T>(path: string, read: () => Promise<T>): Promise<T> {
 export async function readSafetensorsFile(path: string): Promise<SafetensorsMap> {
   const bytes = await reading(path, () => readFile(path));
   return parseSafetensors(bytes, path);
+}
+
+/** Reads a safetensors or `torch.save` file (told apart by its first bytes); errors name the file. */
+export async function readStateDictFile(path: string): Promise<SafetensorsMap> {
+  const bytes = await reading(path, () => readFile(path), 'checkpoint file');
+  return parseStateDictFile(bytes, path);
 }
 
 /** Reads only the length prefix and the header of a safetensors file (cheap for large files). */

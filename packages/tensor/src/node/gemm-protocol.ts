@@ -1,3 +1,5 @@
+import type { WasmGemmKernel } from '../backends/cpu/wasm/gemm-f32.js';
+
 /** The shared control words between the main thread and the gemm workers (indices into an Int32Array). */
 export const Slot = {
   /** Incremented by the main thread for each job; workers wait on it. */
@@ -16,8 +18,16 @@ export const Slot = {
   blockRows: 9,
   /** The next unclaimed row block of the current job. */
   nextBlock: 10,
+  /** The job's kernel: JobKind. */
+  kind: 11,
+  /** WebAssembly jobs: byte offsets of the packed A and B in the kernel's memory (cBase is C's), and 0 to overwrite C, 1 to add. */
+  aBase: 12,
+  bBase: 13,
+  accumulate: 14,
 } as const;
-export const CONTROL_WORDS = 11;
+export const CONTROL_WORDS = 15;
+
+export const JobKind = { f64: 0, wasm: 1 } as const;
 
 /** How long a waiting thread polls before it sleeps. */
 const SPIN_MS = 0.3;
@@ -30,13 +40,18 @@ export interface WorkerSetup {
   port: import('node:worker_threads').MessagePort;
 }
 
-/** The shared buffers of the jobs that follow, sent when they change. */
-export interface BuffersMessage {
-  version: number;
+/** The shared buffers of the TypeScript kernel's jobs that follow, sent when they change. */
+export interface F64Buffers {
   aPack: Float64Array;
   bPack: Float64Array;
   c: Float64Array;
 }
+
+/**
+ * What the jobs that follow run on, sent when it changes: the TypeScript kernel's buffers, or the
+ * WebAssembly kernel (its module and shared memory) that the worker instantiates.
+ */
+export type BuffersMessage = { version: number } & ({ f64: F64Buffers } | { wasm: WasmGemmKernel });
 
 /**
  * Polls `busy` for up to SPIN_MS before the caller sleeps in Atomics.wait: products come in bursts

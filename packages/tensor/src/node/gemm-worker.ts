@@ -3,38 +3,62 @@
  * claims row blocks of it until none are left, reports done. See cpu-threads.ts.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { computeBlocks } from '../backends/cpu/gemm.js';
-import { type BuffersMessage, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
+import { computeBlocks, type PanelJob } from '../backends/cpu/gemm.js';
+import { type InstantiatedKernel, instantiateKernel, type WasmGemmKernel, type WasmPanelJob } from '../backends/cpu/wasm/gemm-f32.js';
+import { type F64Buffers, JobKind, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
 
 const { control, thread, port } = workerData as WorkerSetup;
 const words = new Int32Array(control);
-let buffers: BuffersMessage | null = null;
+let version = 0;
+/** What the jobs run on, as last announced. */
+const current: { f64: F64Buffers | null; wasm: InstantiatedKernel | null } = { f64: null, wasm: null };
 let seen = Atomics.load(words, Slot.generation);
 parentPort?.postMessage('ready');
+
+/** Takes in the buffer and kernel announcements up to the announced version. */
+function receiveUpTo(announced: number): void {
+  while (version !== announced) {
+    const received = receiveMessageOnPort(port);
+    if (!received) throw new Error(`gemm worker ${thread}: buffers version ${announced} was announced but never sent`);
+    const message = received.message as { version: number; f64?: F64Buffers; wasm?: WasmGemmKernel };
+    version = message.version;
+    if (message.f64) current.f64 = message.f64;
+    // Instantiating the module on the shared memory takes a moment: once per kernel.
+    if (message.wasm) current.wasm = instantiateKernel(message.wasm);
+  }
+}
+
+const claim = () => Atomics.add(words, Slot.nextBlock, 1);
 
 for (;;) {
   spinWhile(() => Atomics.load(words, Slot.generation) === seen);
   Atomics.wait(words, Slot.generation, seen);
   seen = Atomics.load(words, Slot.generation);
   if (Atomics.load(words, Slot.stop) !== 0) break;
-  const version = Atomics.load(words, Slot.buffersVersion);
-  while (buffers?.version !== version) {
-    const received = receiveMessageOnPort(port);
-    if (!received) throw new Error(`gemm worker ${thread}: buffers version ${version} was announced but never sent`);
-    buffers = received.message as BuffersMessage;
+  receiveUpTo(Atomics.load(words, Slot.buffersVersion));
+  const shape = { m: words[Slot.m]!, nc: words[Slot.nc]!, kc: words[Slot.kc]!, ldc: words[Slot.ldc]!, cBase: words[Slot.cBase]!, blockRows: words[Slot.blockRows]! };
+  const { f64, wasm } = current;
+  if (words[Slot.kind] === JobKind.wasm) {
+    if (!wasm) throw new Error(`gemm worker ${thread}: a WebAssembly job came before its kernel`);
+    const job: WasmPanelJob = {
+      kind: 'wasm',
+      kernel: wasm,
+      a: words[Slot.aBase]!,
+      b: words[Slot.bBase]!,
+      c: shape.cBase,
+      rows: shape.m,
+      cols: shape.nc,
+      kc: shape.kc,
+      ldc: shape.ldc,
+      accumulate: words[Slot.accumulate]!,
+      blockRows: shape.blockRows,
+    };
+    wasm.run(job, claim);
+  } else {
+    if (!f64) throw new Error(`gemm worker ${thread}: a job came before its buffers`);
+    const job: PanelJob = { kind: 'f64', ...f64, ...shape };
+    computeBlocks(job, claim);
   }
-  const job = {
-    aPack: buffers.aPack,
-    bPack: buffers.bPack,
-    c: buffers.c,
-    cBase: words[Slot.cBase]!,
-    ldc: words[Slot.ldc]!,
-    m: words[Slot.m]!,
-    nc: words[Slot.nc]!,
-    kc: words[Slot.kc]!,
-    blockRows: words[Slot.blockRows]!,
-  };
-  computeBlocks(job, () => Atomics.add(words, Slot.nextBlock, 1));
   if (Atomics.sub(words, Slot.pending, 1) === 1) Atomics.notify(words, Slot.pending);
 }
 port.close();

@@ -20,8 +20,15 @@ function finish(t: Tensor, opts: CreateOptions): Tensor {
   return t;
 }
 
+/** The most elements one tensor may hold: the longest typed array the JavaScript engine allocates. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 32 - 1;
+
 function checkShape(shape: Shape, op: string): void {
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`${op}: invalid shape ${formatShape(shape)}.`);
+  const size = shapeSize(shape);
+  if (size > MAX_TENSOR_ELEMENTS) {
+    throw new Error(`${op}: shape ${formatShape(shape)} holds ${size.toExponential(3)} elements; a tensor holds at most ${MAX_TENSOR_ELEMENTS} (2^32 - 1).`);
+  }
 }
 
 function dtypeOfArray(data: AnyTypedArray): DType {

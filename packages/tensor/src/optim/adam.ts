@@ -7,6 +7,7 @@ import type { AdamHyper, Backend, Storage } from '../backend.js';
 import { zerosLike } from '../ops/creation.js';
 import { sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { refuseDisposed } from './disposed.js';
 
 export interface AdamOptions {
   lr: number;
@@ -45,8 +46,9 @@ abstract class AdamBase {
 
   protected abstract update(backend: Backend, p: Storage, g: Storage, m: Storage, v: Storage, h: AdamHyper): void;
 
-  /** Applies one update to every parameter that has a gradient. */
+  /** Applies one update to every parameter that has a gradient; a disposed parameter is an error. */
   step(): void {
+    this.params.forEach((p, i) => refuseDisposed(`${this.constructor.name}.step`, `parameter ${i}`, p));
     this.stepCount++;
     const h: AdamHyper = { lr: this.lr, weightDecay: this.weightDecay, beta1: this.betas[0], beta2: this.betas[1], step: this.stepCount };
     this.params.forEach((p, i) => {

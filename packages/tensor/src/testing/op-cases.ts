@@ -120,12 +120,9 @@ export const OP_CASES: OpCase[] = [
     name: 'rope',
     build: (rng, [a, b, c, d]) => {
       const dim = 2 * d!;
-      // Rotate-half tables repeat their first half (emb = concat(freqs, freqs)); the backward relies on it.
-      const table = () => {
-        const half = randomValues(c! * d!, rng);
-        return Float64Array.from({ length: c! * dim }, (_, i) => half[Math.floor(i / dim) * d! + (i % d!)]!);
-      };
-      return { inputs: [param(rng, [a!, b!, c!, dim]), constant([c!, dim], table()), constant([c!, dim], table())], fn: (x, co, si) => nn.rope(x!, co!, si!) };
+      // Arbitrary tables (not only rotate-half ones, whose halves repeat): the backward is the exact adjoint.
+      const table = () => constant([c!, dim], randomValues(c! * dim, rng));
+      return { inputs: [param(rng, [a!, b!, c!, dim]), table(), table()], fn: (x, co, si) => nn.rope(x!, co!, si!) };
     },
   },
   {

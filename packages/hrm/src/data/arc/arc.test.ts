@@ -77,7 +77,8 @@ describe('canvas', () => {
 
   it('rejects bad task files naming file and field', () => {
     expect(() => parseArcTask('{"train":[{"input":[[1,2],[3]],"output":[[1]]}],"test":[]}', 't.json')).toThrow(/t\.json: train\[0\]\.input\[1\]: expected 2 cells/);
-    expect(() => parseArcTask('{"train":[],"test":[{"input":[[1]],"output":[[10]]}]}', 't.json')).toThrow(/t\.json: test\[0\]\.output\[0\]\[0\]: expected an integer 0\.\.9/);
+    expect(() => parseArcTask('{"train":[{"input":[[1]],"output":[[1]]}],"test":[{"input":[[1]],"output":[[10]]}]}', 't.json')).toThrow(/t\.json: test\[0\]\.output\[0\]\[0\]: expected an integer 0\.\.9/);
+    expect(() => parseArcTask('{"train":[],"test":[{"input":[[1]],"output":[[1]]}]}', 't.json')).toThrow(/t\.json: 'train' must hold at least one input\/output pair, found none/);
     expect(() => parseArcTask('{"train":', 't.json')).toThrow(/t\.json: invalid JSON/);
   });
 });

@@ -39,6 +39,8 @@ function parseGrid(value: unknown, where: string): Grid {
 
 function parsePairs(value: unknown, field: 'train' | 'test', file: string): ArcPair[] {
   if (!Array.isArray(value)) throw new Error(`${file}: '${field}' must be a list of input/output pairs`);
+  // A task is learned from its demonstration pairs: without one there is nothing to train on.
+  if (field === 'train' && value.length === 0) throw new Error(`${file}: 'train' must hold at least one input/output pair, found none`);
   return value.map((pair: unknown, i) => {
     const where = `${file}: ${field}[${i}]`;
     if (typeof pair !== 'object' || pair === null) throw new Error(`${where}: expected an object with input and output`);

@@ -5,44 +5,57 @@
  * (inputs and labels as uint8 like the official builders, offsets as int32) plus an optional
  * `all__ratings.npy` that the official loader ignores; we read any list of sets.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { int, num, parseSettings, describeValue } from '../../schema.js';
 import { IGNORE_LABEL_ID, validateDataset, type PuzzleDataset } from '../dataset.js';
 import { narrowestDtype, parseNpy, serializeNpy, type NpyArray } from '../npy.js';
+import { makeFolder, parseJsonText, readBytesFile, readTextFile, writeBytesFile } from './files.js';
 import type { DatasetMetadata } from '../types.js';
 
 const FIELDS = ['inputs', 'labels', 'puzzle_identifiers', 'puzzle_indices', 'group_indices'] as const;
 
 export const isDatasetSplitDir = (dir: string): boolean => existsSync(join(dir, 'dataset.json'));
 
-function readMetadata(file: string): DatasetMetadata {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
-  }
-  const m = raw as Record<string, unknown>;
-  const ints = ['pad_id', 'blank_identifier_id', 'vocab_size', 'seq_len', 'num_puzzle_identifiers', 'total_groups'];
-  for (const k of ints) if (!Number.isInteger(m[k])) throw new Error(`${file}: field '${k}' must be an integer`);
-  if (!(m.ignore_label_id === null || Number.isInteger(m.ignore_label_id))) throw new Error(`${file}: field 'ignore_label_id' must be an integer or null`);
-  if (typeof m.mean_puzzle_examples !== 'number') throw new Error(`${file}: field 'mean_puzzle_examples' must be a number`);
-  if (!Array.isArray(m.sets) || m.sets.length === 0 || m.sets.some((s) => typeof s !== 'string')) {
-    throw new Error(`${file}: field 'sets' must be a non-empty list of names`);
-  }
-  return m as unknown as DatasetMetadata;
-}
+/** The scalar fields of dataset.json; other keys are left alone (later official versions may add some). */
+const METADATA_SCHEMA = {
+  pad_id: int('token id of padding', { min: 0, max: 2 ** 31 - 1 }),
+  blank_identifier_id: int('puzzle identifier of padding rows', { min: 0, max: 2 ** 31 - 1 }),
+  vocab_size: int('token vocabulary size', { min: 1, max: 1 << 20 }),
+  seq_len: int('tokens per example', { min: 1, max: 16384 }),
+  num_puzzle_identifiers: int('puzzle identifiers', { min: 1, max: 1 << 24 }),
+  total_groups: int('groups of puzzles', { min: 0, max: 2 ** 31 - 1 }),
+  mean_puzzle_examples: num('mean examples per puzzle', { min: 0, max: 2 ** 31 }),
+};
+/** A set name becomes part of a file name: no separators, no leading dot, so it cannot leave the split folder. */
+const SET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
-function readNpyFile(file: string): NpyArray {
-  if (!existsSync(file)) throw new Error(`${file}: missing`);
-  return parseNpy(readFileSync(file), file);
+function readMetadata(file: string): DatasetMetadata {
+  const raw = parseJsonText(readTextFile(file), file);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${file}: expected an object of dataset metadata`);
+  const m = raw as Record<string, unknown>;
+  const scalars = parseSettings(METADATA_SCHEMA, Object.fromEntries(Object.keys(METADATA_SCHEMA).map((k) => [k, m[k]])), file);
+  if (!(m.ignore_label_id === null || Number.isInteger(m.ignore_label_id))) throw new Error(`${file}: field "ignore_label_id" must be an integer or null, found ${describeValue(m.ignore_label_id)}`);
+  if (!Array.isArray(m.sets) || m.sets.length === 0 || m.sets.length > 1024) throw new Error(`${file}: field "sets" must be a list of 1 to 1024 names, found ${describeValue(m.sets)}`);
+  for (const set of m.sets) {
+    if (typeof set !== 'string' || !SET_NAME.test(set)) {
+      throw new Error(`${file}: field "sets" holds ${describeValue(set)}; a set name is 1-64 letters, digits, '_', '.' or '-', not starting with '.'`);
+    }
+  }
+  if (new Set(m.sets).size !== m.sets.length) throw new Error(`${file}: field "sets" names a set twice`);
+  return { ...scalars, ignore_label_id: m.ignore_label_id as number | null, sets: m.sets as string[] };
 }
 
 function readSet(dir: string, set: string, seqLen: number) {
-  const arrays = Object.fromEntries(FIELDS.map((f) => [f, readNpyFile(join(dir, `${set}__${f}.npy`))])) as Record<(typeof FIELDS)[number], NpyArray>;
+  const file = (f: string) => join(dir, `${set}__${f}.npy`);
+  const arrays = Object.fromEntries(FIELDS.map((f) => [f, readNpyFile(file(f))])) as Record<(typeof FIELDS)[number], NpyArray>;
   for (const f of ['inputs', 'labels'] as const) {
     const shape = arrays[f].shape;
-    if (shape.length !== 2 || shape[1] !== seqLen) throw new Error(`${join(dir, `${set}__${f}.npy`)}: shape [${shape}], expected [N, ${seqLen}]`);
+    if (shape.length !== 2 || shape[1] !== seqLen) throw new Error(`${file(f)}: shape [${shape}], expected [N, ${seqLen}]`);
+  }
+  for (const f of ['puzzle_indices', 'group_indices'] as const) {
+    const offsets = arrays[f].data;
+    if (offsets.length === 0 || offsets[0] !== 0) throw new Error(`${file(f)}: offsets must start with 0, found ${offsets.length === 0 ? 'none' : offsets[0]}`);
   }
   const ratingsFile = join(dir, `${set}__ratings.npy`);
   return { arrays, ratings: existsSync(ratingsFile) ? readNpyFile(ratingsFile).data : undefined };
@@ -72,11 +85,16 @@ function concatOffsets(parts: Int32Array[], sizes: number[]): Int32Array {
 function readIdentifiers(splitDir: string): string[] | undefined {
   for (const file of [join(dirname(splitDir), 'identifiers.json'), join(splitDir, 'identifiers.json')]) {
     if (!existsSync(file)) continue;
-    const ids: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const ids = parseJsonText(readTextFile(file), file);
     if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string')) throw new Error(`${file}: expected a list of names`);
     return ids as string[];
   }
   return undefined;
+}
+
+function readNpyFile(file: string): NpyArray {
+  if (!existsSync(file)) throw new Error(`${file}: missing`);
+  return parseNpy(readBytesFile(file), file);
 }
 
 /** Reads one split folder (the one holding dataset.json). Labels equal to ignore_label_id become -100. */
@@ -117,7 +135,7 @@ export function readDataset(path: string, split: string): PuzzleDataset {
 
 function writeSplit(dir: string, d: PuzzleDataset): void {
   validateDataset(d);
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const { metadata: m } = d;
   const metadata: DatasetMetadata = {
     pad_id: m.pad_id,
@@ -130,22 +148,22 @@ function writeSplit(dir: string, d: PuzzleDataset): void {
     mean_puzzle_examples: m.mean_puzzle_examples,
     sets: ['all'],
   };
-  writeFileSync(join(dir, 'dataset.json'), JSON.stringify(metadata));
+  writeBytesFile(join(dir, 'dataset.json'), JSON.stringify(metadata));
   const labels = m.ignore_label_id === null ? d.labels : d.labels.map((y) => (y === IGNORE_LABEL_ID ? m.ignore_label_id! : y));
   const rows = d.inputs.length / m.seq_len;
   const matrix = (data: Int32Array) => serializeNpy(data, [rows, m.seq_len], narrowestDtype(data));
   const vector = (data: Int32Array) => serializeNpy(data, [data.length], 'int32');
-  writeFileSync(join(dir, 'all__inputs.npy'), matrix(d.inputs));
-  writeFileSync(join(dir, 'all__labels.npy'), matrix(labels));
-  writeFileSync(join(dir, 'all__puzzle_identifiers.npy'), vector(d.puzzleIdentifiers));
-  writeFileSync(join(dir, 'all__puzzle_indices.npy'), vector(d.puzzleIndices));
-  writeFileSync(join(dir, 'all__group_indices.npy'), vector(d.groupIndices));
-  if (d.ratings) writeFileSync(join(dir, 'all__ratings.npy'), vector(d.ratings));
+  writeBytesFile(join(dir, 'all__inputs.npy'), matrix(d.inputs));
+  writeBytesFile(join(dir, 'all__labels.npy'), matrix(labels));
+  writeBytesFile(join(dir, 'all__puzzle_identifiers.npy'), vector(d.puzzleIdentifiers));
+  writeBytesFile(join(dir, 'all__puzzle_indices.npy'), vector(d.puzzleIndices));
+  writeBytesFile(join(dir, 'all__group_indices.npy'), vector(d.groupIndices));
+  if (d.ratings) writeBytesFile(join(dir, 'all__ratings.npy'), vector(d.ratings));
 }
 
 /** Writes `<root>/<split>/...` for every split given, and identifiers.json from the first that has names. */
 export function writeDataset(root: string, splits: Record<string, PuzzleDataset>): void {
   for (const [split, d] of Object.entries(splits)) writeSplit(join(root, split), d);
   const identifiers = Object.values(splits).find((d) => d.identifiers)?.identifiers;
-  writeFileSync(join(root, 'identifiers.json'), JSON.stringify(identifiers ?? ['<blank>']));
+  writeBytesFile(join(root, 'identifiers.json'), JSON.stringify(identifiers ?? ['<blank>']));
 }

@@ -9,6 +9,7 @@ import { mazeToText } from '../maze/maze.js';
 import { Rng } from '@hrm-webgpu/tensor';
 import { boardToLine } from '../sudoku/board.js';
 import { generateSudoku } from '../sudoku/generator.js';
+import { serializeNpy } from '../npy.js';
 import { readDataset, writeDataset } from './datasetFiles.js';
 import { readLines } from './readLines.js';
 import { buildSudokuSource, detectSource, loadPuzzleSource, loadPuzzleSourceSplits } from './sources.js';
@@ -62,6 +63,37 @@ describe('dataset folders', () => {
     rmSync(join(dir, 'train', 'all__labels.npy'));
     expect(() => readDataset(dir, 'train')).toThrow(/all__labels\.npy: missing/);
     expect(() => readDataset(dir, 'test')).toThrow(/no dataset\.json/);
+    mkdirSync(join(dir, 'train', 'all__labels.npy'));
+    expect(() => readDataset(dir, 'train')).toThrow(/all__labels\.npy: cannot read: EISDIR/);
+  });
+
+  it('refuses set names that would leave the folder, offsets that do not start at 0, empty groups and broken JSON', () => {
+    const dir = join(root, 'hostile');
+    writeDataset(dir, { train: tinyArcSplit() });
+    const meta = join(dir, 'train', 'dataset.json');
+    const saved = JSON.parse(readFileSync(meta, 'utf8'));
+    for (const set of ['../../x', '/etc/x', '.hidden', 'a/b', '', 7]) {
+      writeFileSync(meta, JSON.stringify({ ...saved, sets: [set] }));
+      expect(() => readDataset(dir, 'train'), String(set)).toThrow(`${meta}: field "sets" holds ${JSON.stringify(set)}`);
+    }
+    writeFileSync(meta, JSON.stringify({ ...saved, seq_len: 1e7 }));
+    expect(() => readDataset(dir, 'train')).toThrow(`${meta}: field "seq_len" must be an integer in [1, 16384], found 10000000.`);
+    writeFileSync(meta, '{"pad_id": 0,');
+    expect(() => readDataset(dir, 'train')).toThrow(`${meta}: not valid JSON`);
+    writeFileSync(meta, JSON.stringify(saved));
+    const offsets = join(dir, 'train', 'all__puzzle_indices.npy');
+    const good = readFileSync(offsets);
+    writeFileSync(offsets, serializeNpy(Int32Array.of(1, 1), [2], 'int32'));
+    expect(() => readDataset(dir, 'train')).toThrow(`${offsets}: offsets must start with 0, found 1`);
+    writeFileSync(offsets, good);
+    // Two groups, the second empty: training would draw a puzzle from nothing.
+    writeFileSync(join(dir, 'train', 'all__group_indices.npy'), serializeNpy(Int32Array.of(0, 1, 1), [3], 'int32'));
+    writeFileSync(meta, JSON.stringify({ ...saved, total_groups: 2 }));
+    expect(() => readDataset(dir, 'train')).toThrow(/group_indices must be strictly increasing: entry 1 \(1\) to 2 \(1\) leaves 1 without a puzzle/);
+    writeFileSync(join(dir, 'identifiers.json'), '["a", ');
+    writeFileSync(join(dir, 'train', 'all__group_indices.npy'), serializeNpy(Int32Array.of(0, 1), [2], 'int32'));
+    writeFileSync(meta, JSON.stringify(saved));
+    expect(() => readDataset(dir, 'train')).toThrow(`${join(dir, 'identifiers.json')}: not valid JSON`);
   });
 });
 

@@ -4,7 +4,8 @@
  * ARC folder (with `training/` and/or `evaluation/` task files). Raw sources are built in
  * memory with the same builders as `hrm data build`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readTextFile } from './files.js';
 import { basename, extname, join } from 'node:path';
 import { buildArcDataset, type ArcSourceSplit, type NamedArcTask } from '../arc/build.js';
 import { parseArcTask } from '../arc/task.js';
@@ -14,7 +15,7 @@ import type { OnProgress } from '../progress.js';
 import { holdOut, reservoirSample, subsample } from '../split.js';
 import type { BoxSize } from '../sudoku/board.js';
 import { buildSudokuSplit, solveEntries, type SolvedSudoku } from '../sudoku/build.js';
-import { parseSudokuCsv, parseSudokuLines, sameBoardSize, type SudokuEntry } from '../sudoku/parse.js';
+import { parseSudokuCsv, parseSudokuLines, sameBoardSize, type OnInvalid, type SudokuEntry } from '../sudoku/parse.js';
 import { readLines } from './readLines.js';
 import { isDatasetSplitDir, readDataset } from './datasetFiles.js';
 
@@ -26,14 +27,6 @@ export type PhaseProgress = (phase: string) => OnProgress | undefined;
 export interface Splits {
   train?: PuzzleDataset;
   test?: PuzzleDataset;
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 const ARC_SPLITS: ArcSourceSplit[] = ['training', 'evaluation'];
@@ -62,7 +55,7 @@ export function readArcFolder(dir: string): NamedArcTask[] {
       .sort()
       .map((f) => {
         const file = join(dir, split, f);
-        return { name: basename(f, '.json'), split, task: parseArcTask(readText(file), file) };
+        return { name: basename(f, '.json'), split, task: parseArcTask(readTextFile(file), file) };
       }),
   );
   if (tasks.length === 0) throw new Error(`${dir}: no task files in training/ or evaluation/`);
@@ -72,9 +65,9 @@ export function readArcFolder(dir: string): NamedArcTask[] {
 const isCsv = (file: string) => extname(file).toLowerCase() === '.csv';
 
 /** The entries of a Sudoku line file or CSV, parsed as they are read. */
-export function sudokuEntries(file: string): Iterable<SudokuEntry> {
+export function sudokuEntries(file: string, onInvalid?: OnInvalid): Iterable<SudokuEntry> {
   const lines = readLines(file);
-  return sameBoardSize(isCsv(file) ? parseSudokuCsv(lines, file) : parseSudokuLines(lines, file), file);
+  return sameBoardSize(isCsv(file) ? parseSudokuCsv(lines, file, onInvalid) : parseSudokuLines(lines, file, onInvalid), file);
 }
 
 export const readMazeSource = (file: string): MazePair[] => parseMazeCsv(readLines(file), file);
@@ -95,6 +88,8 @@ export interface SourceOptions {
   tasksPerFolder?: number;
   /** Maze: add the 8 dihedral images to the train split. */
   augmentMazes?: boolean;
+  /** Sudoku: skip malformed lines and puzzles without a unique solution, reporting each here (default: the first is an error). */
+  onInvalid?: OnInvalid;
   progress?: PhaseProgress;
 }
 
@@ -111,10 +106,11 @@ function* ratedAtLeast(entries: Iterable<SudokuEntry>, minRating: number): Gener
 export function buildSudokuSource(file: string, opts: SourceOptions = {}): Splits {
   const minRating = opts.minRating ?? 0;
   const read = (f: string, sample?: number) => {
-    const rated = ratedAtLeast(sudokuEntries(f), minRating);
+    const rated = ratedAtLeast(sudokuEntries(f, opts.onInvalid), minRating);
     const entries = sample === undefined ? [...rated] : reservoirSample(rated, sample, opts.seed ?? 0);
     if (entries.length === 0) throw new Error(`${f}: no puzzles found`);
-    const puzzles = solveEntries(entries, f, opts.progress?.(`solve ${basename(f)}`));
+    const puzzles = solveEntries(entries, f, opts.progress?.(`solve ${basename(f)}`), opts.onInvalid);
+    if (puzzles.length === 0) throw new Error(`${f}: no valid puzzles (every one was skipped)`);
     return { box: entries[0]!.box, puzzles: puzzles.filter((p) => p.rating >= minRating) };
   };
   // With a separate test file, the training sample is drawn while reading: multi-million-row

@@ -37,6 +37,23 @@ export function isValidSolution(board: Board, box: BoxSize): boolean {
   return rows.every((m) => m === full) && cols.every((m) => m === full) && boxes.every((m) => m === full);
 }
 
+/** The first digit the givens repeat within a row, column or box, in words; undefined when none repeats. */
+export function givenConflict(board: Board, box: BoxSize): string | undefined {
+  const n = box * box;
+  const seen = new Map<string, number>();
+  for (let i = 0; i < board.length; i++) {
+    const v = board[i]!;
+    if (v === 0) continue;
+    const [r, c] = [Math.floor(i / n), i % n];
+    for (const unit of [`row ${r + 1}`, `column ${c + 1}`, `box ${boxOf(box, r, c) + 1}`]) {
+      const key = `${unit}:${v}`;
+      if (seen.has(key)) return `the givens repeat ${v} in ${unit} (cells ${seen.get(key)! + 1} and ${i + 1})`;
+      seen.set(key, i);
+    }
+  }
+  return undefined;
+}
+
 /** True when the solution keeps every given of the puzzle. */
 export function solvesPuzzle(puzzle: Board, solution: Board): boolean {
   return puzzle.length === solution.length && puzzle.every((v, i) => v === 0 || v === solution[i]);

@@ -8,7 +8,7 @@ import type { OnProgress } from '../progress.js';
 import { Rng } from '@hrm-webgpu/tensor';
 import { isValidSolution, solvesPuzzle, type Board, type BoxSize } from './board.js';
 import { augmentSudoku } from './augment.js';
-import type { SudokuEntry } from './parse.js';
+import { orSkip, type OnInvalid, type SudokuEntry } from './parse.js';
 import { analyseSudoku } from './solver.js';
 
 export interface SolvedSudoku {
@@ -29,13 +29,14 @@ export const sudokuBoardFromTokens = (tokens: Int32Array): Board => tokens.map((
 /**
  * Pairs every entry with its solution: a given answer (CSV) is checked against the puzzle's
  * rules, which is cheap; otherwise the solver finds the solution and proves it unique, and its
- * backtracks become the rating. `file` names errors.
+ * backtracks become the rating. `file` names errors; with `onInvalid`, bad entries are skipped
+ * and reported to it instead.
  */
-export function solveEntries(entries: SudokuEntry[], file: string, onProgress?: OnProgress): SolvedSudoku[] {
-  return entries.map((e, i) => {
-    const solved = e.solution && e.rating !== undefined ? checkedAnswer(e, file) : solvedBySearch(e, file);
+export function solveEntries(entries: SudokuEntry[], file: string, onProgress?: OnProgress, onInvalid?: OnInvalid): SolvedSudoku[] {
+  return entries.flatMap((e, i) => {
+    const solved = orSkip(() => (e.solution && e.rating !== undefined ? checkedAnswer(e, file) : solvedBySearch(e, file)), onInvalid);
     onProgress?.(i + 1, entries.length);
-    return solved;
+    return solved ? [solved] : [];
   });
 }
 

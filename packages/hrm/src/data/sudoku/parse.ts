@@ -34,24 +34,44 @@ export function parseBoard(text: string, where: string): { board: Board; box: Bo
   return { board, box };
 }
 
-export function* parseSudokuLines(lines: Iterable<string>, file: string): Generator<SudokuEntry> {
+/**
+ * Receives the message of an entry that is skipped instead of failing the read (a malformed
+ * line, a puzzle without a unique solution); without one, the first bad entry is an error.
+ */
+export type OnInvalid = (message: string) => void;
+
+/** Runs `parse`; a failure goes to `onInvalid` (and gives undefined) when one is given. */
+export function orSkip<T>(parse: () => T, onInvalid: OnInvalid | undefined): T | undefined {
+  if (!onInvalid) return parse();
+  try {
+    return parse();
+  } catch (e) {
+    onInvalid((e as Error).message);
+    return undefined;
+  }
+}
+
+export function* parseSudokuLines(lines: Iterable<string>, file: string, onInvalid?: OnInvalid): Generator<SudokuEntry> {
   let lineNumber = 0;
   for (const raw of lines) {
     lineNumber++;
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const { board, box } = parseBoard(line, `${file}:${lineNumber}`);
-    yield { puzzle: board, box, line: lineNumber };
+    const parsed = orSkip(() => parseBoard(line, `${file}:${lineNumber}`), onInvalid);
+    if (parsed) yield { puzzle: parsed.board, box: parsed.box, line: lineNumber };
   }
 }
 
-export function* parseSudokuCsv(lines: Iterable<string>, file: string): Generator<SudokuEntry> {
+export function* parseSudokuCsv(lines: Iterable<string>, file: string, onInvalid?: OnInvalid): Generator<SudokuEntry> {
   for (const row of parsePuzzleCsv(lines, file)) {
     const where = `${file}:${row.line}`;
-    const q = parseBoard(row.question, where);
-    const a = parseBoard(row.answer, where);
-    if (a.board.includes(0)) throw new Error(`${where}: the answer has blanks`);
-    yield { puzzle: q.board, box: q.box, solution: a.board, rating: row.rating, line: row.line };
+    const entry = orSkip(() => {
+      const q = parseBoard(row.question, where);
+      const a = parseBoard(row.answer, where);
+      if (a.board.includes(0)) throw new Error(`${where}: the answer has blanks`);
+      return { puzzle: q.board, box: q.box, solution: a.board, rating: row.rating, line: row.line };
+    }, onInvalid);
+    if (entry) yield entry;
   }
 }
 

@@ -1,7 +1,7 @@
 /** Elementwise kernels: unary maps, broadcasting binary ops and select, all over one generic loop. */
-import { typedArrayFor, type AnyTypedArray, type BinaryOp, type DType, type Storage, type UnaryOp } from '../../backend.js';
-import { cpuStorage, expectDtype, expectSameDtype, expectSize } from './storage.js';
-import { broadcastStrides, forEachRow } from './strided.js';
+import { type AnyTypedArray, type BinaryOp, type DType, type Storage, type UnaryOp } from '../../backend.js';
+import { cpuStorage, expectDtype, expectSameDtype, expectSize, newArray } from './storage.js';
+import { broadcastStrides, planRows } from './strided.js';
 import { shapeSize } from '../../shape.js';
 
 type Unary = (x: number) => number;
@@ -48,7 +48,7 @@ export function unary(op: UnaryOp, x: Storage): AnyTypedArray {
   expectDtype(`unary(${op})`, 'x', st.dtype, spec.dtypes);
   const fn = st.dtype === 'i32' && spec.i32 ? spec.i32 : spec.fn;
   const src = st.data;
-  const out = typedArrayFor(st.dtype, src.length);
+  const out = newArray(st.dtype, src.length);
   for (let i = 0; i < src.length; i++) out[i] = fn(src[i]);
   return out;
 }
@@ -90,15 +90,15 @@ type BinaryRow = (out: AnyTypedArray, o: number, x: AnyTypedArray, pa: number, d
 // The hot float ops get their own loops: a loop that calls a different `fn` per op turns
 // megamorphic in V8 and costs a call per element.
 const FLOAT_ROWS: Record<string, BinaryRow> = {
-  add: (out, o, x, pa, da, y, pb, db, len) => { for (let j = 0; j < len; j++) out[o + j] = x[pa + j * da] + y[pb + j * db]; },
-  sub: (out, o, x, pa, da, y, pb, db, len) => { for (let j = 0; j < len; j++) out[o + j] = x[pa + j * da] - y[pb + j * db]; },
-  mul: (out, o, x, pa, da, y, pb, db, len) => { for (let j = 0; j < len; j++) out[o + j] = x[pa + j * da] * y[pb + j * db]; },
-  div: (out, o, x, pa, da, y, pb, db, len) => { for (let j = 0; j < len; j++) out[o + j] = x[pa + j * da] / y[pb + j * db]; },
+  add: (out, o, x, pa, da, y, pb, db, len) => { for (const end = o + len; o < end; o++, pa += da, pb += db) out[o] = x[pa] + y[pb]; },
+  sub: (out, o, x, pa, da, y, pb, db, len) => { for (const end = o + len; o < end; o++, pa += da, pb += db) out[o] = x[pa] - y[pb]; },
+  mul: (out, o, x, pa, da, y, pb, db, len) => { for (const end = o + len; o < end; o++, pa += da, pb += db) out[o] = x[pa] * y[pb]; },
+  div: (out, o, x, pa, da, y, pb, db, len) => { for (const end = o + len; o < end; o++, pa += da, pb += db) out[o] = x[pa] / y[pb]; },
 };
 
 function scalarRow(fn: Binary): BinaryRow {
   return (out, o, x, pa, da, y, pb, db, len) => {
-    for (let j = 0; j < len; j++) out[o + j] = fn(x[pa + j * da], y[pb + j * db]);
+    for (const end = o + len; o < end; o++, pa += da, pb += db) out[o] = fn(x[pa], y[pb]);
   };
 }
 
@@ -135,9 +135,12 @@ export function binary(
   const strides = [broadcastStrides(kernel, aShape, outShape), broadcastStrides(kernel, bShape, outShape)];
   const x = sa.data;
   const y = sb.data;
-  const out = typedArrayFor(outDtype, shapeSize(outShape));
+  const out = newArray(outDtype, shapeSize(outShape));
   const row = (dtype !== 'i32' && Object.hasOwn(FLOAT_ROWS, op) && FLOAT_ROWS[op]) || scalarRow(fn);
-  forEachRow(outShape, strides, [0, 0], (o, [pa, pb], len, [da, db]) => row(out, o, x, pa, da, y, pb, db, len));
+  const { rows, len, inner, starts } = planRows(outShape, strides, [0, 0]);
+  const [da, db] = inner;
+  const [aStarts, bStarts] = starts;
+  for (let r = 0; r < rows; r++) row(out, r * len, x, aStarts[r], da, y, bStarts[r], db, len);
   return out;
 }
 
@@ -150,20 +153,23 @@ export function where(
   bShape: readonly number[],
   outShape: readonly number[],
 ): AnyTypedArray {
-  const sc = cpuStorage(cond, 'where', 'cond');
-  const sa = cpuStorage(a, 'where', 'a');
-  const sb = cpuStorage(b, 'where', 'b');
-  expectDtype('where', 'cond', sc.dtype, ['bool']);
+  const condSt = cpuStorage(cond, 'where', 'cond');
+  const aSt = cpuStorage(a, 'where', 'a');
+  const bSt = cpuStorage(b, 'where', 'b');
+  expectDtype('where', 'cond', condSt.dtype, ['bool']);
   const dtype = expectSameDtype('where', { a, b });
-  expectSize('where', 'cond', sc.size, shapeSize(condShape));
-  expectSize('where', 'a', sa.size, shapeSize(aShape));
-  expectSize('where', 'b', sb.size, shapeSize(bShape));
+  expectSize('where', 'cond', condSt.size, shapeSize(condShape));
+  expectSize('where', 'a', aSt.size, shapeSize(aShape));
+  expectSize('where', 'b', bSt.size, shapeSize(bShape));
   const strides = [condShape, aShape, bShape].map((shape) => broadcastStrides('where', shape, outShape));
-  const c = sc.data;
-  const x = sa.data;
-  const y = sb.data;
-  const out = typedArrayFor(dtype, shapeSize(outShape));
-  forEachRow(outShape, strides, [0, 0, 0], (o, [pc, pa, pb], len, [dc, da, db]) => selectRow(out, o, c, pc, dc, x, pa, da, y, pb, db, len));
+  const c = condSt.data;
+  const x = aSt.data;
+  const y = bSt.data;
+  const out = newArray(dtype, shapeSize(outShape));
+  const { rows, len, inner, starts } = planRows(outShape, strides, [0, 0, 0]);
+  const [dc, da, db] = inner;
+  const [cStarts, aStarts, bStarts] = starts;
+  for (let r = 0; r < rows; r++) selectRow(out, r * len, c, cStarts[r], dc, x, aStarts[r], da, y, bStarts[r], db, len);
   return out;
 }
 
@@ -181,5 +187,5 @@ function selectRow(
   db: number,
   len: number,
 ): void {
-  for (let j = 0; j < len; j++) out[o + j] = c[pc + j * dc] ? x[pa + j * da] : y[pb + j * db];
+  for (const end = o + len; o < end; o++, pc += dc, pa += da, pb += db) out[o] = c[pc] ? x[pa] : y[pb];
 }

@@ -1,6 +1,11 @@
 /**
  * The matrix-multiply core shared by matmul and attention: C = A * B for strided A [m, k] and
- * B [k, n] of any numeric typed array, accumulated in f64 into a contiguous f32 or f64 C.
+ * B [k, n] of any numeric typed array into a contiguous f32 or f64 C.
+ *
+ * An f32 C takes the WebAssembly SIMD kernel (wasm/gemm-f32.ts: f32 arithmetic) when the runtime
+ * has SIMD and it is not switched off (`setCpuSimd`, HRM_CPU_SIMD=0). Otherwise, and always for
+ * an f64 C (the gradient checks' oracle), the product is accumulated in f64 by the TypeScript
+ * kernel below and rounded once to C's precision.
  *
  * Goto-style blocking: a KC x NC block of B and an MB x KC block of A are packed into f64 panels
  * (NR columns / MR rows wide, zero-padded at the edges), then a 4x4 register-blocked micro-kernel
@@ -8,6 +13,9 @@
  * makes the inner loop read both operands sequentially whatever the transposes, and keeps them in
  * cache. With threads installed, large products split the row blocks of each packed A.
  */
+import { cpuSimdEnabled } from './wasm/features.js';
+import { gemmF32, type WasmPanelJob } from './wasm/gemm-f32.js';
+
 export interface MatrixView {
   data: ArrayLike<number>;
   offset: number;
@@ -33,11 +41,15 @@ const MB = 1024;
  */
 export interface GemmThreads {
   readonly count: number;
-  run(job: PanelJob): void;
+  run(job: GemmJob): void;
 }
+
+/** A packed step for the threads: of the TypeScript f64 kernel or of the WebAssembly f32 one. */
+export type GemmJob = PanelJob | WasmPanelJob;
 
 /** One packed step of a product (up to MB rows of A times a KC x NC block of B) and where it adds into C. */
 export interface PanelJob {
+  kind: 'f64';
   aPack: Float64Array;
   bPack: Float64Array;
   c: Float64Array;
@@ -61,10 +73,14 @@ export function setGemmThreads(pool: GemmThreads | null): void {
 }
 
 /**
- * Overwrites c[cOffset .. cOffset + m*n) (row-major, row length n) with A * B, accumulated in f64
- * and rounded once to c's precision.
+ * Overwrites c[cOffset .. cOffset + m*n) (row-major, row length n) with A * B: on the f32 SIMD
+ * kernel for an f32 c (see above), else accumulated in f64 and rounded once to c's precision.
  */
 export function gemm(a: MatrixView, b: MatrixView, c: Float32Array | Float64Array, cOffset: number, m: number, n: number, k: number): void {
+  if (c instanceof Float32Array && cpuSimdEnabled()) {
+    gemmF32(a, b, c, cOffset, m, n, k, threads);
+    return;
+  }
   const pool = threads && threads.count > 1 && m * n * k >= PARALLEL_MIN_WORK && m > MR ? threads : null;
   const shared = pool !== null;
   // Sum in c itself when it is f64 and only this thread writes; otherwise in an f64 scratch block
@@ -87,7 +103,7 @@ export function gemm(a: MatrixView, b: MatrixView, c: Float32Array | Float64Arra
         packA(a, ib, pc, mb, kc, aPack);
         // Several blocks per thread, so that one that starts late can be covered by the others.
         const blockRows = pool ? Math.min(MC, Math.ceil(mb / (4 * pool.count * MR)) * MR) : MC;
-        const job: PanelJob = { aPack, bPack, c: acc, cBase: base, ldc, m: mb, nc, kc, blockRows };
+        const job: PanelJob = { kind: 'f64', aPack, bPack, c: acc, cBase: base, ldc, m: mb, nc, kc, blockRows };
         if (pool) pool.run(job);
         else {
           let next = 0;

@@ -51,3 +51,28 @@ describe('cpu backend wiring', () => {
     expect(b.bytesAllocated()).toBe(live - outputBytes);
   });
 });
+
+describe('cpu array pool', () => {
+  it('hands a freed array to the next output of its size zero-filled, never to two live storages', async () => {
+    const b = createCpuBackend();
+    const rows = 64;
+    const cols = 32; // 8 KiB in f32: large enough to be pooled
+    const x = b.alloc('f32', rows * cols);
+    b.write(x, new Float32Array(seeded(1, rows * cols)));
+    // Fill the pool with arrays full of non-zero values.
+    for (let i = 0; i < 3; i++) b.free(b.unary('exp', x));
+    // Every row but the first is ignored, so the backward kernel writes only row 0: the rest must read 0.
+    const labels = b.alloc('i32', rows);
+    b.write(labels, Int32Array.from({ length: rows }, (_, r) => (r === 0 ? 1 : -100)));
+    const dLoss = b.fill('f32', rows, 1);
+    const g = b.crossEntropyBackward(x, labels, dLoss, rows, cols, -100, 'softmax');
+    const other = b.unary('neg', x);
+    const values = await b.read(g);
+    expect(values.subarray(cols).every((v) => v === 0)).toBe(true);
+    expect(values.subarray(0, cols).some((v) => v !== 0)).toBe(true);
+    // g and `other` hold different arrays: writing one leaves the other alone.
+    const before = await b.read(other);
+    b.write(g, new Float32Array(rows * cols).fill(7));
+    expect(await b.read(other)).toEqual(before);
+  });
+});

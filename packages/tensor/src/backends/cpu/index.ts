@@ -1,10 +1,13 @@
 /**
  * The CPU backend: every kernel of the backend contract in pure TypeScript over typed arrays.
- * It is the oracle the WebGPU kernels are tested against, so it favours exactness (f64
- * accumulation everywhere, f64 computed in full f64) over speed, except for the blocked matmul.
+ * It is the oracle the WebGPU kernels are tested against. f64 tensors are computed in full f64
+ * (the exact path that gradient checks use); f32 tensors in f32 storage: intermediates (attention
+ * scores, probabilities) are f32 arrays, exponentials use exp32 (exp.ts), and scalar accumulators
+ * are JavaScript numbers, so row sums and dot products still round once per element in double.
  *
  * This module only wires storages to kernels and counts bytes; the kernels live in one module per
- * family and return fresh typed arrays that are adopted here as new storages.
+ * family and return typed arrays (fresh or recycled from freed storages, see storage.ts) that are
+ * adopted here as new storages.
  */
 import { DTYPE_BYTES, type AnyTypedArray, type Backend, type DType, type Storage } from '../../backend.js';
 import { binary, unary, where } from './elementwise.js';
@@ -19,7 +22,7 @@ import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './nn/s
 import { swiglu, swigluBackward } from './nn/swiglu.js';
 import { adamATan2Update, adamWUpdate, signSgdRows } from './optimizers.js';
 import { reduce } from './reduce.js';
-import { CpuStorage, cpuStorage, dtypeOfArray, expectDtype, expectSize } from './storage.js';
+import { CpuStorage, cpuStorage, dtypeOfArray, expectDtype, expectSize, recycle } from './storage.js';
 
 export { CpuStorage } from './storage.js';
 
@@ -40,6 +43,7 @@ export function createCpuBackend(): Backend {
     free(storage: Storage) {
       const s = cpuStorage(storage, 'free', 'storage');
       bytes -= s.size * DTYPE_BYTES[s.dtype];
+      recycle(s.data);
       s.release();
     },
     write(storage: Storage, data: AnyTypedArray) {

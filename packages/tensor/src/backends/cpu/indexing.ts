@@ -1,6 +1,6 @@
 /** Index select along the middle axis of [outer, n, inner], and its scatter-add adjoint. */
-import { typedArrayFor, type AnyTypedArray, type Storage } from '../../backend.js';
-import { cpuStorage, expectDtype, expectNonNegativeInt, expectSize, indexOperand } from './storage.js';
+import { type AnyTypedArray, type Storage } from '../../backend.js';
+import { cpuStorage, expectDtype, expectNonNegativeInt, expectSize, indexOperand, newArray } from './storage.js';
 
 function checkDims(kernel: string, outer: number, n: number, inner: number): void {
   for (const [name, v] of Object.entries({ outer, n, inner })) expectNonNegativeInt(kernel, name, v);
@@ -13,7 +13,7 @@ export function gather(x: Storage, ids: Storage, outer: number, n: number, inner
   const m = cpuStorage(ids, 'gather', 'ids').size;
   const idx = indexOperand('gather', 'ids', ids, m, n);
   const src = st.data;
-  const out = typedArrayFor(st.dtype, outer * m * inner);
+  const out = newArray(st.dtype, outer * m * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       const from = (o * n + idx[j]) * inner;
@@ -40,7 +40,7 @@ export function scatterAdd(src: Storage, ids: Storage, outer: number, n: number,
       for (let i = 0; i < inner; i++) acc[d + i] += from[s + i];
     }
   }
-  const out = typedArrayFor(st.dtype, acc.length);
+  const out = newArray(st.dtype, acc.length);
   out.set(acc);
   return out;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MatmulParams } from '../../backend.js';
+import { setCpuSimd, simdSupported } from './wasm/features.js';
 import { awkwardSize, backend, expectClose, floatDtype, seeded, seedArb, store, values } from './test-support.js';
 
 /** Obviously-correct triple loop, reading A and B through their stored layouts. */
@@ -57,12 +58,18 @@ describe('cpu matmul', () => {
     expectClose(out, naiveMatmul(a, b, p), 1e-12, 1e-12);
   });
 
-  it('accumulates a batched f32 product deeper than one block pass in f64 and rounds it once', async () => {
+  it('sums a batched f32 product deeper than one k step: in f32 on the SIMD kernel, in f64 rounded once without it', async () => {
     const p: MatmulParams = { batch: 2, m: 9, n: 6, k: 600, transA: true, transB: false, aBatchStride: 9 * 600, bBatchStride: 0 };
     const a = Array.from(new Float32Array(seeded(5, 2 * 9 * 600)));
     const b = Array.from(new Float32Array(seeded(6, 600 * 6)));
-    const out = await values(backend.matmul(store('f32', a), store('f32', b), p));
-    expectClose(out, naiveMatmul(a, b, p).map(Math.fround), 1e-6, 1e-6);
+    const exact = naiveMatmul(a, b, p);
+    const simd = await values(backend.matmul(store('f32', a), store('f32', b), p));
+    setCpuSimd(false);
+    const plain = await values(backend.matmul(store('f32', a), store('f32', b), p));
+    setCpuSimd(null);
+    expect(plain).toEqual(exact.map(Math.fround));
+    // f32 summation: error within k * 2^-24 * sum |a||b| (each |a||b| < 1 here).
+    expectClose(simd, exact, 0, simdSupported() ? 600 * 2 ** -24 * 600 : 0);
   });
 
   it('gives zeros for k = 0 and handles empty outputs', async () => {

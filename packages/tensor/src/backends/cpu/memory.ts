@@ -1,7 +1,7 @@
 /** Creation and movement kernels: fill, cast, strided copy, region copy. */
-import { typedArrayFor, type AnyTypedArray, type DType, type Storage, type StridedView } from '../../backend.js';
-import { cpuStorage, expectNonNegativeInt, expectSameDtype, expectSize } from './storage.js';
-import { forEachRow } from './strided.js';
+import { type AnyTypedArray, type DType, type Storage, type StridedView } from '../../backend.js';
+import { cpuStorage, expectNonNegativeInt, expectSameDtype, expectSize, newArray } from './storage.js';
+import { planRows } from './strided.js';
 import { shapeSize } from '../../shape.js';
 
 const I32_MIN = -2147483648;
@@ -22,12 +22,12 @@ export function convertValue(value: number, dtype: DType): number {
 
 export function fill(dtype: DType, size: number, value: number): AnyTypedArray {
   expectNonNegativeInt('fill', 'size', size);
-  return typedArrayFor(dtype, size).fill(convertValue(value, dtype));
+  return newArray(dtype, size).fill(convertValue(value, dtype));
 }
 
 export function cast(x: Storage, to: DType): AnyTypedArray {
   const src = cpuStorage(x, 'cast', 'x').data;
-  const out = typedArrayFor(to, src.length);
+  const out = newArray(to, src.length);
   if (to === 'f32' || to === 'f64') {
     out.set(src);
   } else {
@@ -43,7 +43,7 @@ export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
     throw new Error(`cpu.stridedCopy: expected ${shape.length} strides for shape [${shape.join(', ')}], found ${strides.length}`);
   }
   const size = shapeSize(shape);
-  const out = typedArrayFor(st.dtype, size);
+  const out = newArray(st.dtype, size);
   if (size === 0) return out;
   // The extreme offsets the view can reach must lie inside x.
   let lo = offset;
@@ -57,12 +57,13 @@ export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
     throw new Error(`cpu.stridedCopy: view reaches offsets [${lo}, ${hi}] outside a storage of ${st.size} elements`);
   }
   const src = st.data;
-  forEachRow(shape, [strides], [offset], (o, [start], len, [stride]) => copyRow(out, o, src, start, stride, len));
+  const { rows, len, inner, starts } = planRows(shape, [strides], [offset]);
+  const stride = inner[0];
+  const rowStarts = starts[0];
+  for (let r = 0, o = 0; r < rows; r++) {
+    for (let p = rowStarts[r], end = o + len; o < end; o++, p += stride) out[o] = src[p];
+  }
   return out;
-}
-
-function copyRow(out: AnyTypedArray, o: number, src: AnyTypedArray, start: number, stride: number, len: number): void {
-  for (let j = 0; j < len; j++) out[o + j] = src[start + j * stride];
 }
 
 export function copyRegion(src: Storage, dst: Storage, rows: number, srcRowLen: number, dstRowLen: number, dstColOffset: number): void {

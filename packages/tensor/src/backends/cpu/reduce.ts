@@ -1,6 +1,6 @@
 /** Reductions over the middle axis of x viewed as [outer, reduce, inner]. NaN propagates through max/min/arg*. */
-import { typedArrayFor, type AnyTypedArray, type DType, type ReduceOp, type Storage } from '../../backend.js';
-import { cpuStorage, expectDtype, expectNonNegativeInt, expectSize } from './storage.js';
+import { type AnyTypedArray, type DType, type ReduceOp, type Storage } from '../../backend.js';
+import { cpuStorage, expectDtype, expectNonNegativeInt, expectSize, newArray } from './storage.js';
 
 type Step = (acc: number, v: number) => number;
 
@@ -51,7 +51,7 @@ export function reduce(op: ReduceOp, x: Storage, outer: number, reduce: number, 
   if (!fold.emptyAllowed && reduce === 0 && outer * inner > 0) throw new Error(`cpu.${kernel}: cannot reduce an empty axis`);
   const outDtype = st.dtype === 'f32' || st.dtype === 'f64' ? st.dtype : fold.integerResult(st.dtype);
   const step = st.dtype === 'i32' && fold.i32Step ? fold.i32Step : fold.step;
-  const out = typedArrayFor(outDtype, outer * inner);
+  const out = newArray(outDtype, outer * inner);
   // Accumulate in f64 over an inner-length row so that memory is read in order.
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {

@@ -1,6 +1,6 @@
 /**
- * Strided iteration shared by copies, broadcasts and selects: walk an output shape in row-major
- * order, one innermost row at a time, tracking where each operand's row starts. Dims that are
+ * Strided iteration shared by copies, broadcasts and selects: an output shape in row-major order
+ * as innermost rows, with where each operand's row starts. Dims that are
  * contiguous in every operand are merged first, so that contiguous and simply broadcast cases
  * become a few long rows.
  */
@@ -38,32 +38,38 @@ function collapse(shape: readonly number[], strides: readonly (readonly number[]
 }
 
 /**
- * Calls visit(outStart, starts, len, innerStrides) for each innermost row of `shape`: the row covers
- * output elements [outStart, outStart + len) and, in operand q, elements starts[q] + j * innerStrides[q].
+ * The innermost rows of `shape` in row-major order, for kernels that loop over them without a
+ * callback per row: row r covers output elements [r * len, (r + 1) * len) and, in operand q,
+ * elements starts[q][r] + j * inner[q]. Dims are collapsed first, so a contiguous or simply
+ * broadcast operand gives few long rows.
  */
-export function forEachRow(
-  shape: readonly number[],
-  strides: readonly (readonly number[])[],
-  offsets: readonly number[],
-  visit: (outStart: number, starts: readonly number[], len: number, innerStrides: readonly number[]) => void,
-): void {
+export interface RowPlan {
+  rows: number;
+  len: number;
+  inner: number[];
+  starts: Int32Array[];
+}
+
+export function planRows(shape: readonly number[], strides: readonly (readonly number[])[], offsets: readonly number[]): RowPlan {
   const size = shapeSize(shape);
-  if (size === 0) return;
   const c = collapse(shape, strides);
   const rank = c.shape.length;
   const len = rank === 0 ? 1 : c.shape[rank - 1];
-  const innerStrides = c.strides.map((s) => (rank === 0 ? 0 : s[rank - 1]));
-  const starts = offsets.slice();
-  const index = new Array<number>(rank).fill(0);
-  for (let o = 0; o < size; o += len) {
-    visit(o, starts, len, innerStrides);
+  const rows = size === 0 ? 0 : size / len;
+  const inner = c.strides.map((s) => (rank === 0 ? 0 : s[rank - 1]));
+  const starts = offsets.map(() => new Int32Array(rows));
+  const cursor = offsets.slice();
+  const index = new Array<number>(Math.max(rank - 1, 0)).fill(0);
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < cursor.length; q++) starts[q][r] = cursor[q];
     // Advance the odometer over the outer dims.
     for (let d = rank - 2; d >= 0; d--) {
       index[d]++;
-      for (let q = 0; q < starts.length; q++) starts[q] += c.strides[q][d];
+      for (let q = 0; q < cursor.length; q++) cursor[q] += c.strides[q][d];
       if (index[d] < c.shape[d]) break;
-      for (let q = 0; q < starts.length; q++) starts[q] -= c.strides[q][d] * c.shape[d];
+      for (let q = 0; q < cursor.length; q++) cursor[q] -= c.strides[q][d] * c.shape[d];
       index[d] = 0;
     }
   }
+  return { rows, len, inner, starts };
 }

@@ -25,24 +25,34 @@ import { reduce } from './kernels/reduce.js';
 import { rope } from './kernels/rope.js';
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './kernels/softmax.js';
 import { swiglu, swigluBackward } from './kernels/swiglu.js';
+import { checkVariants, variantsFromEnv, type KernelVariants, type VariantFamily } from './variants.js';
 
 export interface WebGpuBackend extends Backend {
   readonly name: 'webgpu';
   readonly engine: WebGpuEngine;
   /** Adapter description and feature level, for notices and benchmark reports. */
   readonly description: string;
+  /** Forces kernel variants per family (`undefined` hands a family back to the autotune/default). */
+  setVariants(variants: Partial<Record<VariantFamily, string | undefined>>): void;
 }
 
 export type WebGpuBackendOptions = DeviceRequestOptions &
   Pick<EngineOptions, 'poison'> & {
     /** Time the matmul variants on this adapter first (about a second on lavapipe); tests skip it. */
     tuneMatmul?: boolean;
+    /**
+     * Kernel variants per family, e.g. `{ matmul: 'staged' }`, instead of the timed trial or the
+     * adapter default. Unset families fall back to HRM_MATMUL_VARIANT, HRM_ATTENTION_LAYOUT and
+     * HRM_ROW_LAYOUT (read here, once), then to the family's own choice.
+     */
+    variants?: Partial<KernelVariants>;
   };
 
 export async function createWebGpuBackend(gpu: GPU | undefined, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const request = await requestWebGpuDevice(gpu, options);
   if (!request.ok) throw new Error(request.reason);
-  const engine = new WebGpuEngine(request.device, { poison: options.poison, description: request.description });
+  const variants = { ...variantsFromEnv(), ...checkVariants(options.variants ?? {}) };
+  const engine = new WebGpuEngine(request.device, { poison: options.poison, description: request.description, variants });
   if (options.tuneMatmul ?? true) await tuneMatmul(engine);
   return webGpuBackend(engine);
 }
@@ -57,6 +67,7 @@ export function webGpuBackend(engine: WebGpuEngine): WebGpuBackend {
     name: 'webgpu',
     engine,
     description: engine.description,
+    setVariants: (variants) => engine.setVariants(variants),
     dtypes: ['f32', 'i32', 'bool'],
 
     alloc(dtype: DType, size: number) {

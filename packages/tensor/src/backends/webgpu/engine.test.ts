@@ -2,20 +2,27 @@ import { describe, expect, it, vi } from 'vitest';
 import { nodeGpu } from './dawn-node.js';
 import { BindGroupCache } from './bind-groups.js';
 import { requestWebGpuDevice } from './device.js';
-import { MAX_DISPATCHES_PER_BATCH, WebGpuEngine, asGpuStorage, packUniforms } from './engine.js';
+import { MAX_DISPATCHES_PER_BATCH, WebGpuEngine, asGpuStorage } from './engine.js';
+import { defineKernel } from './kernel-spec.js';
 import { fill } from './kernels/elementwise.js';
 import { testBackend } from './test-utils.js';
 
 const gpu = await testBackend();
 
 // Writes only the even elements of its output: the odd ones keep whatever the buffer held.
-const EVEN_ONLY = `
-@group(0) @binding(0) var<storage, read_write> out: array<\${T}>;
-struct P { n: u32 }
-@group(0) @binding(1) var<uniform> p: P;
-@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+const evenOnly = defineKernel({
+  name: 'even_only',
+  body: `@compute @workgroup_size(WORKGROUP_SIZE_X) fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   if (g.x < p.n && g.x % 2u == 0u) { out[g.x] = \${T}(1); }
-}`;
+}`,
+  inputs: {},
+  outputs: { out: '${T}' },
+  uniforms: { n: 'u32' },
+  workgroupSize: () => [64],
+  variants: { f32: { T: 'f32' } },
+});
+
+const broken = defineKernel({ name: 'broken_kernel', body: 'this is not wgsl', inputs: {}, outputs: { out: 'f32' }, uniforms: {}, workgroupSize: () => [1], variants: {} });
 
 describe.skipIf(!gpu)('webgpu engine', () => {
   const b = gpu!;
@@ -24,7 +31,7 @@ describe.skipIf(!gpu)('webgpu engine', () => {
   it('poisons fresh buffers so unwritten outputs show up (NaN, 0x7fffffff, non-0/1 bools)', async () => {
     for (const [dtype, T] of [['f32', 'f32'], ['i32', 'i32'], ['bool', 'u32']] as const) {
       const out = engine.createStorage(dtype, 10);
-      engine.dispatch({ name: `even_only_${dtype}`, source: EVEN_ONLY, defines: { T }, workgroups: [1], inputs: [], outputs: [out], uniforms: packUniforms([10]) });
+      engine.dispatch(evenOnly, { suffix: `_${dtype}`, defines: { T }, workgroups: [1], inputs: {}, outputs: { out }, uniforms: { n: 10 } });
       if (dtype === 'bool') {
         await expect(engine.read(out)).rejects.toThrow(/unwritten/);
       } else {
@@ -167,7 +174,7 @@ describe.skipIf(!gpu)('webgpu engine', () => {
 
   it('turns WGSL errors into errors naming the kernel, then carries on', async () => {
     const out = engine.createStorage('f32', 4);
-    engine.dispatch({ name: 'broken_kernel', source: 'this is not wgsl', workgroups: [1], inputs: [], outputs: [out] });
+    engine.dispatch(broken, { workgroups: [1], inputs: {}, outputs: { out }, uniforms: {} });
     await expect(engine.sync()).rejects.toThrow(/broken_kernel/);
     const ok = b.fill('f32', 4, 3);
     expect(Array.from(await b.read(ok))).toEqual([3, 3, 3, 3]);

@@ -7,13 +7,13 @@
  * - `createStorage(dtype, size)`: a pooled GPU buffer of `size` elements (4 bytes each: f32, i32,
  *   and bool stored as u32 0/1). Contents are undefined (NaN / 0x7fffffff when `poison` is on).
  *   `release(storage)` returns it; the buffer is reused only after the GPU work using it is done.
- * - `dispatch({ name, source, defines, overrides, workgroups, inputs, outputs, uniforms })`:
- *   encodes one compute dispatch into the shared command encoder. Bind group convention:
- *   `@binding(0..)` = inputs (`var<storage, read>`), then outputs (`var<storage, read_write>`),
- *   then, if `uniforms` is given, one `var<uniform>` struct. `packUniforms` packs u32/i32/f32
- *   scalars (4 bytes each, padded to 16; uniform arrays need 16-byte elements: use vec4<u32>).
- *   Dispatches are submitted in batches: on readback, on `flush()`/`sync()`, and every
- *   `MAX_DISPATCHES_PER_BATCH` dispatches.
+ * - `dispatch(kernel, { defines, overrides, workgroups, inputs, outputs, uniforms })`: encodes
+ *   one compute dispatch of a kernel described with `defineKernel` (kernel-spec.ts: its bindings,
+ *   `Params` struct and workgroup size are generated from the description) into the shared command
+ *   encoder. Operands and uniforms are named, as in the description. Dispatches are submitted in
+ *   batches: on readback, on `flush()`/`sync()`, and every `MAX_DISPATCHES_PER_BATCH` dispatches.
+ * - `variant(family)` / `setVariants({...})`: kernel variants forced on this engine (variants.ts);
+ *   unset families are chosen by their kernel module.
  * - `grid(invocations, workgroupSize)`: workgroup counts for a 1D problem, folded into 2D when it
  *   exceeds the per-dimension limit; shaders recover the linear index as
  *   `gid.x + gid.y * (nwg.x * WORKGROUP_SIZE)` and guard it against the element count.
@@ -27,9 +27,11 @@
 import type { AnyTypedArray, DType, Storage } from '../../backend.js';
 import { BindGroupCache } from './bind-groups.js';
 import { BufferUsage, MapMode } from './gpu-flags.js';
-import { PipelineCache, type KernelSource } from './pipelines.js';
+import { packUniformValues, buildDefines, type AnyKernel, type ElementTypes, type Kernel, type KernelCall, type UniformTypes } from './kernel-spec.js';
+import { PipelineCache } from './pipelines.js';
 import { BufferPool, type PoolCounters, type PooledBuffer } from './pool.js';
 import { Profiler, type ProfileReport } from './profiler.js';
+import { checkVariants, type KernelVariants, type VariantFamily } from './variants.js';
 
 /** Bytes per element on the GPU: every supported dtype is 32 bits wide there. */
 export const GPU_ELEMENT_BYTES = 4;
@@ -69,29 +71,6 @@ export class GpuStorage implements Storage {
   }
 }
 
-export type UniformField = { u32: number } | { i32: number } | { f32: number };
-
-/** Packs scalar uniforms in order: bare numbers are u32. Padded to a multiple of 16 bytes. */
-export function packUniforms(fields: readonly (number | UniformField)[]): ArrayBuffer {
-  const buffer = new ArrayBuffer(Math.max(16, Math.ceil(fields.length / 4) * 16));
-  const view = new DataView(buffer);
-  fields.forEach((field, i) => {
-    if (typeof field === 'number') view.setUint32(i * 4, field, true);
-    else if ('u32' in field) view.setUint32(i * 4, field.u32, true);
-    else if ('i32' in field) view.setInt32(i * 4, field.i32, true);
-    else view.setFloat32(i * 4, field.f32, true);
-  });
-  return buffer;
-}
-
-export interface DispatchSpec extends KernelSource {
-  /** Workgroup counts [x, y?, z?] (see `grid`). A dispatch with a zero count is skipped. */
-  workgroups: readonly number[];
-  inputs: readonly Storage[];
-  outputs: readonly Storage[];
-  uniforms?: ArrayBuffer | ArrayBufferView;
-}
-
 export interface EngineOptions {
   /** Fill every freshly acquired buffer with a poison pattern (tests: catches unwritten outputs). */
   poison?: boolean;
@@ -99,6 +78,8 @@ export interface EngineOptions {
   timestamps?: boolean;
   /** Printed in error messages, e.g. 'lavapipe (vulkan, core)'. */
   description?: string;
+  /** Kernel variants to use instead of each family's own choice. */
+  variants?: Partial<KernelVariants>;
 }
 
 /** Per-batch state: the open encoder, its uniform staging, and what it references. */
@@ -137,6 +118,7 @@ export class WebGpuEngine {
   private pendingError: Error | null = null;
   private lostReason: string | null = null;
   private profiler: Profiler | null = null;
+  private forcedVariants: Partial<KernelVariants>;
 
   constructor(
     readonly device: GPUDevice,
@@ -147,6 +129,7 @@ export class WebGpuEngine {
     this.hasTimestamps = device.features.has('timestamp-query') && options.timestamps !== false;
     this.poison = options.poison ?? false;
     this.description = options.description ?? 'webgpu device';
+    this.forcedVariants = { ...checkVariants(options.variants ?? {}) };
     this.uniformAlign = Math.max(MAX_UNIFORM_BYTES_PER_DISPATCH, device.limits.minUniformBufferOffsetAlignment);
     this.uniformCapacity = this.uniformAlign * MAX_DISPATCHES_PER_BATCH;
     this.pool = new BufferPool((bytes) => this.createBuffer(bytes, 'pool', BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST));
@@ -267,6 +250,18 @@ export class WebGpuEngine {
     return this.pipelines.size;
   }
 
+  // ---------------------------------------------------------------- variants
+
+  /** The variant forced for a kernel family, if any (else the family chooses). */
+  variant<F extends VariantFamily>(family: F): KernelVariants[F] | undefined {
+    return this.forcedVariants[family];
+  }
+
+  /** Forces variants per family (`undefined` hands a family back to its own choice). */
+  setVariants(variants: Partial<Record<VariantFamily, string | undefined>>): void {
+    this.forcedVariants = { ...this.forcedVariants, ...checkVariants(variants) };
+  }
+
   // ---------------------------------------------------------------- dispatch
 
   /** Workgroup counts covering `invocations` threads, 2D when one dimension is not enough. */
@@ -278,24 +273,27 @@ export class WebGpuEngine {
     return [Math.ceil(groups / y), y, 1];
   }
 
-  dispatch(spec: DispatchSpec): void {
+  dispatch<I extends ElementTypes, O extends ElementTypes, U extends UniformTypes>(kernel: Kernel<I, O, U>, call: KernelCall<I, O, U>): void {
     this.check();
-    const [x = 1, y = 1, z = 1] = spec.workgroups;
+    const name = call.label ?? kernel.name + (call.suffix ?? '');
+    const [x = 1, y = 1, z = 1] = call.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     const maxPerDim = this.limits.maxComputeWorkgroupsPerDimension;
     if (x > maxPerDim || y > maxPerDim || z > maxPerDim) {
-      throw new Error(`webgpu kernel '${spec.name}': workgroups [${x}, ${y}, ${z}] exceed ${maxPerDim} per dimension (use engine.grid)`);
+      throw new Error(`webgpu kernel '${name}': workgroups [${x}, ${y}, ${z}] exceed ${maxPerDim} per dimension (use engine.grid)`);
     }
-    const uniformData = spec.uniforms && toBytes(spec.uniforms);
+    const k = kernel as unknown as AnyKernel;
+    const uniformData = Object.keys(k.uniforms).length > 0 ? new Uint8Array(packUniformValues(k, call.uniforms)) : undefined;
     if (uniformData && uniformData.byteLength > MAX_UNIFORM_BYTES_PER_DISPATCH) {
-      throw new Error(`webgpu kernel '${spec.name}': ${uniformData.byteLength} uniform bytes, at most ${MAX_UNIFORM_BYTES_PER_DISPATCH}`);
+      throw new Error(`webgpu kernel '${name}': ${uniformData.byteLength} uniform bytes, at most ${MAX_UNIFORM_BYTES_PER_DISPATCH}`);
     }
-    const { pipeline, layout } = this.pipelines.get(spec, {
-      inputs: spec.inputs.length,
-      outputs: spec.outputs.length,
-      uniforms: uniformData !== undefined,
-    });
-    const buffers = [...spec.inputs, ...spec.outputs].map((s) => asGpuStorage(s).live());
+    const inputs = operands(k, 'inputs', call.inputs);
+    const outputs = operands(k, 'outputs', call.outputs);
+    const { pipeline, layout } = this.pipelines.get(
+      { name, source: k.source, entryPoint: k.entryPoint, defines: buildDefines(k, call.defines ?? {}), overrides: call.overrides },
+      { inputs: inputs.length, outputs: outputs.length, uniforms: uniformData !== undefined },
+    );
+    const buffers = [...inputs, ...outputs].map((s) => asGpuStorage(s).live());
 
     const batch = this.openBatch();
     let uniformOffset: number | null = null;
@@ -312,13 +310,13 @@ export class WebGpuEngine {
     for (const b of buffers) b.lastBatch = batch.id;
 
     if (this.profiler) this.endPass(batch);
-    const pass = this.profiler ? this.profiler.beginPass(batch.encoder, spec.name) : this.passOf(batch);
+    const pass = this.profiler ? this.profiler.beginPass(batch.encoder, name) : this.passOf(batch);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup, uniformOffset === null ? [] : [uniformOffset]);
     pass.dispatchWorkgroups(x, y, z);
     if (this.profiler) pass.end();
     batch.dispatches++;
-    batch.kernels.push(spec.name);
+    batch.kernels.push(name);
     if (batch.dispatches >= MAX_DISPATCHES_PER_BATCH || this.profiler?.wantsFlush(batch.dispatches)) this.flush();
   }
 
@@ -511,8 +509,16 @@ function fromGpuLayout(dtype: GpuDType, bytes: ArrayBuffer, poison: boolean): An
   }
 }
 
-function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+/** A call's operands in the description's binding order (names checked: calls may be built dynamically). */
+function operands(kernel: AnyKernel, side: 'inputs' | 'outputs', given: Readonly<Record<string, Storage>>): Storage[] {
+  const names = Object.keys(kernel[side]);
+  const unknown = Object.keys(given).filter((n) => !names.includes(n));
+  if (unknown.length > 0) throw new Error(`webgpu kernel '${kernel.name}': unknown ${side} ${unknown.join(', ')} (expected ${names.join(', ')})`);
+  return names.map((n) => {
+    const s = given[n];
+    if (!s) throw new Error(`webgpu kernel '${kernel.name}': ${side.slice(0, -1)} '${n}' is missing`);
+    return s;
+  });
 }
 
 function errorKind(error: GPUError): string {

@@ -10,12 +10,13 @@
  * exact. The default rtol 1e-5 suits exactly rounded f32 ops; looser bounds are chosen per test
  * with their reason (transcendental functions, f32 accumulation against the CPU's f64).
  */
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { AnyTypedArray, Backend, DType, Storage } from '../../backend.js';
 import { createCpuBackend } from '../cpu/index.js';
 import { createWebGpuBackend, type WebGpuBackend } from './backend.js';
 import { nodeGpu } from './dawn-node.js';
 import { envFlag } from './env.js';
+import type { KernelVariants, VariantFamily } from './variants.js';
 import { expectClose, storageOf, type Tolerance } from '../../testing/compare.js';
 import { seedArb, seeded, seededInts } from '../../testing/seeded.js';
 
@@ -33,6 +34,12 @@ export function testBackend(): Promise<WebGpuBackend | null> {
     return null;
   });
   return shared;
+}
+
+/** Forces a kernel variant on the shared backend for the enclosing describe block. */
+export function useVariant<F extends VariantFamily>(family: F, choice: KernelVariants[F]): void {
+  beforeAll(async () => (await testBackend())?.engine.setVariants({ [family]: choice }));
+  afterAll(async () => (await testBackend())?.engine.setVariants({ [family]: undefined }));
 }
 
 export interface HostTensor {

@@ -58,6 +58,25 @@ describe('cpu attention', () => {
     );
   });
 
+  it('in f32 agrees with the f64 kernel at training sizes, forward and backward', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(17, 33, 82), fc.constantFrom(5, 32), fc.boolean(), seedArb, async (seq, headDim, masked, seed) => {
+        const p: AttentionParams = { batch: 2, heads: 2, seqQ: seq, seqK: seq, headDim, scale: 1 / Math.sqrt(headDim) };
+        const n = 4 * seq * headDim;
+        const inputs = [0, 1, 2, 3].map((i) => Array.from(new Float32Array(seeded(seed + i, n, -2, 2))));
+        const mask = masked ? store('f32', randomMask(seed + 4, seq, seq)) : undefined;
+        const run = (dtype: 'f32' | 'f64') => {
+          const [q, k, v, dO] = inputs.map((x) => store(dtype, x));
+          const { o, lse } = backend.attention(q, k, v, p, mask);
+          return [o, lse, ...Object.values(backend.attentionBackward(q, k, v, o, lse, dO, p, mask))];
+        };
+        const [f32, f64] = [run('f32'), run('f64')];
+        for (let i = 0; i < f32.length; i++) expectClose(await values(f32[i]), await values(f64[i]), 1e-4, 1e-5);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
   it('backward matches finite differences for q, k and v in f64', () => {
     fc.assert(
       fc.property(paramsArb, fc.boolean(), seedArb, (p, masked, seed) => {

@@ -1,13 +1,18 @@
 /**
- * Non-causal scaled dot-product attention on [batch, heads, seq, headDim], one head at a time on
- * the gemm core, with the score matrix materialised in f64. The backward pass recomputes the
+ * Non-causal scaled dot-product attention on [batch, heads, seq, headDim], one head at a time: the
+ * products on the gemm core (writing each head's rows of the outputs in place), the scaling,
+ * masking and softmax fused into one pass over the score rows, in the inputs' precision (f32
+ * scores and exp32 for f32 tensors, f64 and Math.exp for f64; f32 score rows take the WebAssembly
+ * SIMD softmax of wasm/row-kernels.ts when SIMD is on). The backward pass recomputes the
  * probabilities from the saved log-sum-exp. A query row whose scores are all -Infinity (fully
  * masked) attends to nothing: its output and gradients are 0 and its lse is -Infinity.
  */
 import type { AttentionParams, Storage } from '../../../backend.js';
+import { expFor } from '../exp.js';
 import { gemm } from '../gemm.js';
-import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
-import { rowMax } from './rows.js';
+import { cpuSimdEnabled } from '../wasm/features.js';
+import { rowKernels } from '../wasm/row-kernels.js';
+import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, recycle, type FloatArray } from '../storage.js';
 
 interface Operands {
   q: FloatArray;
@@ -29,9 +34,9 @@ function operands(kernel: string, p: AttentionParams, q: Storage, k: Storage, v:
   };
 }
 
-/** scores[i, j] = scale * q_i . k_j + mask[i, j] for one head. */
-function headScores(o: Operands, p: AttentionParams, head: number, scores: Float64Array): void {
-  const { seqQ, seqK, headDim: d, scale } = p;
+/** scores[i, j] = q_i . k_j for one head (scaled and masked by the softmax that follows). */
+function headScores(o: Operands, p: AttentionParams, head: number, scores: FloatArray): void {
+  const { seqQ, seqK, headDim: d } = p;
   gemm(
     { data: o.q, offset: head * seqQ * d, rowStride: d, colStride: 1 },
     { data: o.k, offset: head * seqK * d, rowStride: 1, colStride: d },
@@ -41,38 +46,53 @@ function headScores(o: Operands, p: AttentionParams, head: number, scores: Float
     seqK,
     d,
   );
-  for (let i = 0; i < scores.length; i++) scores[i] = scores[i] * scale + (o.mask ? o.mask[i] : 0);
 }
 
-/** In place: one row of scores -> probabilities exp(score - lse), 0 on a fully masked row. */
-function rowProbabilities(scores: Float64Array, off: number, len: number, lse: number): void {
-  for (let j = off; j < off + len; j++) scores[j] = lse === -Infinity ? 0 : Math.exp(scores[j] - lse);
-}
-
-/** In place: scores -> probabilities per row from each row's saved lse. */
-function probabilities(scores: Float64Array, lse: ArrayLike<number>, lseOffset: number, seqQ: number, seqK: number): void {
-  for (let i = 0; i < seqQ; i++) rowProbabilities(scores, i * seqK, seqK, lse[lseOffset + i]);
-}
-
-/** In place: scores -> probabilities per row with one exp per score, each row's lse into `lse`. */
-function softmaxRows(scores: Float64Array, lse: Float64Array, seqQ: number, seqK: number): void {
-  for (let i = 0; i < seqQ; i++) {
-    const off = i * seqK;
-    const max = rowMax(scores, off, seqK);
+/**
+ * In place, one row at a time: raw scores -> probabilities softmax(scale * s + mask), each row's
+ * lse (in scaled-score units) written to lse[lseOffset + i]. With `saved` the lse is read from
+ * there instead (the backward pass), which needs one exp per score and no sum.
+ */
+function softmaxRows(scores: FloatArray, p: AttentionParams, mask: FloatArray | null, lse: FloatArray, lseOffset: number, saved: boolean): void {
+  const { seqQ, seqK, scale } = p;
+  if (scores instanceof Float32Array && lse instanceof Float32Array && (mask === null || mask instanceof Float32Array) && cpuSimdEnabled()) {
+    rowKernels().softmaxRows(scores, mask, seqQ, seqK, scale, lse, lseOffset, saved);
+    return;
+  }
+  const exp = expFor(scores);
+  for (let i = 0, off = 0; i < seqQ; i++, off += seqK) {
+    const end = off + seqK;
+    let max = -Infinity;
+    if (mask) {
+      for (let j = off; j < end; j++) {
+        const s = scores[j] * scale + mask[j];
+        scores[j] = s;
+        if (s > max || s !== s) max = s;
+      }
+    } else {
+      for (let j = off; j < end; j++) {
+        const s = scores[j] * scale;
+        scores[j] = s;
+        if (s > max || s !== s) max = s;
+      }
+    }
+    if (saved) max = lse[lseOffset + i];
+    else if (!Number.isFinite(max)) lse[lseOffset + i] = max; // fully masked (-Infinity), or an infinite or NaN score
     if (!Number.isFinite(max)) {
-      // Fully masked (-Infinity), or an infinite or NaN score: the lse is the maximum itself.
-      lse[i] = max;
-      rowProbabilities(scores, off, seqK, max);
+      // The lse is the maximum itself; a fully masked row attends to nothing.
+      for (let j = off; j < end; j++) scores[j] = max === -Infinity ? 0 : exp(scores[j] - max);
       continue;
     }
     let sum = 0;
-    for (let j = off; j < off + seqK; j++) {
-      const e = Math.exp(scores[j] - max);
+    for (let j = off; j < end; j++) {
+      const e = exp(scores[j] - max);
       scores[j] = e;
       sum += e;
     }
-    lse[i] = max + Math.log(sum);
-    for (let j = off; j < off + seqK; j++) scores[j] /= sum;
+    if (saved) continue;
+    lse[lseOffset + i] = max + Math.log(sum);
+    const inv = 1 / sum;
+    for (let j = off; j < end; j++) scores[j] *= inv;
   }
 }
 
@@ -81,16 +101,14 @@ export function attention(q: Storage, k: Storage, v: Storage, p: AttentionParams
   const { batch, heads, seqQ, seqK, headDim: d } = p;
   const o = floatLike(ops.q, batch * heads * seqQ * d);
   const lse = floatLike(ops.q, batch * heads * seqQ);
-  const scores = new Float64Array(seqQ * seqK);
-  const out = new Float64Array(seqQ * d);
-  const rowLse = new Float64Array(seqQ);
+  const probs = floatLike(ops.q, seqQ * seqK);
   for (let h = 0; h < batch * heads; h++) {
-    headScores(ops, p, h, scores);
-    softmaxRows(scores, rowLse, seqQ, seqK);
-    lse.set(rowLse, h * seqQ);
-    gemm({ data: scores, offset: 0, rowStride: seqK, colStride: 1 }, { data: ops.v, offset: h * seqK * d, rowStride: d, colStride: 1 }, out, 0, seqQ, d, seqK);
-    o.set(out, h * seqQ * d);
+    headScores(ops, p, h, probs);
+    softmaxRows(probs, p, ops.mask, lse, h * seqQ, false);
+    // O = P V, straight into this head's rows of o.
+    gemm({ data: probs, offset: 0, rowStride: seqK, colStride: 1 }, { data: ops.v, offset: h * seqK * d, rowStride: d, colStride: 1 }, o, h * seqQ * d, seqQ, d, seqK);
   }
+  recycle(probs);
   return { o, lse };
 }
 
@@ -115,30 +133,27 @@ export function attentionBackward(
   const dq = floatLike(ops.q, ops.q.length);
   const dk = floatLike(ops.q, ops.k.length);
   const dv = floatLike(ops.q, ops.v.length);
-  const probs = new Float64Array(seqQ * seqK);
-  const dS = new Float64Array(seqQ * seqK);
-  const qGrad = new Float64Array(seqQ * d);
-  const kvGrad = new Float64Array(seqK * d);
+  const probs = floatLike(ops.q, seqQ * seqK);
+  const dS = floatLike(ops.q, seqQ * seqK);
   for (let h = 0; h < bh; h++) {
     const qOff = h * seqQ * d;
     const kOff = h * seqK * d;
     headScores(ops, p, h, probs);
-    probabilities(probs, lses, h * seqQ, seqQ, seqK);
+    softmaxRows(probs, p, ops.mask, lses, h * seqQ, true);
     // dV = P^T dO
-    gemm({ data: probs, offset: 0, rowStride: 1, colStride: seqK }, { data: dOs, offset: qOff, rowStride: d, colStride: 1 }, kvGrad, 0, seqK, d, seqQ);
-    dv.set(kvGrad, kOff);
-    // dP = dO V^T, then dS = P * (dP - D) with D_i = dO_i . O_i
+    gemm({ data: probs, offset: 0, rowStride: 1, colStride: seqK }, { data: dOs, offset: qOff, rowStride: d, colStride: 1 }, dv, kOff, seqK, d, seqQ);
+    // dP = dO V^T, then dS = scale * P * (dP - D) with D_i = dO_i . O_i
     gemm({ data: dOs, offset: qOff, rowStride: d, colStride: 1 }, { data: ops.v, offset: kOff, rowStride: 1, colStride: d }, dS, 0, seqQ, seqK, d);
-    for (let i = 0; i < seqQ; i++) {
+    for (let i = 0, row = qOff, off = 0; i < seqQ; i++, row += d, off += seqK) {
       let D = 0;
-      for (let c = 0; c < d; c++) D += dOs[qOff + i * d + c] * os[qOff + i * d + c];
-      for (let j = i * seqK; j < (i + 1) * seqK; j++) dS[j] = probs[j] * (dS[j] - D) * scale;
+      for (let c = row; c < row + d; c++) D += dOs[c] * os[c];
+      for (let j = off; j < off + seqK; j++) dS[j] = probs[j] * (dS[j] - D) * scale;
     }
-    // dQ = scale * dS K, dK = scale * dS^T Q (scale already folded into dS)
-    gemm({ data: dS, offset: 0, rowStride: seqK, colStride: 1 }, { data: ops.k, offset: kOff, rowStride: d, colStride: 1 }, qGrad, 0, seqQ, d, seqK);
-    dq.set(qGrad, qOff);
-    gemm({ data: dS, offset: 0, rowStride: 1, colStride: seqK }, { data: ops.q, offset: qOff, rowStride: d, colStride: 1 }, kvGrad, 0, seqK, d, seqQ);
-    dk.set(kvGrad, kOff);
+    // dQ = dS K, dK = dS^T Q (scale already folded into dS)
+    gemm({ data: dS, offset: 0, rowStride: seqK, colStride: 1 }, { data: ops.k, offset: kOff, rowStride: d, colStride: 1 }, dq, qOff, seqQ, d, seqK);
+    gemm({ data: dS, offset: 0, rowStride: 1, colStride: seqK }, { data: ops.q, offset: qOff, rowStride: d, colStride: 1 }, dk, kOff, seqK, d, seqQ);
   }
+  recycle(probs);
+  recycle(dS);
   return { dq, dk, dv };
 }

@@ -1,7 +1,8 @@
 /**
  * Rotate-half RoPE: y = x * cos + rotateHalf(x) * sin, rotateHalf([x1, x2]) = [-x2, x1].
- * `inverse` negates sin; that is the exact backward pass when sin repeats across the two halves
- * (sin[:, j] == sin[:, j + dim/2]), as it does for standard RoPE tables.
+ * `adjoint` applies the transposed map, the backward pass for any tables:
+ * dx = dy * cos - rotateHalf(dy * sin), i.e. dx1 = dy1 c1 + dy2 s2 and dx2 = dy2 c2 - dy1 s1.
+ * (For standard tables, whose halves repeat, that is the inverse rotation.)
  */
 import type { Storage } from '../../../backend.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
@@ -14,7 +15,7 @@ export function rope(
   heads: number,
   seq: number,
   dim: number,
-  inverse: boolean,
+  adjoint: boolean,
 ): FloatArray {
   for (const [name, v] of Object.entries({ batch, heads, seq, dim })) expectNonNegativeInt('rope', name, v);
   if (dim % 2 !== 0) throw new Error(`cpu.rope: expected an even dim, found ${dim}`);
@@ -23,7 +24,10 @@ export function rope(
   const s = floatOperand('rope', 'sin', sin, seq * dim);
   expectSameDtype('rope', { x, cos, sin });
   const half = dim / 2;
-  const sign = inverse ? -1 : 1;
+  const sign = adjoint ? -1 : 1;
+  // The sin entry each half is multiplied by: its own in the forward map, its partner's in the adjoint.
+  const sinLow = adjoint ? half : 0;
+  const sinHigh = adjoint ? 0 : half;
   const y = floatLike(xs, xs.length);
   for (let row = 0; row < batch * heads * seq; row++) {
     const off = row * dim;
@@ -31,8 +35,8 @@ export function rope(
     for (let j = 0; j < half; j++) {
       const x1 = xs[off + j];
       const x2 = xs[off + j + half];
-      y[off + j] = x1 * c[t + j] - sign * x2 * s[t + j];
-      y[off + j + half] = x2 * c[t + j + half] + sign * x1 * s[t + j + half];
+      y[off + j] = x1 * c[t + j] - sign * x2 * s[t + j + sinLow];
+      y[off + j + half] = x2 * c[t + j + half] + sign * x1 * s[t + j + sinHigh];
     }
   }
   return y;

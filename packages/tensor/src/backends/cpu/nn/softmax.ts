@@ -1,52 +1,80 @@
-/** Softmax and log-softmax over the last axis, and their gradients given the forward output. */
+/**
+ * Softmax and log-softmax over the last axis, and their gradients given the forward output: one
+ * pass per row for the maximum, one for the exponentials, one to scale, each a plain loop (no
+ * per-element callbacks), in the input's precision (exp32 for f32, Math.exp for f64).
+ */
 import type { Storage } from '../../../backend.js';
+import { expFor } from '../exp.js';
 import { expectSameDtype, floatLike, type FloatArray } from '../storage.js';
-import { logSumExp, rowsOperand } from './rows.js';
+import { rowMax, rowsOperand } from './rows.js';
 
-function rowwise(kernel: string, x: Storage, rows: number, cols: number, map: (v: number, lse: number) => number): FloatArray {
+/**
+ * softmax (log false) or log-softmax (log true) of each row. A row whose maximum is not finite
+ * (all -Infinity, or holding +Infinity or NaN) follows from its lse = that maximum, as the
+ * unfused definition exp(x - lse) would.
+ */
+function rowSoftmax(kernel: string, x: Storage, rows: number, cols: number, log: boolean): FloatArray {
   const src = rowsOperand(kernel, 'x', x, rows, cols);
   const out = floatLike(src, src.length);
+  const exp = expFor(src);
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
-    const lse = logSumExp(src, off, cols);
-    for (let j = off; j < off + cols; j++) out[j] = map(src[j], lse);
+    const end = off + cols;
+    const max = rowMax(src, off, cols);
+    if (!Number.isFinite(max)) {
+      for (let j = off; j < end; j++) out[j] = log ? src[j] - max : exp(src[j] - max);
+      continue;
+    }
+    let sum = 0;
+    for (let j = off; j < end; j++) {
+      const e = exp(src[j] - max);
+      if (!log) out[j] = e;
+      sum += e;
+    }
+    if (log) {
+      const lse = max + Math.log(sum);
+      for (let j = off; j < end; j++) out[j] = src[j] - lse;
+    } else {
+      const inv = 1 / sum;
+      for (let j = off; j < end; j++) out[j] *= inv;
+    }
   }
   return out;
 }
 
 export function softmax(x: Storage, rows: number, cols: number): FloatArray {
-  return rowwise('softmax', x, rows, cols, (v, lse) => Math.exp(v - lse));
+  return rowSoftmax('softmax', x, rows, cols, false);
 }
 
 export function logSoftmax(x: Storage, rows: number, cols: number): FloatArray {
-  return rowwise('logSoftmax', x, rows, cols, (v, lse) => v - lse);
+  return rowSoftmax('logSoftmax', x, rows, cols, true);
 }
 
-/** dx_j = grad(y_j, dy_j, rowSum) where rowSum = sum over the row of `summand(y, dy)`. */
-function rowwiseBackward(
-  kernel: string,
-  y: Storage,
-  dy: Storage,
-  rows: number,
-  cols: number,
-  summand: (y: number, dy: number) => number,
-  grad: (y: number, dy: number, rowSum: number) => number,
-): FloatArray {
+function backwardOperands(kernel: string, y: Storage, dy: Storage, rows: number, cols: number): { ys: FloatArray; dys: FloatArray; out: FloatArray } {
   const ys = rowsOperand(kernel, 'y', y, rows, cols);
   const dys = rowsOperand(kernel, 'dy', dy, rows, cols);
   expectSameDtype(kernel, { y, dy });
-  const out = floatLike(ys, ys.length);
+  return { ys, dys, out: floatLike(ys, ys.length) };
+}
+
+/** dx = y * (dy - sum(dy * y)) per row. */
+export function softmaxBackward(y: Storage, dy: Storage, rows: number, cols: number): FloatArray {
+  const { ys, dys, out } = backwardOperands('softmaxBackward', y, dy, rows, cols);
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
-    let sum = 0;
-    for (let j = off; j < off + cols; j++) sum += summand(ys[j], dys[j]);
-    for (let j = off; j < off + cols; j++) out[j] = grad(ys[j], dys[j], sum);
+    let dot = 0;
+    for (let j = off; j < off + cols; j++) dot += ys[j] * dys[j];
+    for (let j = off; j < off + cols; j++) out[j] = ys[j] * (dys[j] - dot);
   }
   return out;
 }
 
-export function softmaxBackward(y: Storage, dy: Storage, rows: number, cols: number): FloatArray {
-  return rowwiseBackward('softmaxBackward', y, dy, rows, cols, (yv, d) => yv * d, (yv, d, dot) => yv * (d - dot));
-}
-
+/** dx = dy - exp(y) * sum(dy) per row. */
 export function logSoftmaxBackward(y: Storage, dy: Storage, rows: number, cols: number): FloatArray {
-  return rowwiseBackward('logSoftmaxBackward', y, dy, rows, cols, (_, d) => d, (yv, d, sum) => d - Math.exp(yv) * sum);
+  const { ys, dys, out } = backwardOperands('logSoftmaxBackward', y, dy, rows, cols);
+  const exp = expFor(ys);
+  for (let r = 0, off = 0; r < rows; r++, off += cols) {
+    let sum = 0;
+    for (let j = off; j < off + cols; j++) sum += dys[j];
+    for (let j = off; j < off + cols; j++) out[j] = dys[j] - exp(ys[j]) * sum;
+  }
+  return out;
 }

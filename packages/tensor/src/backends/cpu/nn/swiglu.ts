@@ -1,6 +1,12 @@
-/** SwiGLU on a fused [rows, 2*inter] gate/up projection (gate first): out = silu(gate) * up. */
+/**
+ * SwiGLU on a fused [rows, 2*inter] gate/up projection (gate first): out = silu(gate) * up, in the
+ * input's precision (exp32 for f32, Math.exp for f64). f32 takes the WebAssembly SIMD kernel
+ * (wasm/row-kernels.ts) when SIMD is on; these loops are its reference and fallback.
+ */
 import type { Storage } from '../../../backend.js';
-import { sigmoid } from '../elementwise.js';
+import { expFor } from '../exp.js';
+import { cpuSimdEnabled } from '../wasm/features.js';
+import { rowKernels } from '../wasm/row-kernels.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
 
 export function swiglu(gateUp: Storage, rows: number, inter: number): FloatArray {
@@ -8,11 +14,16 @@ export function swiglu(gateUp: Storage, rows: number, inter: number): FloatArray
   expectNonNegativeInt('swiglu', 'inter', inter);
   const gu = floatOperand('swiglu', 'gateUp', gateUp, rows * 2 * inter);
   const out = floatLike(gu, rows * inter);
-  for (let r = 0; r < rows; r++) {
-    const g0 = r * 2 * inter;
-    for (let j = 0; j < inter; j++) {
+  if (gu instanceof Float32Array && cpuSimdEnabled()) {
+    rowKernels().swiglu(gu, out as Float32Array, rows, inter);
+    return out;
+  }
+  const exp = expFor(gu);
+  for (let r = 0, g0 = 0, o = 0; r < rows; r++, g0 += 2 * inter) {
+    for (let j = 0; j < inter; j++, o++) {
       const g = gu[g0 + j];
-      out[r * inter + j] = g * sigmoid(g) * gu[g0 + inter + j];
+      // silu(g) = g / (1 + exp(-g)): where exp(-g) overflows, g / Infinity is the correct -0.
+      out[o] = (g / (1 + exp(-g))) * gu[g0 + inter + j];
     }
   }
   return out;
@@ -26,13 +37,17 @@ export function swigluBackward(gateUp: Storage, dOut: Storage, rows: number, int
   const d = floatOperand(k, 'dOut', dOut, rows * inter);
   expectSameDtype(k, { gateUp, dOut });
   const dgu = floatLike(gu, gu.length);
-  for (let r = 0; r < rows; r++) {
-    const g0 = r * 2 * inter;
-    for (let j = 0; j < inter; j++) {
+  if (gu instanceof Float32Array && d instanceof Float32Array && cpuSimdEnabled()) {
+    rowKernels().swigluBackward(gu, d, dgu as Float32Array, rows, inter);
+    return dgu;
+  }
+  const exp = expFor(gu);
+  for (let r = 0, g0 = 0, o = 0; r < rows; r++, g0 += 2 * inter) {
+    for (let j = 0; j < inter; j++, o++) {
       const g = gu[g0 + j];
       const up = gu[g0 + inter + j];
-      const dy = d[r * inter + j];
-      const s = sigmoid(g);
+      const dy = d[o];
+      const s = 1 / (1 + exp(-g));
       // silu'(g) = s * (1 + g * (1 - s))
       dgu[g0 + j] = dy * up * s * (1 + g * (1 - s));
       dgu[g0 + inter + j] = dy * g * s;

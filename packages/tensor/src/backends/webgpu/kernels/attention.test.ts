@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AnyTypedArray, AttentionParams, Backend, Storage } from '../../../backend.js';
-import { cpu, expectClose, host, seeded, testBackend, upload, type HostTensor } from '../test-utils.js';
+import { cpu, expectClose, host, seeded, testBackend, upload, useVariant, type HostTensor } from '../test-utils.js';
 import { attention, attentionBackward, availableAttentionLayouts } from './attention.js';
 
 const gpu = await testBackend();
@@ -41,14 +41,9 @@ function maskValues(seed: number, seqQ: number, seqK: number, blockRow: boolean)
 }
 
 // Without an adapter the suites are collected (and skipped) under the two layouts every engine has.
-for (const layout of gpu ? availableAttentionLayouts(gpu.engine) : ['single', 'blocked']) {
+for (const layout of gpu ? availableAttentionLayouts(gpu.engine) : (['single', 'blocked'] as const)) {
   describe.skipIf(!gpu)(`webgpu fused attention, ${layout} layout`, () => {
-    beforeAll(() => {
-      process.env.HRM_ATTENTION_LAYOUT = layout;
-    });
-    afterAll(() => {
-      delete process.env.HRM_ATTENTION_LAYOUT;
-    });
+    useVariant('attention', layout);
     const engine = gpu?.engine!; // collected even when the suite is skipped
 
     it('forward and backward match the CPU on random shapes, with and without a mask', async () => {

@@ -17,25 +17,13 @@
  * (zeros change no dot product) and the results are cut back to headDim.
  */
 import type { AttentionParams, Storage } from '../../../backend.js';
-import backwardInputs from '../../../../../../shaders/attention-backward-inputs.wgsl';
-import backwardTemplate from '../../../../../../shaders/attention-backward.wgsl';
-import subgroupBackwardTemplate from '../../../../../../shaders/attention-subgroup-backward.wgsl';
-import forwardIo from '../../../../../../shaders/attention-forward-io.wgsl';
-import subgroupForwardTemplate from '../../../../../../shaders/attention-subgroup.wgsl';
-import forwardTemplate from '../../../../../../shaders/attention.wgsl';
-import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
-import { readEnv } from '../env.js';
-import { resolveIncludes } from '../preprocess.js';
+import type { GpuStorage, WebGpuEngine } from '../engine.js';
+import type { KernelVariants } from '../variants.js';
+import { attentionKernels as kernels } from './attention-kernels.js';
 import { isCpuEmulated } from './autotune.js';
 import { fill } from './elementwise.js';
 import { copyRegion, stridedCopy } from './movement.js';
 import { expectCounts, expectOperand } from './nn-common.js';
-
-const LIBRARY = { 'attention-forward-io.wgsl': forwardIo, 'attention-backward-inputs.wgsl': backwardInputs };
-const forwardSource = resolveIncludes(forwardTemplate, LIBRARY);
-const subgroupForwardSource = resolveIncludes(subgroupForwardTemplate, LIBRARY);
-const backwardSource = resolveIncludes(backwardTemplate, LIBRARY);
-const subgroupBackwardSource = resolveIncludes(subgroupBackwardTemplate, LIBRARY);
 
 /** Rows (one thread each) per workgroup: few choices, so that few pipelines are compiled. */
 const ROW_CHOICES = [16, 32, 48, 64];
@@ -50,7 +38,7 @@ function rowsPerGroup(seq: number): number {
   return best;
 }
 
-export type AttentionLayout = 'single' | 'blocked' | 'subgroup';
+export type AttentionLayout = KernelVariants['attention'];
 
 /** Rows per thread in each kernel (`q`: the query pass, dQ), measured on lavapipe at HRM's shape. */
 const ROWS_PER_THREAD: Record<AttentionLayout, { forward: number; kv: number; q: number }> = {
@@ -73,17 +61,15 @@ export function availableAttentionLayouts(engine: WebGpuEngine): AttentionLayout
 }
 
 /**
- * `single` on real GPUs; on CPU-emulated adapters `subgroup` where possible, else `blocked`.
- * HRM_ATTENTION_LAYOUT=single|blocked|subgroup overrides, e.g. to test each.
+ * The engine's `variants.attention` if set; else `single` on real GPUs and, on CPU-emulated
+ * adapters, `subgroup` where possible, else `blocked`.
  */
 export function attentionLayout(engine: WebGpuEngine): AttentionLayout {
-  const forced = readEnv('HRM_ATTENTION_LAYOUT');
-  if (forced === 'single' || forced === 'blocked') return forced;
-  if (forced === 'subgroup') {
-    if (fixedSubgroupSize(engine) === undefined) throw new Error(`HRM_ATTENTION_LAYOUT=subgroup: ${engine.description} has no fixed-size subgroups`);
-    return forced;
+  const forced = engine.variant('attention');
+  if (forced === 'subgroup' && fixedSubgroupSize(engine) === undefined) {
+    throw new Error(`attention layout 'subgroup': ${engine.description} has no fixed-size subgroups`);
   }
-  if (forced) throw new Error(`HRM_ATTENTION_LAYOUT='${forced}': expected single, blocked or subgroup`);
+  if (forced) return forced;
   if (!isCpuEmulated(engine)) return 'single';
   return fixedSubgroupSize(engine) === undefined ? 'blocked' : 'subgroup';
 }
@@ -176,14 +162,12 @@ export function attention(engine: WebGpuEngine, q: Storage, k: Storage, v: Stora
       const m = maskBinding(engine, mask);
       const kind = attentionLayout(engine);
       const grid = rowGrid(engine, kind, 'forward', seqQ);
-      engine.dispatch({
-        name: 'attention_forward',
-        source: kind === 'subgroup' ? subgroupForwardSource : forwardSource,
+      engine.dispatch(kind === 'subgroup' ? kernels.subgroupForward : kernels.forward, {
         defines: { ...l.defines, ...grid.defines },
         workgroups: [grid.groups, l.heads],
-        inputs: [qp!, kp!, vp!, m.storage],
-        outputs: [out, lse],
-        uniforms: packUniforms([seqQ, seqK, { f32: p.scale }]),
+        inputs: { q: qp!, k: kp!, v: vp!, mask: m.storage },
+        outputs: { o: out, lse },
+        uniforms: { seqQ, seqK, scale: p.scale },
       });
       if (m.placeholder) engine.release(m.storage);
       return out;
@@ -232,17 +216,15 @@ export function attentionBackward(
     ],
     ([qp, kp, vp, op, dOp]) => {
       const stats = engine.createStorage('f32', 2 * qRows);
-      engine.dispatch({
-        name: 'attention_backward_stats',
-        source: backwardSource,
-        defines: { ...l.defines, PASS: 'stats', ROWS: STATS_WORKGROUP, RB: 1 },
+      engine.dispatch(kernels.stats, {
+        defines: { HEAD_DIM4: l.d4, ROWS: STATS_WORKGROUP },
         workgroups: engine.grid(qRows, STATS_WORKGROUP),
-        inputs: [dOp!, op!, lse],
-        outputs: [stats],
-        uniforms: packUniforms([seqQ, seqK, { f32: p.scale }, qRows]),
+        inputs: { dO: dOp!, o: op!, lse },
+        outputs: { stats },
+        uniforms: { rows: qRows },
       });
       const m = maskBinding(engine, mask);
-      const pass: GradientPass = { engine, l, p, inputs: [qp!, kp!, vp!, m.storage, dOp!, stats], width };
+      const pass: GradientPass = { engine, l, p, inputs: { q: qp!, k: kp!, v: vp!, mask: m.storage, dO: dOp!, stats }, width };
       const grads = attentionLayout(engine) === 'subgroup' ? subgroupGradients(pass) : tiledGradients(pass, attentionLayout(engine));
       engine.release(stats);
       if (m.placeholder) engine.release(m.storage);
@@ -261,39 +243,28 @@ interface GradientPass {
   engine: WebGpuEngine;
   l: Layout;
   p: AttentionParams;
-  inputs: Storage[];
+  inputs: { q: Storage; k: Storage; v: Storage; mask: Storage; dO: Storage; stats: Storage };
   /** Padded row width. */
   width: number;
 }
 
 type Gradients = { dq: GpuStorage; dk: GpuStorage; dv: GpuStorage };
 
-/** Dispatches one backward pass over the `seq` rows of every head. */
-function backwardPass(
-  { engine, l }: GradientPass,
-  kind: AttentionLayout,
-  pass: { name: string; define: string; rows: 'kv' | 'q'; seq: number },
-  io: { inputs: Storage[]; outputs: GpuStorage[]; uniforms: ArrayBuffer },
-): void {
-  const grid = rowGrid(engine, kind, pass.rows, pass.seq);
-  engine.dispatch({
-    name: pass.name,
-    source: kind === 'subgroup' ? subgroupBackwardSource : backwardSource,
-    defines: { ...l.defines, PASS: pass.define, ...grid.defines },
-    workgroups: [grid.groups, l.heads],
-    ...io,
-  });
+/** Defines and workgroups of one backward pass over the `seq` rows of every head. */
+function backwardGrid({ engine, l }: GradientPass, kind: AttentionLayout, rows: 'kv' | 'q', seq: number) {
+  const grid = rowGrid(engine, kind, rows, seq);
+  return { defines: { ...l.defines, ...grid.defines }, workgroups: [grid.groups, l.heads] };
 }
 
 /** dK, dV from a pass over keys and dQ from a pass over queries, each recomputing the probabilities. */
 function tiledGradients(g: GradientPass, kind: AttentionLayout): Gradients {
   const { engine, l, p, inputs, width } = g;
-  const uniforms = packUniforms([p.seqQ, p.seqK, { f32: p.scale }]);
+  const uniforms = { seqQ: p.seqQ, seqK: p.seqK, scale: p.scale };
   const dk = engine.createStorage('f32', l.heads * p.seqK * width);
   const dv = engine.createStorage('f32', l.heads * p.seqK * width);
-  backwardPass(g, kind, { name: 'attention_backward_kv', define: 'kv', rows: 'kv', seq: p.seqK }, { inputs, outputs: [dk, dv], uniforms });
+  engine.dispatch(kernels.backwardKv, { ...backwardGrid(g, kind, 'kv', p.seqK), inputs, outputs: { dk, dv }, uniforms });
   const dq = engine.createStorage('f32', l.heads * p.seqQ * width);
-  backwardPass(g, kind, { name: 'attention_backward_q', define: 'q', rows: 'q', seq: p.seqQ }, { inputs, outputs: [dq], uniforms });
+  engine.dispatch(kernels.backwardQ, { ...backwardGrid(g, kind, 'q', p.seqQ), inputs, outputs: { dq }, uniforms });
   return { dq, dk, dv };
 }
 
@@ -302,13 +273,13 @@ function subgroupGradients(g: GradientPass): Gradients {
   const { engine, l, p, inputs, width } = g;
   const sg = fixedSubgroupSize(engine)!;
   const dsStride = Math.ceil(p.seqK / sg) * sg;
-  const uniforms = packUniforms([p.seqQ, p.seqK, { f32: p.scale }, dsStride]);
+  const uniforms = { seqQ: p.seqQ, seqK: p.seqK, scale: p.scale, dsStride };
   const dk = engine.createStorage('f32', l.heads * p.seqK * width);
   const dv = engine.createStorage('f32', l.heads * p.seqK * width);
   const ds = engine.createStorage('f32', l.heads * p.seqQ * dsStride);
-  backwardPass(g, 'subgroup', { name: 'attention_backward_kv', define: 'kv', rows: 'kv', seq: p.seqK }, { inputs, outputs: [dk, dv, ds], uniforms });
+  engine.dispatch(kernels.subgroupBackwardKv, { ...backwardGrid(g, 'subgroup', 'kv', p.seqK), inputs, outputs: { dk, dv, ds }, uniforms });
   const dq = engine.createStorage('f32', l.heads * p.seqQ * width);
-  backwardPass(g, 'subgroup', { name: 'attention_backward_dq', define: 'dq', rows: 'q', seq: p.seqQ }, { inputs: [inputs[1]!, ds], outputs: [dq], uniforms });
+  engine.dispatch(kernels.subgroupBackwardDq, { ...backwardGrid(g, 'subgroup', 'q', p.seqQ), inputs: { k: inputs.k, ds }, outputs: { dq }, uniforms });
   engine.release(ds);
   return { dq, dk, dv };
 }

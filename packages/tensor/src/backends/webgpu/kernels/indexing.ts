@@ -1,10 +1,60 @@
 /** gather and its adjoint scatterAdd along the middle axis of [outer, n, inner]. */
 import type { Storage } from '../../../backend.js';
-import gatherSource from '../../../../../../shaders/gather.wgsl';
-import scatterSource from '../../../../../../shaders/scatter.wgsl';
-import { asGpuStorage, packUniforms, wgslType, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import gatherBody from '../../../../../../shaders/gather.wgsl';
+import scatterBody from '../../../../../../shaders/scatter.wgsl';
+import { asGpuStorage, wgslType, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { defineKernel } from '../kernel-spec.js';
 
 const WORKGROUP_SIZE = 256;
+const TYPES = { f32: { T: 'f32' }, i32: { T: 'i32' } };
+const common = { workgroupSize: () => [WORKGROUP_SIZE] as const };
+/** [outer, n, inner] with m ids; n_out counts the output elements. */
+const sizes = { n_out: 'u32', n: 'u32', m: 'u32', inner: 'u32' } as const;
+
+const gatherKernel = defineKernel({
+  ...common,
+  name: 'gather',
+  body: gatherBody,
+  inputs: { x: '${T}', ids: 'i32' },
+  outputs: { out: '${T}' },
+  uniforms: sizes,
+  variants: { ...TYPES, bool: { T: 'u32' } },
+});
+
+// scatterAdd's passes (see scatter.wgsl).
+const scatter = {
+  count: defineKernel({
+    ...common,
+    name: 'scatterAdd_count',
+    body: scatterBody,
+    defines: { PASS: 'count' },
+    inputs: { ids: 'i32' },
+    outputs: { offsets: 'u32' },
+    uniforms: { n: 'u32', m: 'u32' },
+    variants: { default: {} },
+  }),
+  scan: defineKernel({ ...common, name: 'scatterAdd_scan', body: scatterBody, defines: { PASS: 'scan' }, inputs: {}, outputs: { offsets: 'u32' }, uniforms: { n: 'u32' }, variants: { default: {} } }),
+  bucket: defineKernel({
+    ...common,
+    name: 'scatterAdd_bucket',
+    body: scatterBody,
+    defines: { PASS: 'bucket' },
+    inputs: { ids: 'i32', offsets: 'u32' },
+    outputs: { list: 'u32' },
+    uniforms: { n: 'u32', m: 'u32' },
+    variants: { default: {} },
+  }),
+  sum: defineKernel({
+    ...common,
+    name: 'scatterAdd',
+    body: scatterBody,
+    defines: { PASS: 'sum' },
+    inputs: { src: '${T}', offsets: 'u32', list: 'u32' },
+    outputs: { out: '${T}' },
+    uniforms: sizes,
+    variants: TYPES,
+  }),
+};
 
 function checkOperands(kernel: string, ids: Storage, outer: number, n: number, inner: number): void {
   for (const [name, v] of Object.entries({ outer, n, inner })) {
@@ -21,14 +71,13 @@ export function gather(engine: WebGpuEngine, x: Storage, ids: Storage, outer: nu
   const nOut = outer * m * inner;
   const out = engine.createStorage(dtype, nOut);
   if (nOut === 0) return out;
-  engine.dispatch({
-    name: `gather_${dtype}`,
-    source: gatherSource,
-    defines: { WORKGROUP_SIZE, T: wgslType(dtype) },
+  engine.dispatch(gatherKernel, {
+    suffix: `_${dtype}`,
+    defines: { T: wgslType(dtype) },
     workgroups: engine.grid(nOut, WORKGROUP_SIZE),
-    inputs: [x, ids],
-    outputs: [out],
-    uniforms: packUniforms([nOut, n, m, inner]),
+    inputs: { x, ids },
+    outputs: { out },
+    uniforms: { n_out: nOut, n, m, inner },
   });
   return out;
 }
@@ -43,23 +92,20 @@ export function scatterAdd(engine: WebGpuEngine, src: Storage, ids: Storage, out
   const nOut = outer * n * inner;
   const out = engine.createStorage(dtype, nOut);
   if (nOut === 0) return out;
-  const uniforms = packUniforms([nOut, n, m, inner]);
-  const pass = (name: string, threads: number, inputs: Storage[], outputs: Storage[]) =>
-    engine.dispatch({
-      name: name === 'sum' ? `scatterAdd_${dtype}` : `scatterAdd_${name}`,
-      source: scatterSource,
-      defines: name === 'sum' ? { WORKGROUP_SIZE, PASS: name, T: wgslType(dtype) } : { WORKGROUP_SIZE, PASS: name },
-      workgroups: engine.grid(threads, WORKGROUP_SIZE),
-      inputs,
-      outputs,
-      uniforms,
-    });
+  const grid = (threads: number) => engine.grid(threads, WORKGROUP_SIZE);
   const offsets = engine.createStorage('i32', n + 1);
   const list = engine.createStorage('i32', m);
-  pass('count', n, [ids], [offsets]);
-  pass('scan', 1, [], [offsets]);
-  pass('bucket', n, [ids, offsets], [list]);
-  pass('sum', nOut, [src, offsets, list], [out]);
+  engine.dispatch(scatter.count, { workgroups: grid(n), inputs: { ids }, outputs: { offsets }, uniforms: { n, m } });
+  engine.dispatch(scatter.scan, { workgroups: grid(1), inputs: {}, outputs: { offsets }, uniforms: { n } });
+  engine.dispatch(scatter.bucket, { workgroups: grid(n), inputs: { ids, offsets }, outputs: { list }, uniforms: { n, m } });
+  engine.dispatch(scatter.sum, {
+    suffix: `_${dtype}`,
+    defines: { T: wgslType(dtype) },
+    workgroups: grid(nOut),
+    inputs: { src, offsets, list },
+    outputs: { out },
+    uniforms: { n_out: nOut, n, m, inner },
+  });
   engine.release(offsets);
   engine.release(list);
   return out;

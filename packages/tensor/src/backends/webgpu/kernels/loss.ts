@@ -1,46 +1,54 @@
 /** Softmax and stablemax cross entropy per row, with ignored labels (shaders/cross-entropy.wgsl). */
 import type { CrossEntropyKind, Storage } from '../../../backend.js';
-import crossEntropySource from '../../../../../../shaders/cross-entropy.wgsl';
-import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
-import { dispatchRows, expectCounts, expectOperand, rowKernelSource } from './nn-common.js';
+import body from '../../../../../../shaders/cross-entropy.wgsl';
+import type { GpuStorage, WebGpuEngine } from '../engine.js';
+import { defineRowKernel, dispatchRows, expectCounts, expectOperand } from './nn-common.js';
 
-const source = rowKernelSource(crossEntropySource);
+const KINDS = { softmax: { STABLEMAX: false }, stablemax: { STABLEMAX: true } };
 
-/** The loss per row, or (given dLoss) the gradient of the logits. */
-function run(
-  engine: WebGpuEngine,
-  logits: Storage,
-  labels: Storage,
-  dLoss: Storage | null,
-  rows: number,
-  cols: number,
-  ignoreIndex: number,
-  kind: CrossEntropyKind,
-): GpuStorage {
-  const kernel = dLoss ? 'crossEntropyBackward' : 'crossEntropy';
+const forwardKernel = defineRowKernel({
+  name: 'cross_entropy',
+  body,
+  defines: { BACKWARD: false },
+  inputs: { x: 'f32', labels: 'i32' },
+  outputs: { loss: 'f32' },
+  uniforms: { rows: 'u32', cols: 'u32', ignoreIndex: 'i32' },
+  variants: KINDS,
+});
+
+const backwardKernel = defineRowKernel({
+  name: 'cross_entropy_backward',
+  body,
+  defines: { BACKWARD: true },
+  inputs: { x: 'f32', labels: 'i32', dLoss: 'f32' },
+  outputs: { dLogits: 'f32' },
+  uniforms: { rows: 'u32', cols: 'u32', ignoreIndex: 'i32' },
+  variants: KINDS,
+});
+
+function check(kernel: string, logits: Storage, labels: Storage, rows: number, cols: number, kind: CrossEntropyKind): void {
   if (kind !== 'softmax' && kind !== 'stablemax') throw new Error(`webgpu ${kernel}: unknown kind '${kind}', expected softmax or stablemax`);
   expectCounts(kernel, { rows, cols });
   expectOperand(kernel, 'logits', logits, 'f32', rows * cols);
   expectOperand(kernel, 'labels', labels, 'i32', rows);
-  if (dLoss) expectOperand(kernel, 'dLoss', dLoss, 'f32', rows);
-  const out = engine.createStorage('f32', dLoss ? rows * cols : rows);
-  dispatchRows(engine, {
-    name: `cross_entropy_${kind}${dLoss ? '_backward' : ''}`,
-    source,
-    defines: { STABLEMAX: kind === 'stablemax', BACKWARD: dLoss !== null },
-    rows,
-    cols,
-    inputs: dLoss ? [logits, labels, dLoss] : [logits, labels],
-    outputs: [out],
-    uniforms: packUniforms([rows, cols, { i32: ignoreIndex }]),
-  });
-  return out;
 }
 
-export const crossEntropy = (engine: WebGpuEngine, logits: Storage, labels: Storage, rows: number, cols: number, ignoreIndex: number, kind: CrossEntropyKind) =>
-  run(engine, logits, labels, null, rows, cols, ignoreIndex, kind);
+/** The loss per row. */
+export function crossEntropy(engine: WebGpuEngine, logits: Storage, labels: Storage, rows: number, cols: number, ignoreIndex: number, kind: CrossEntropyKind): GpuStorage {
+  check('crossEntropy', logits, labels, rows, cols, kind);
+  const loss = engine.createStorage('f32', rows);
+  dispatchRows(engine, forwardKernel, {
+    suffix: `_${kind}`,
+    defines: KINDS[kind],
+    inputs: { x: logits, labels },
+    outputs: { loss },
+    uniforms: { rows, cols, ignoreIndex },
+  });
+  return loss;
+}
 
-export const crossEntropyBackward = (
+/** The gradient of the logits, given that of the loss per row. */
+export function crossEntropyBackward(
   engine: WebGpuEngine,
   logits: Storage,
   labels: Storage,
@@ -49,4 +57,16 @@ export const crossEntropyBackward = (
   cols: number,
   ignoreIndex: number,
   kind: CrossEntropyKind,
-) => run(engine, logits, labels, dLoss, rows, cols, ignoreIndex, kind);
+): GpuStorage {
+  check('crossEntropyBackward', logits, labels, rows, cols, kind);
+  expectOperand('crossEntropyBackward', 'dLoss', dLoss, 'f32', rows);
+  const dLogits = engine.createStorage('f32', rows * cols);
+  dispatchRows(engine, backwardKernel, {
+    suffix: `_${kind}`,
+    defines: KINDS[kind],
+    inputs: { x: logits, labels, dLoss },
+    outputs: { dLogits },
+    uniforms: { rows, cols, ignoreIndex },
+  });
+  return dLogits;
+}

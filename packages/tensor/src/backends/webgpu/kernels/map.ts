@@ -6,13 +6,37 @@
  * when of size 1), so most calls need no per-element index arithmetic at all.
  */
 import type { Storage } from '../../../backend.js';
-import source from '../../../../../../shaders/elementwise.wgsl';
+import body from '../../../../../../shaders/elementwise.wgsl';
 import { asGpuStorage, wgslType, type GpuDType, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { defineKernel, type UniformTypes } from '../kernel-spec.js';
 import { contiguousStrides } from '../../../shape.js';
 
 const WORKGROUP_SIZE = 256;
 const MAX_RANK = 8;
-const MAX_INPUTS = 3;
+const INPUT_NAMES = ['in_a', 'in_b', 'in_c'] as const;
+const MAX_INPUTS = INPUT_NAMES.length;
+
+/** The map kernel with 0 to 3 inputs (p.scalar, the fill value, only without inputs). */
+const kernels = [0, 1, 2, 3].map((arity) => {
+  const scalar: UniformTypes = arity === 0 ? { scalar: 'u32' } : {};
+  const letters = ['A', 'B', 'C'].slice(0, arity);
+  const has = { HAS_A: arity > 0, HAS_B: arity > 1, HAS_C: arity > 2 };
+  const types = Object.fromEntries(['A', 'B', 'C'].map((l) => [`${l}_T`, 'f32']));
+  const expr = letters.length > 0 ? letters.map((l) => l.toLowerCase()).join(' + ') : 'bitcast<f32>(p.scalar)';
+  return defineKernel({
+    name: `map${arity}`,
+    body,
+    defines: has,
+    inputs: Object.fromEntries(INPUT_NAMES.slice(0, arity).map((name, k) => [name, `\${${letters[k]}_T}`])),
+    outputs: { out: '${OUT_T}' },
+    uniforms: { n: 'u32', ...scalar, offsets: 'vec4<u32>', shape: 'array<vec4<u32>, 2>', strides: `array<vec4<u32>, ${2 * MAX_INPUTS}>` },
+    workgroupSize: () => [WORKGROUP_SIZE],
+    variants: {
+      contiguous: { ...types, OUT_T: 'f32', STRIDED: false, RANK: 0, EXPR: expr },
+      strided: { ...types, OUT_T: 'f32', STRIDED: true, RANK: 3, EXPR: expr },
+    },
+  });
+});
 
 export interface MapInput {
   storage: Storage;
@@ -45,34 +69,30 @@ export function runMap(engine: WebGpuEngine, spec: MapSpec): GpuStorage {
   }
   const strided = !(shape.length === 0 || (shape.length === 1 && strides.every((s) => s[0] === 1)));
 
-  const params = new Uint32Array(40); // the Params struct of elementwise.wgsl
-  params.set([size, spec.scalarBits ?? 0]);
-  inputs.forEach((input, k) => (params[4 + k] = input.offset));
-  shape.forEach((n, d) => (params[8 + d] = n));
-  strides.forEach((perDim, k) => perDim.forEach((s, d) => (params[16 + 8 * k + d] = s)));
+  const offsets = [0, 0, 0, 0];
+  inputs.forEach((input, k) => (offsets[k] = input.offset));
+  const shapeWords = new Array<number>(MAX_RANK).fill(0);
+  shape.forEach((n, d) => (shapeWords[d] = n));
+  const strideWords = new Array<number>(MAX_INPUTS * MAX_RANK).fill(0);
+  strides.forEach((perDim, k) => perDim.forEach((s, d) => (strideWords[MAX_RANK * k + d] = s)));
 
   const defines: Record<string, string | number | boolean> = {
-    WORKGROUP_SIZE,
     STRIDED: strided,
     RANK: strided ? shape.length : 0,
     OUT_T: wgslType(spec.outDtype),
-    OUT_BINDING: inputs.length,
-    PARAMS_BINDING: inputs.length + 1,
     EXPR: spec.expr,
   };
   (['A', 'B', 'C'] as const).forEach((letter, k) => {
     const input = inputs[k];
-    defines[`HAS_${letter}`] = input !== undefined;
     defines[`${letter}_T`] = input ? wgslType(input.storage.dtype) : 'u32';
   });
-  engine.dispatch({
-    name: spec.name,
-    source,
+  engine.dispatch(kernels[inputs.length]!, {
+    label: spec.name,
     defines,
     workgroups: engine.grid(size, WORKGROUP_SIZE),
-    inputs: inputs.map((input) => input.storage),
-    outputs: [out],
-    uniforms: params,
+    inputs: Object.fromEntries(inputs.map((input, k) => [INPUT_NAMES[k]!, input.storage])),
+    outputs: { out },
+    uniforms: { n: size, ...(inputs.length === 0 && { scalar: spec.scalarBits ?? 0 }), offsets, shape: shapeWords, strides: strideWords },
   });
   return out;
 }

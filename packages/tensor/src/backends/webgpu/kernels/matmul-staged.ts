@@ -5,9 +5,9 @@
  * so that every invocation reads its own row of A along k.
  */
 import type { MatmulParams, Storage } from '../../../backend.js';
-import source from '../../../../../../shaders/matmul-staged.wgsl';
-import { packUniforms, type WebGpuEngine } from '../engine.js';
+import type { WebGpuEngine } from '../engine.js';
 import { matmulGrid } from './matmul-grid.js';
+import { elementDefines, stagedKernel } from './matmul-kernels.js';
 import { stridedCopy } from './movement.js';
 
 /** Invocations per workgroup: rows of C per workgroup. */
@@ -63,16 +63,14 @@ export function encodeStagedMatmul(engine: WebGpuEngine, a: Storage, b: Storage,
   for (const slice of batchSlices) {
     // k = 0 still takes one dispatch: it writes the zeros.
     for (let k0 = 0; k0 < Math.max(p.k, 1); k0 += depth) {
-      engine.dispatch({
-        name: `matmul_staged${vec4 ? '_vec4' : ''}`,
-        source,
-        entryPoint: 'staged',
-        defines: { VEC4: vec4, LANES, COLS, DEPTH: depth, PRODUCTS: body },
+      engine.dispatch(stagedKernel, {
+        suffix: vec4 ? '_vec4' : '',
+        defines: { ...elementDefines(vec4), LANES, COLS, DEPTH: depth, PRODUCTS: body },
         overrides: { TRANS_B: Number(p.transB) },
         workgroups: [x, y, slice.count],
-        inputs: [rows, b],
-        outputs: [out],
-        uniforms: packUniforms([p.m, p.n, p.k, aBatchStride, p.bBatchStride, slice.base, k0, depth / 4]),
+        inputs: { a: rows, b },
+        outputs: { c: out },
+        uniforms: { m: p.m, n: p.n, k: p.k, aBatchStride, bBatchStride: p.bBatchStride, batchBase: slice.base, k0, depth4: depth / 4 },
       });
     }
   }

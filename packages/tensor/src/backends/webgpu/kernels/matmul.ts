@@ -6,24 +6,20 @@
  * is a multiple of 4), `tiled` (64x64 workgroup tiles in workgroup memory, for real GPUs) and
  * `staged` (matmul-staged.ts: for CPU-emulated adapters, where it is about twice as fast as
  * `blocked` on lavapipe at large shapes; trials consider it on llvmpipe only). The variant for
- * each shape class comes from HRM_MATMUL_VARIANT if set, else from `tuneMatmul`'s timed trial,
+ * each shape class comes from the engine's `variants.matmul` if set, else from `tuneMatmul`'s timed trial,
  * else a default by adapter kind (blocked on CPU-emulated adapters: cheap to compile, never slow;
  * tiled elsewhere).
  */
 import type { MatmulParams, Storage } from '../../../backend.js';
-import source from '../../../../../../shaders/matmul.wgsl';
-import { readEnv } from '../env.js';
-import { asGpuStorage, packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { asGpuStorage, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { KERNEL_VARIANTS, type KernelVariants } from '../variants.js';
 import { fastestVariant, isCpuEmulated, rememberVariant, tunedVariant } from './autotune.js';
 import { matmulGrid } from './matmul-grid.js';
+import { BLOCKED_TILE, TILED_TILE, blockedKernel, elementDefines, tiledKernel } from './matmul-kernels.js';
 import { encodeStagedMatmul, stagedSuits } from './matmul-staged.js';
 
-export const MATMUL_VARIANTS = ['blocked', 'tiled', 'staged'] as const;
-export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
-
-/** Output elements per workgroup along each axis (blocked and tiled). */
-const BLOCKED_TILE = 32;
-const TILED_TILE = 64;
+export const MATMUL_VARIANTS = KERNEL_VARIANTS.matmul;
+export type MatmulVariant = KernelVariants['matmul'];
 /** Work (m * n * k * batch) from which a matmul counts as large. */
 const LARGE_WORK = 2 ** 24;
 
@@ -42,14 +38,7 @@ export function matmulShapeClass(p: MatmulParams): string {
 }
 
 export function matmulVariant(engine: WebGpuEngine, p: MatmulParams): MatmulVariant {
-  const forced = readEnv('HRM_MATMUL_VARIANT');
-  if (forced) {
-    if (!(MATMUL_VARIANTS as readonly string[]).includes(forced)) {
-      throw new Error(`HRM_MATMUL_VARIANT='${forced}': expected one of ${MATMUL_VARIANTS.join(', ')}`);
-    }
-    return forced as MatmulVariant;
-  }
-  return tunedVariant<MatmulVariant>(engine, matmulShapeClass(p)) ?? (isCpuEmulated(engine) ? 'blocked' : 'tiled');
+  return engine.variant('matmul') ?? tunedVariant<MatmulVariant>(engine, matmulShapeClass(p)) ?? (isCpuEmulated(engine) ? 'blocked' : 'tiled');
 }
 
 /** Representative shapes for each shape class, used by the trial. */
@@ -98,16 +87,14 @@ export function encodeMatmul(engine: WebGpuEngine, variant: MatmulVariant, a: St
   const tile = variant === 'blocked' ? BLOCKED_TILE : TILED_TILE;
   const { x, y, batchSlices } = matmulGrid(engine, p, tile, tile);
   for (const slice of batchSlices) {
-    engine.dispatch({
-      name: `matmul_${variant}${vec4 ? '_vec4' : ''}`,
-      source,
-      entryPoint: variant,
-      defines: { VEC4: vec4 },
+    engine.dispatch(variant === 'blocked' ? blockedKernel : tiledKernel, {
+      suffix: vec4 ? '_vec4' : '',
+      defines: elementDefines(vec4),
       overrides: { TRANS_A: Number(p.transA), TRANS_B: Number(p.transB) },
       workgroups: [x, y, slice.count],
-      inputs: [a, b],
-      outputs: [out],
-      uniforms: packUniforms([p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, slice.base]),
+      inputs: { a, b },
+      outputs: { c: out },
+      uniforms: { m: p.m, n: p.n, k: p.k, aBatchStride: p.aBatchStride, bBatchStride: p.bBatchStride, batchBase: slice.base },
     });
   }
 }

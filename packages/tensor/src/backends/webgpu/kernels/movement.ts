@@ -1,10 +1,20 @@
 /** stridedCopy (the map kernel reading through a view) and the in-place copyRegion. */
 import type { Storage, StridedView } from '../../../backend.js';
-import source from '../../../../../../shaders/movement.wgsl';
-import { asGpuStorage, packUniforms, wgslType, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import body from '../../../../../../shaders/movement.wgsl';
+import { asGpuStorage, wgslType, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { defineKernel } from '../kernel-spec.js';
 import { runMap } from './map.js';
 
 const WORKGROUP_SIZE = 256;
+const copyRegionKernel = defineKernel({
+  name: 'copyRegion',
+  body,
+  inputs: { src: '${T}' },
+  outputs: { dst: '${T}' },
+  uniforms: { n: 'u32', src_row_len: 'u32', dst_row_len: 'u32', col_offset: 'u32' },
+  workgroupSize: () => [WORKGROUP_SIZE],
+  variants: { f32: { T: 'f32' }, i32: { T: 'i32' }, bool: { T: 'u32' } },
+});
 
 export function stridedCopy(engine: WebGpuEngine, x: Storage, view: StridedView): GpuStorage {
   const { shape, strides, offset } = view;
@@ -53,13 +63,12 @@ export function copyRegion(
     engine.copyBuffer(src, 0, dst, 0, n);
     return;
   }
-  engine.dispatch({
-    name: `copyRegion_${dtype}`,
-    source,
-    defines: { WORKGROUP_SIZE, T: wgslType(dtype) },
+  engine.dispatch(copyRegionKernel, {
+    suffix: `_${dtype}`,
+    defines: { T: wgslType(dtype) },
     workgroups: engine.grid(n, WORKGROUP_SIZE),
-    inputs: [src],
-    outputs: [dst],
-    uniforms: packUniforms([n, srcRowLen, dstRowLen, dstColOffset]),
+    inputs: { src },
+    outputs: { dst },
+    uniforms: { n, src_row_len: srcRowLen, dst_row_len: dstRowLen, col_offset: dstColOffset },
   });
 }

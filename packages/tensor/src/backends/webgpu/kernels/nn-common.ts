@@ -2,17 +2,13 @@
 import type { Storage } from '../../../backend.js';
 import rowReduce from '../../../../../../shaders/row-reduce.wgsl';
 import rowSoftmax from '../../../../../../shaders/row-softmax.wgsl';
-import { readEnv } from '../env.js';
 import { asGpuStorage, type WebGpuEngine } from '../engine.js';
+import { defineKernel, type ElementTypes, type Kernel, type KernelCall, type KernelDescription, type UniformTypes } from '../kernel-spec.js';
 import { resolveIncludes, type Defines } from '../preprocess.js';
+import type { KernelVariants } from '../variants.js';
 import { isCpuEmulated } from './autotune.js';
 
 const ROW_LIBRARY = { 'row-reduce.wgsl': rowReduce, 'row-softmax.wgsl': rowSoftmax };
-
-/** A row kernel's source with its `#include`s of the shared row code resolved. */
-export function rowKernelSource(source: string): string {
-  return resolveIncludes(source, ROW_LIBRARY);
-}
 
 /** Threads per row: short rows (vocabularies of a dozen) waste fewer idle threads with 32. */
 function rowThreads(cols: number): number {
@@ -22,41 +18,47 @@ function rowThreads(cols: number): number {
 /** Rows per workgroup in the one-thread-per-row layout. */
 const ROWS_PER_WORKGROUP = 64;
 
-export type RowLayout = 'workgroup' | 'thread';
+export type RowLayout = KernelVariants['rows'];
+
+type RowUniforms = UniformTypes & { rows: 'u32'; cols: 'u32' };
+
+/**
+ * A row kernel (its body includes row-reduce.wgsl): the workgroup size and the layout variants
+ * come from the row frame; `variants` lists the kernel's own define sets.
+ */
+export function defineRowKernel<const I extends ElementTypes, const O extends ElementTypes, const U extends RowUniforms>(
+  d: Omit<KernelDescription<I, O, U>, 'workgroupSize' | 'variants'> & { variants?: Readonly<Record<string, Defines>> },
+): Kernel<I, O, U> {
+  const own = d.variants ?? { default: {} };
+  const variants: Record<string, Defines> = {};
+  for (const [name, defines] of Object.entries(own)) {
+    variants[`${name}/workgroup`] = { ...defines, PER_THREAD: false, ROW_WORKGROUP: 64 };
+    variants[`${name}/thread`] = { ...defines, PER_THREAD: true, ROW_WORKGROUP: ROWS_PER_WORKGROUP };
+  }
+  return defineKernel({ ...d, body: resolveIncludes(d.body, ROW_LIBRARY), workgroupSize: (defines) => [Number(defines.ROW_WORKGROUP)], variants });
+}
 
 /**
  * One workgroup per row (tree reductions) or one thread per row (no barriers: barriers dominate on
- * CPU-emulated adapters). HRM_ROW_LAYOUT=workgroup|thread overrides, e.g. to test both.
+ * CPU-emulated adapters), unless the engine is told which (`variants: { rows }`).
  */
 export function rowLayout(engine: WebGpuEngine): RowLayout {
-  const forced = readEnv('HRM_ROW_LAYOUT');
-  if (forced === 'workgroup' || forced === 'thread') return forced;
-  if (forced) throw new Error(`HRM_ROW_LAYOUT='${forced}': expected workgroup or thread`);
-  return isCpuEmulated(engine) ? 'thread' : 'workgroup';
+  return engine.variant('rows') ?? (isCpuEmulated(engine) ? 'thread' : 'workgroup');
 }
 
-export interface RowDispatch {
-  name: string;
-  /** Built with `rowKernelSource`. */
-  source: string;
-  defines?: Defines;
-  rows: number;
-  cols: number;
-  inputs: readonly Storage[];
-  outputs: readonly Storage[];
-  uniforms: ArrayBuffer;
-}
-
-export function dispatchRows(engine: WebGpuEngine, d: RowDispatch): void {
+/** Dispatches a row kernel over `rows` rows of `cols` columns (also its `rows` and `cols` uniforms). */
+export function dispatchRows<I extends ElementTypes, O extends ElementTypes, U extends RowUniforms>(
+  engine: WebGpuEngine,
+  kernel: Kernel<I, O, U>,
+  call: Omit<KernelCall<I, O, U>, 'workgroups'>,
+): void {
+  const { rows, cols } = call.uniforms as { rows: number; cols: number };
   const perThread = rowLayout(engine) === 'thread';
-  engine.dispatch({
-    name: `${d.name}${perThread ? '_per_thread' : ''}`,
-    source: d.source,
-    defines: { ...d.defines, PER_THREAD: perThread, WORKGROUP_THREADS: perThread ? ROWS_PER_WORKGROUP : rowThreads(d.cols) },
-    workgroups: perThread ? engine.grid(d.rows, ROWS_PER_WORKGROUP) : engine.grid(d.rows, 1),
-    inputs: d.inputs,
-    outputs: d.outputs,
-    uniforms: d.uniforms,
+  engine.dispatch(kernel, {
+    ...call,
+    suffix: `${call.suffix ?? ''}${perThread ? '_per_thread' : ''}`,
+    defines: { ...call.defines, PER_THREAD: perThread, ROW_WORKGROUP: perThread ? ROWS_PER_WORKGROUP : rowThreads(cols) },
+    workgroups: perThread ? engine.grid(rows, ROWS_PER_WORKGROUP) : engine.grid(rows, 1),
   });
 }
 

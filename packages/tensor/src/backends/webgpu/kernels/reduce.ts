@@ -9,8 +9,9 @@
  *   about 10x slower on [5248, 512] sums) that those always take rows.
  */
 import type { ReduceOp, Storage } from '../../../backend.js';
-import source from '../../../../../../shaders/reduce.wgsl';
-import { asGpuStorage, packUniforms, wgslType, type GpuDType, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import body from '../../../../../../shaders/reduce.wgsl';
+import { asGpuStorage, wgslType, type GpuDType, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import { defineKernel } from '../kernel-spec.js';
 import { isCpuEmulated } from './autotune.js';
 
 const ROWS_WORKGROUP_SIZE = 64;
@@ -22,6 +23,21 @@ const SPLIT_MAX_OUTPUTS = 4096;
 const CHUNK = 256;
 
 const OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod', 'argmax', 'argmin'];
+
+const reduceKernel = defineKernel({
+  name: 'reduce',
+  body,
+  inputs: { x: '${IN_T}' },
+  outputs: { out: '${OUT_T}' },
+  uniforms: { reduce: 'u32', inner: 'u32', n_out: 'u32', chunk: 'u32', chunks: 'u32' },
+  workgroupSize: (d) => [d.TREE ? TREE_WORKGROUP_SIZE : ROWS_WORKGROUP_SIZE],
+  variants: {
+    sumRows: { OP: 'sum', TREE: false, IN_T: 'f32', ACC_T: 'f32', OUT_T: 'f32' },
+    sumTree: { OP: 'sum', TREE: true, IN_T: 'i32', ACC_T: 'i32', OUT_T: 'i32' },
+    argmaxRows: { OP: 'argmax', TREE: false, IN_T: 'f32', ACC_T: 'f32', OUT_T: 'i32' },
+    minTree: { OP: 'min', TREE: true, IN_T: 'u32', ACC_T: 'u32', OUT_T: 'u32' },
+  },
+});
 
 export type ReduceVariant = 'rows' | 'tree';
 
@@ -55,15 +71,13 @@ export function reduce(
   const chunks = split ? Math.ceil(length / CHUNK) : 1;
   const out = engine.createStorage(outDtype, nOut * chunks);
   if (nOut === 0) return out;
-  const workgroupSize = tree ? TREE_WORKGROUP_SIZE : ROWS_WORKGROUP_SIZE;
-  engine.dispatch({
-    name: `reduce_${op}_${dtype}${tree ? '_tree' : ''}`,
-    source,
-    defines: { WORKGROUP_SIZE: workgroupSize, OP: op, TREE: tree, IN_T: wgslType(dtype), ACC_T: acc, OUT_T: wgslType(outDtype) },
-    workgroups: tree ? engine.grid(nOut, 1) : engine.grid(nOut * chunks, workgroupSize),
-    inputs: [x],
-    outputs: [out],
-    uniforms: packUniforms([outer, length, inner, nOut * chunks, split ? CHUNK : length, chunks]),
+  engine.dispatch(reduceKernel, {
+    suffix: `_${op}_${dtype}${tree ? '_tree' : ''}`,
+    defines: { OP: op, TREE: tree, IN_T: wgslType(dtype), ACC_T: acc, OUT_T: wgslType(outDtype) },
+    workgroups: tree ? engine.grid(nOut, 1) : engine.grid(nOut * chunks, ROWS_WORKGROUP_SIZE),
+    inputs: { x },
+    outputs: { out },
+    uniforms: { reduce: length, inner, n_out: nOut * chunks, chunk: split ? CHUNK : length, chunks },
   });
   if (!split) return out;
   // Partial results are already in the result dtype, and every op here combines like itself.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
-import { compareWithCpu, cpu, host, seedArb, seeded, testBackend } from '../test-utils.js';
+import { describe, expect, it } from 'vitest';
+import { compareWithCpu, cpu, host, seedArb, seeded, testBackend, upload } from '../test-utils.js';
 import { rope } from './rope.js';
 
 const gpu = await testBackend();
@@ -8,7 +8,7 @@ const gpu = await testBackend();
 describe.skipIf(!gpu)('webgpu rope', () => {
   const engine = gpu?.engine!; // collected even when the suite is skipped
 
-  it('matches the CPU, forward and inverse', async () => {
+  it('matches the CPU, forward and adjoint', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 2 }),
@@ -29,6 +29,34 @@ describe.skipIf(!gpu)('webgpu rope', () => {
         },
       ),
       { numRuns: 10 },
+    );
+  });
+
+  it('the adjoint is the transpose for arbitrary tables: <rope(x), dy> = <x, adjoint(dy)>', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(1, 5, 17), fc.constantFrom(2, 6, 64), seedArb, async (seq, dim, seed) => {
+        const [batch, heads] = [2, 3];
+        const n = batch * heads * seq * dim;
+        const x = seeded(seed, n);
+        const dy = seeded(seed + 1, n);
+        // Tables whose halves differ: the inverse rotation is not the adjoint for these.
+        const [c, s] = [seeded(seed + 2, seq * dim), seeded(seed + 3, seq * dim)].map((t) => upload(gpu!, host('f32', t)));
+        const apply = async (v: number[], adjoint: boolean) => {
+          const input = upload(gpu!, host('f32', v));
+          const out = rope(engine, input, c!, s!, batch, heads, seq, dim, adjoint);
+          const values = Array.from(await gpu!.read(out), Number);
+          gpu!.free(input);
+          gpu!.free(out);
+          return values;
+        };
+        const dot = (a: number[], b: number[]) => a.reduce((acc, v, i) => acc + v * b[i]!, 0);
+        const lhs = dot(await apply(x, false), dy);
+        const rhs = dot(x, await apply(dy, true));
+        gpu!.free(c!);
+        gpu!.free(s!);
+        expect(Math.abs(lhs - rhs)).toBeLessThanOrEqual(1e-4 * Math.sqrt(n) + 1e-5 * Math.abs(lhs));
+      }),
+      { numRuns: 6 },
     );
   });
 });

@@ -1,10 +1,20 @@
 /** Rotate-half RoPE on [batch, heads, seq, dim] with [seq, dim] tables (shaders/rope.wgsl). */
 import type { Storage } from '../../../backend.js';
-import source from '../../../../../../shaders/rope.wgsl';
-import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
+import body from '../../../../../../shaders/rope.wgsl';
+import type { GpuStorage, WebGpuEngine } from '../engine.js';
+import { defineKernel } from '../kernel-spec.js';
 import { expectCounts, expectOperand } from './nn-common.js';
 
 const WORKGROUP_SIZE = 64;
+const kernel = defineKernel({
+  name: 'rope',
+  body,
+  inputs: { x: 'f32', cosTable: 'f32', sinTable: 'f32' },
+  outputs: { y: 'f32' },
+  uniforms: { pairs: 'u32', seq: 'u32', dim: 'u32', sign: 'f32' },
+  workgroupSize: () => [WORKGROUP_SIZE],
+  variants: { default: {} },
+});
 
 export function rope(
   engine: WebGpuEngine,
@@ -25,14 +35,11 @@ export function rope(
   expectOperand('rope', 'sin', sin, 'f32', seq * dim);
   const y = engine.createStorage('f32', size);
   const pairs = size / 2;
-  engine.dispatch({
-    name: 'rope',
-    source,
-    defines: { WORKGROUP_SIZE },
+  engine.dispatch(kernel, {
     workgroups: engine.grid(pairs, WORKGROUP_SIZE),
-    inputs: [x, cos, sin],
-    outputs: [y],
-    uniforms: packUniforms([pairs, seq, dim, { f32: inverse ? -1 : 1 }]),
+    inputs: { x, cosTable: cos, sinTable: sin },
+    outputs: { y },
+    uniforms: { pairs, seq, dim, sign: inverse ? -1 : 1 },
   });
   return y;
 }

@@ -1,17 +1,37 @@
 /** Softmax and log-softmax over rows, and their gradients from the forward output (shaders/softmax.wgsl). */
 import type { Storage } from '../../../backend.js';
-import softmaxSource from '../../../../../../shaders/softmax.wgsl';
-import { packUniforms, type GpuStorage, type WebGpuEngine } from '../engine.js';
-import { dispatchRows, expectCounts, expectOperand, rowKernelSource } from './nn-common.js';
+import body from '../../../../../../shaders/softmax.wgsl';
+import type { GpuStorage, WebGpuEngine } from '../engine.js';
+import { defineRowKernel, dispatchRows, expectCounts, expectOperand } from './nn-common.js';
 
-const source = rowKernelSource(softmaxSource);
+const LOG_VARIANTS = { softmax: { LOG: false }, log: { LOG: true } };
+
+const forwardKernel = defineRowKernel({
+  name: 'softmax',
+  body,
+  defines: { BACKWARD: false },
+  inputs: { x: 'f32' },
+  outputs: { y: 'f32' },
+  uniforms: { rows: 'u32', cols: 'u32' },
+  variants: LOG_VARIANTS,
+});
+
+const backwardKernel = defineRowKernel({
+  name: 'softmaxBackward',
+  body,
+  defines: { BACKWARD: true },
+  inputs: { y: 'f32', dy: 'f32' },
+  outputs: { dx: 'f32' },
+  uniforms: { rows: 'u32', cols: 'u32' },
+  variants: LOG_VARIANTS,
+});
 
 function forward(engine: WebGpuEngine, log: boolean, x: Storage, rows: number, cols: number): GpuStorage {
   const kernel = log ? 'logSoftmax' : 'softmax';
   expectCounts(kernel, { rows, cols });
   expectOperand(kernel, 'x', x, 'f32', rows * cols);
   const y = engine.createStorage('f32', rows * cols);
-  dispatchRows(engine, { name: kernel, source, defines: { LOG: log, BACKWARD: false }, rows, cols, inputs: [x], outputs: [y], uniforms: packUniforms([rows, cols]) });
+  dispatchRows(engine, forwardKernel, { suffix: log ? '_log' : '', defines: { LOG: log }, inputs: { x }, outputs: { y }, uniforms: { rows, cols } });
   return y;
 }
 
@@ -21,7 +41,7 @@ function backward(engine: WebGpuEngine, log: boolean, y: Storage, dy: Storage, r
   expectOperand(kernel, 'y', y, 'f32', rows * cols);
   expectOperand(kernel, 'dy', dy, 'f32', rows * cols);
   const dx = engine.createStorage('f32', rows * cols);
-  dispatchRows(engine, { name: kernel, source, defines: { LOG: log, BACKWARD: true }, rows, cols, inputs: [y, dy], outputs: [dx], uniforms: packUniforms([rows, cols]) });
+  dispatchRows(engine, backwardKernel, { suffix: log ? '_log' : '', defines: { LOG: log }, inputs: { y, dy }, outputs: { dx }, uniforms: { rows, cols } });
   return dx;
 }
 

@@ -1,15 +1,10 @@
 /** Test helper: run a describe block under each row layout of the row kernels (nn-common.ts). */
-import { afterAll, beforeAll } from 'vitest';
-import type { RowLayout } from './nn-common.js';
+import { KERNEL_VARIANTS } from '../variants.js';
+import { useVariant } from '../test-utils.js';
 
-export const ROW_LAYOUTS: readonly RowLayout[] = ['workgroup', 'thread'];
+export const ROW_LAYOUTS = KERNEL_VARIANTS.rows;
 
-/** Forces `layout` (HRM_ROW_LAYOUT) for the enclosing describe block. */
-export function useRowLayout(layout: RowLayout): void {
-  beforeAll(() => {
-    process.env.HRM_ROW_LAYOUT = layout;
-  });
-  afterAll(() => {
-    delete process.env.HRM_ROW_LAYOUT;
-  });
+/** Forces the row layout for the enclosing describe block. */
+export function useRowLayout(layout: (typeof ROW_LAYOUTS)[number]): void {
+  useVariant('rows', layout);
 }

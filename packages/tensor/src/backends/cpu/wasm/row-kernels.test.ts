@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AttentionParams, Storage } from '../../../backend.js';
+import { backend, expectClose, seeded, seededInts, seedArb, store, values } from '../test-support.js';
+import { exp32 } from '../exp.js';
+import { cpuSimdEnabled, setCpuSimd, simdSupported } from './features.js';
+import { rowKernels } from './row-kernels.js';
+
+/** Runs `kernel` with the WebAssembly SIMD kernels on and off; returns both results' values. */
+async function bothWays(kernel: () => Storage[]): Promise<{ simd: number[][]; plain: number[][] }> {
+  setCpuSimd(true);
+  const simd = await Promise.all(kernel().map(values));
+  setCpuSimd(false);
+  const plain = await Promise.all(kernel().map(values));
+  return { simd, plain };
+}
+
+const rowsArb = fc.integer({ min: 1, max: 5 });
+// Widths around the vector width and HRM's (82 keys, 512 inter) to cover full vectors and tails.
+const widthArb = fc.constantFrom(1, 2, 3, 4, 5, 7, 8, 9, 17, 82, 512, 515);
+
+describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the TypeScript kernels', () => {
+  afterEach(() => setCpuSimd(null));
+
+  it('HRM_CPU_SIMD switches them (setCpuSimd overrides)', () => {
+    setCpuSimd(false);
+    expect(cpuSimdEnabled()).toBe(false);
+    setCpuSimd(true);
+    expect(cpuSimdEnabled()).toBe(true);
+  });
+
+  it('swiglu forward and backward', async () => {
+    await fc.assert(
+      fc.asyncProperty(rowsArb, widthArb, seedArb, fc.constantFrom(4, 40), async (rows, inter, seed, range) => {
+        const gu = store('f32', seeded(seed, rows * 2 * inter, -range, range));
+        const dOut = store('f32', seeded(seed + 1, rows * inter));
+        const { simd, plain } = await bothWays(() => [backend.swiglu(gu, rows, inter), backend.swigluBackward(gu, dOut, rows, inter)]);
+        for (let i = 0; i < 2; i++) expectClose(simd[i], plain[i], 2e-6, 1e-6);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('attention (its score-row softmax), forward and backward, with and without a mask', async () => {
+    await fc.assert(
+      fc.asyncProperty(rowsArb, widthArb, fc.constantFrom(1, 5, 32), fc.boolean(), seedArb, async (seqQ, seqK, headDim, masked, seed) => {
+        const p: AttentionParams = { batch: 1, heads: 2, seqQ, seqK, headDim, scale: 1 / Math.sqrt(headDim) };
+        const [q, dO] = [seed, seed + 3].map((s) => store('f32', seeded(s, 2 * seqQ * headDim, -2, 2)));
+        const [k, v] = [seed + 1, seed + 2].map((s) => store('f32', seeded(s, 2 * seqK * headDim, -2, 2)));
+        // Some -Infinity entries, and with seqK > 1 a fully masked first row.
+        const mask = masked
+          ? store('f32', seededInts(seed + 4, seqQ * seqK, 3).map((m, i) => (i < seqK && seqK > 1 ? -Infinity : m === 0 ? -Infinity : m - 1)))
+          : undefined;
+        const { simd, plain } = await bothWays(() => {
+          const { o, lse } = backend.attention(q, k, v, p, mask);
+          const g = backend.attentionBackward(q, k, v, o, lse, dO, p, mask);
+          return [o, lse, g.dq, g.dk, g.dv];
+        });
+        for (let i = 0; i < simd.length; i++) expectClose(simd[i], plain[i], 1e-5, 1e-6);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('softmax rows: special values as the TypeScript kernel treats them', () => {
+    // Row 0 holds +Infinity (lse +Infinity: exp(s - Infinity) unnormalised), row 1 NaN, row 2 is all
+    // -Infinity (zeros, lse -Infinity), row 3 has scores far below the maximum (exp flushes to 0).
+    const cols = 5;
+    const scores = new Float32Array([1, Infinity, 2, 3, 4, 1, NaN, 2, 3, 4, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, 0, -200, -90, -50, 1]);
+    const lse = new Float32Array(4);
+    rowKernels().softmaxRows(scores, null, 4, cols, 1, lse, 0, false);
+    expect(Array.from(lse.subarray(0, 3))).toEqual([Infinity, NaN, -Infinity]);
+    expect(Array.from(scores.subarray(0, 5))).toEqual([0, NaN, 0, 0, 0]);
+    expect(scores.subarray(5, 10).every(Number.isNaN)).toBe(true);
+    expect(Array.from(scores.subarray(10, 15))).toEqual([0, 0, 0, 0, 0]);
+    const row3 = [0, -200, -90, -50, 1].map((x) => exp32(x - 1));
+    const sum = row3.reduce((a, b) => a + b, 0);
+    expectClose(scores.subarray(15, 20), row3.map((e) => e / sum), 1e-6, 1e-30);
+    expectClose([lse[3]], [1 + Math.log(sum)], 1e-6, 0);
+  });
+});
