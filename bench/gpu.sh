@@ -30,14 +30,17 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-fail() { echo "gpu.sh: $*" >&2; exit "${2:-1}"; }
+fail() { echo "gpu.sh: $1" >&2; exit "${2:-1}"; }
+# Whether the dynamic linker knows libvulkan.so.1 (grep reads all of ldconfig's output: with
+# pipefail, `grep -q` stopping early would fail the pipeline through SIGPIPE).
+has_vulkan_loader() { ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1' >/dev/null; }
 
 command -v node >/dev/null || fail 'node is not on PATH (Node 20 or later is needed)'
 [ -d node_modules/webgpu ] || fail 'node_modules/webgpu is missing: run npm ci first'
 
 # --- The GPU and its Vulkan driver -------------------------------------------------------------
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
-  echo "gpu.sh: $(nvidia-smi -L | head -n 1)"
+  echo "gpu.sh: $(nvidia-smi -L | sed -n 1p)"
   # Containers often carry the NVIDIA ICD outside the loader's default search path.
   for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
     if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
@@ -49,14 +52,14 @@ else
 fi
 
 # Dawn's Vulkan backend loads libvulkan.so.1: bring the loader when the system has none.
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
+if ! has_vulkan_loader; then
   [ -n "$debs" ] || fail 'no Vulkan loader (libvulkan.so.1): install libvulkan1, or pass --debs DIR with its .deb files'
   [ "$(id -u)" = 0 ] || fail '--debs unpacks into / and needs root'
   found=0
   for f in "$debs"/*.deb; do [ -f "$f" ] && dpkg -x "$f" / && found=1; done
   [ "$found" = 1 ] || fail "no .deb files in $debs"
   ldconfig
-  ldconfig -p | grep -q 'libvulkan\.so\.1' || fail "the packages in $debs did not provide libvulkan.so.1"
+  has_vulkan_loader || fail "the packages in $debs did not provide libvulkan.so.1"
 fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 
@@ -64,7 +67,7 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 run() { node --import tsx --import ./scripts/register-wgsl.mjs "$@"; }
 adapter=$(run bench/adapter.ts) || fail 'Dawn found no usable WebGPU adapter (see the message above)'
 echo "gpu.sh: adapter: $adapter"
-if [ "$require_nvidia" = 1 ] && ! grep -qi nvidia <<<"$adapter"; then
+if [ "$require_nvidia" = 1 ] && [[ "${adapter,,}" != *nvidia* ]]; then
   fail "the adapter is not NVIDIA's ($adapter): check the Vulkan ICD (VK_DRIVER_FILES)" 2
 fi
 
