@@ -125,7 +125,9 @@ let pooledBytes = 0;
 /** Keeps a freed storage's array for reuse; nothing may read or write it afterwards. */
 export function recycle(data: AnyTypedArray): void {
   if (data.byteLength < POOL_MIN_BYTES || pooledBytes + data.byteLength > POOL_LIMIT_BYTES) return;
-  if (data.buffer instanceof SharedArrayBuffer || data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength) return;
+  // Pages without cross-origin isolation have no SharedArrayBuffer at all.
+  const shared = typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer;
+  if (shared || data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength) return;
   const pool = pools[dtypeOfArray(data)];
   const free = pool.get(data.length);
   if (free) free.push(data);
