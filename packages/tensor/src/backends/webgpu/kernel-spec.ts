@@ -74,10 +74,20 @@ export function registeredKernels(): readonly AnyKernel[] {
   return registry;
 }
 
+/** WGSL wants directives (`enable subgroups;`) before every declaration: they stay first. */
+function withDeclarations(description: KernelDescription<ElementTypes, ElementTypes, UniformTypes>): string {
+  const directives: string[] = [];
+  const body = description.body.replace(/^[ \t]*(enable|requires|diagnostic)\b[^;\n]*;[ \t]*$/gm, (line) => {
+    directives.push(line.trim());
+    return '';
+  });
+  return [...directives, declarations(description), body].join('\n');
+}
+
 export function defineKernel<const I extends ElementTypes, const O extends ElementTypes, const U extends UniformTypes>(
   description: KernelDescription<I, O, U>,
 ): Kernel<I, O, U> {
-  const kernel = { ...description, source: `${declarations(description)}\n${description.body}`, uniformBytes: layoutOf(description.uniforms).bytes };
+  const kernel = { ...description, source: withDeclarations(description), uniformBytes: layoutOf(description.uniforms).bytes };
   registry.push(kernel as unknown as AnyKernel);
   return kernel;
 }
