@@ -1,25 +1,58 @@
 /**
- * CPU matmul benchmark: square f32 products at 256, 512 and 1024 on our CPU backend and on
- * @tensorflow/tfjs-backend-cpu in the same process, median of several runs (the two engines
- * alternate run by run), single-threaded; then ours again with its worker threads (one per core;
- * tfjs-backend-cpu has no threads), against the single-threaded figures of the first pass.
- * Prints a table and a JSON line, and writes the JSON to bench/out/cpu-matmul.json.
- * Besides wall time it records the process's CPU time per run: on a shared, loaded machine the
- * wall-clock figure measures the contention, the CPU-time figure stays close to the unloaded speed.
+ * CPU matmul benchmark: f32 products on our CPU backend against PyTorch (its BLAS, OpenBLAS on
+ * Debian) on one thread and @tensorflow/tfjs-backend-cpu, in the same run. Shapes: squares at 256,
+ * 512 and 1024, and the products an HRM training step at 9x9-Sudoku scale runs (batch 16 x 82
+ * positions, hidden 128: the projections, the MLP, their backward transposes, and attention's
+ * per-head products).
  *
- *   npx tsx bench/cpu-matmul.ts
+ * Ours runs three ways: the WebAssembly SIMD kernel on one thread, the same on every core (worker
+ * threads), and the plain TypeScript kernel (SIMD switched off, one thread: the fallback, and the
+ * figures before the SIMD kernel). The in-process engines alternate run by run so that all see the
+ * same load; PyTorch runs in a Python subprocess (HRM_TORCH_PYTHON, default /usr/bin/python3),
+ * skipped with a note when it cannot import torch. Besides wall time it records the process's CPU
+ * time per run: on a shared, loaded machine the wall-clock figure measures the contention, the
+ * CPU-time figure stays close to the unloaded speed, so the ratios use CPU time.
+ * Prints a table and a JSON line, and writes the JSON to bench/out/cpu-matmul.json.
+ *
+ *   node --import tsx --import ./scripts/register-wgsl.mjs bench/cpu-matmul.ts
  */
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setBackend } from '@hrm-webgpu/tensor';
+import { cpuSimdEnabled, setBackend, setCpuSimd } from '@hrm-webgpu/tensor';
 import { startCpuThreads, stopCpuThreads } from '@hrm-webgpu/tensor/node';
-import { isMain, writeReport } from './lib/timing.js';
+import { isMain, machine, median, printTable, writeReport } from './lib/timing.js';
 
-const SIZES = [256, 512, 1024];
+interface Shape {
+  label: string;
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored [k, m] (B [n, k]) and read transposed, as the backward products do. */
+  transA: boolean;
+  transB: boolean;
+}
+
+const shape = (label: string, m: number, k: number, n: number, transA = false, transB = false): Shape => ({ label, m, n, k, transA, transB });
+
+const SHAPES: Shape[] = [
+  shape('256²', 256, 256, 256),
+  shape('512²', 512, 512, 512),
+  shape('1024²', 1024, 1024, 1024),
+  shape('qkv [1312,128]x[128,384]', 1312, 128, 384),
+  shape('mlp up [1312,128]x[128,1024]', 1312, 128, 1024),
+  shape('mlp down [1312,512]x[512,128]', 1312, 512, 128),
+  shape('dW qkv Aᵀ [128,1312]x[1312,384]', 128, 1312, 384, true),
+  shape('dX qkv [1312,384]x[384,128]ᵀ', 1312, 384, 128, false, true),
+  shape('scores [82,32]x[32,82]ᵀ', 82, 32, 82, false, true),
+  shape('P·V [82,82]x[82,32]', 82, 82, 32),
+];
 const WARMUP = 2;
-/** Timed runs per size: fewer for the large product so that the whole benchmark stays short. */
-const RUNS: Record<number, number> = { 256: 9, 512: 7, 1024: 5 };
+const flops = (s: Shape): number => 2 * s.m * s.n * s.k;
+/** Timed runs per shape: about 0.3 GFLOP of ours per shape, between 3 and 200 runs. */
+const runsFor = (s: Shape): number => Math.max(3, Math.min(200, Math.round(3e8 / flops(s))));
 
 export interface MatmulTiming {
   medianMs: number;
@@ -29,16 +62,17 @@ export interface MatmulTiming {
   gflopsCpuTime: number;
 }
 
-export interface CpuMatmulResult {
-  size: number;
+export interface CpuMatmulResult extends Shape {
   runs: number;
+  /** Ours: SIMD kernel on 1 thread, on every core, and the TypeScript kernel on 1 thread. */
   ours: MatmulTiming;
-  tfjsCpu: MatmulTiming;
-  /** ours.gflops / tfjsCpu.gflops */
-  ratio: number;
-  /** Ours on `threads` threads, and its GFLOP/s over tfjs-cpu's. */
   oursThreaded: MatmulTiming;
-  threadedRatio: number;
+  oursTypeScript: MatmulTiming;
+  tfjsCpu: MatmulTiming;
+  /** PyTorch on one thread; null when it is not installed. */
+  torch: MatmulTiming | null;
+  /** ours.gflopsCpuTime / torch.gflopsCpuTime (CPU time: the machine is shared). */
+  oursVsTorch: number | null;
 }
 
 export interface CpuMatmulReport {
@@ -50,6 +84,8 @@ export interface CpuMatmulReport {
   /** One-minute load average at the end: above the core count, wall-clock figures are contended. */
   loadAverage: number;
   node: string;
+  simd: boolean;
+  torch: { version: string; blas: string[] } | null;
   results: CpuMatmulResult[];
 }
 
@@ -61,42 +97,49 @@ function randomF32(n: number, seed: number): Float32Array {
   });
 }
 
-const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const gflops = (n: number, ms: number): number => +((2 * n ** 3) / (ms * 1e6)).toFixed(3);
+function timing(s: Shape, wallMs: number, cpuMs: number): MatmulTiming {
+  const g = (ms: number) => +(flops(s) / (ms * 1e6)).toFixed(2);
+  return { medianMs: +wallMs.toFixed(3), gflops: g(wallMs), medianCpuMs: +cpuMs.toFixed(3), gflopsCpuTime: g(cpuMs) };
+}
 
-/** One engine's n x n product, set up once: `multiply` runs it to a host-side result. */
+/** One engine's product, set up once: `multiply` runs it to a host-side result. */
 interface Contender {
   multiply: () => Promise<void>;
   dispose: () => void;
 }
 
-async function ours(n: number): Promise<Contender> {
-  const cpu = await setBackend('cpu');
-  const a = cpu.alloc('f32', n * n);
-  const b = cpu.alloc('f32', n * n);
-  cpu.write(a, randomF32(n * n, 1));
-  cpu.write(b, randomF32(n * n, 2));
-  const p = { batch: 1, m: n, n, k: n, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
-  return {
-    async multiply() {
-      const c = cpu.matmul(a, b, p);
-      await cpu.read(c);
-      cpu.free(c);
-    },
-    dispose() {
-      cpu.free(a);
-      cpu.free(b);
-    },
+/** Ours, with the SIMD kernel on or off for the duration of each call. */
+function ours(simd: boolean): (s: Shape) => Promise<Contender> {
+  return async (s) => {
+    const cpu = await setBackend('cpu');
+    const a = cpu.alloc('f32', s.m * s.k);
+    const b = cpu.alloc('f32', s.k * s.n);
+    cpu.write(a, randomF32(s.m * s.k, 1));
+    cpu.write(b, randomF32(s.k * s.n, 2));
+    const p = { batch: 1, m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB, aBatchStride: 0, bBatchStride: 0 };
+    return {
+      async multiply() {
+        setCpuSimd(simd);
+        const c = cpu.matmul(a, b, p);
+        await cpu.read(c);
+        cpu.free(c);
+        setCpuSimd(null);
+      },
+      dispose() {
+        cpu.free(a);
+        cpu.free(b);
+      },
+    };
   };
 }
 
-async function tfjsCpu(n: number): Promise<Contender> {
+async function tfjsCpu(s: Shape): Promise<Contender> {
   await tf.setBackend('cpu');
-  const a = tf.tensor2d(randomF32(n * n, 1), [n, n]);
-  const b = tf.tensor2d(randomF32(n * n, 2), [n, n]);
+  const a = tf.tensor2d(randomF32(s.m * s.k, 1), s.transA ? [s.k, s.m] : [s.m, s.k]);
+  const b = tf.tensor2d(randomF32(s.k * s.n, 2), s.transB ? [s.n, s.k] : [s.k, s.n]);
   return {
     async multiply() {
-      const c = tf.matMul(a, b);
+      const c = tf.matMul(a, b, s.transA, s.transB);
       await c.data();
       c.dispose();
     },
@@ -117,58 +160,75 @@ async function timeOnce(fn: () => Promise<void>): Promise<[number, number]> {
   return [wall, (c.user + c.system) / 1000];
 }
 
-function summary(n: number, wall: number[], cpu: number[]): MatmulTiming {
-  const [ms, cpuMs] = [median(wall), median(cpu)];
-  return { medianMs: +ms.toFixed(2), gflops: gflops(n, ms), medianCpuMs: +cpuMs.toFixed(2), gflopsCpuTime: gflops(n, cpuMs) };
-}
-
-/** Times the engines at size n, alternating run by run so that all see the same machine load. */
-async function compareAt(n: number, runs: number, engines: ((n: number) => Promise<Contender>)[]): Promise<MatmulTiming[]> {
-  const contenders = await Promise.all(engines.map((engine) => engine(n)));
+/** Times the engines on one shape, alternating run by run so that all see the same machine load. */
+async function compare(s: Shape, engines: ((s: Shape) => Promise<Contender>)[]): Promise<MatmulTiming[]> {
+  const contenders = await Promise.all(engines.map((engine) => engine(s)));
   for (const c of contenders) for (let i = 0; i < WARMUP; i++) await c.multiply();
   const times = contenders.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
-  for (let r = 0; r < runs; r++) {
+  for (let r = 0; r < runsFor(s); r++) {
     for (const [i, c] of contenders.entries()) {
       const [wall, cpu] = await timeOnce(c.multiply);
-      times[i].wall.push(wall);
-      times[i].cpu.push(cpu);
+      times[i]!.wall.push(wall);
+      times[i]!.cpu.push(cpu);
     }
   }
   contenders.forEach((c) => c.dispose());
-  return times.map((t) => summary(n, t.wall, t.cpu));
+  return times.map((t) => timing(s, median(t.wall), median(t.cpu)));
+}
+
+const PYTHON = process.env.HRM_TORCH_PYTHON ?? '/usr/bin/python3';
+const TORCH_SCRIPT = fileURLToPath(new URL('./torch/matmul.py', import.meta.url));
+
+/** PyTorch on one thread for every shape, or null (with the reason on stderr) when it cannot run. */
+function timeTorch(): { version: string; blas: string[]; timings: MatmulTiming[] } | null {
+  const spec = JSON.stringify({ shapes: SHAPES.map((s) => ({ ...s, runs: runsFor(s) })), threads: 1, warmup: WARMUP });
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+  if (r.status !== 0) {
+    console.error(`cpu-matmul: no PyTorch figures (${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)})`);
+    return null;
+  }
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { torch: string; blas: string[]; results: { medianMs: number; medianCpuMs: number }[] };
+  return { version: out.torch, blas: out.blas, timings: out.results.map((t, i) => timing(SHAPES[i]!, t.medianMs, t.medianCpuMs)) };
 }
 
 export async function run(): Promise<CpuMatmulReport> {
   const single: MatmulTiming[][] = [];
-  for (const n of SIZES) single.push(await compareAt(n, RUNS[n], [ours, tfjsCpu]));
+  for (const s of SHAPES) {
+    console.error(`cpu-matmul: ${s.label}, one thread`);
+    single.push(await compare(s, [ours(true), ours(false), tfjsCpu]));
+  }
   const threads = await startCpuThreads(os.availableParallelism());
   const threaded: MatmulTiming[] = [];
-  for (const n of SIZES) threaded.push((await compareAt(n, RUNS[n], [ours]))[0]);
+  for (const s of SHAPES) threaded.push((await compare(s, [ours(true)]))[0]!);
   await stopCpuThreads();
-  const results = SIZES.map((size, i): CpuMatmulResult => {
-    const [oursTiming, tfjsTiming] = single[i];
-    const ratio = (t: MatmulTiming) => +(t.gflops / tfjsTiming.gflops).toFixed(2);
-    return { size, runs: RUNS[size], ours: oursTiming, tfjsCpu: tfjsTiming, ratio: ratio(oursTiming), oursThreaded: threaded[i], threadedRatio: ratio(threaded[i]) };
+  console.error('cpu-matmul: PyTorch, one thread');
+  const torch = timeTorch();
+  const results = SHAPES.map((s, i): CpuMatmulResult => {
+    const [simd, typeScript, tfjs] = single[i]!;
+    const t = torch?.timings[i] ?? null;
+    const vsTorch = t ? +(simd!.gflopsCpuTime / t.gflopsCpuTime).toFixed(3) : null;
+    return { ...s, runs: runsFor(s), ours: simd!, oursThreaded: threaded[i]!, oursTypeScript: typeScript!, tfjsCpu: tfjs!, torch: t, oursVsTorch: vsTorch };
   });
-  const loadAverage = os.loadavg()[0];
-  return { benchmark: 'cpu-matmul', dtype: 'f32', cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, threads, loadAverage, node: process.version, results };
+  const { cpu, cores, loadAverage, node } = machine();
+  const torchInfo = torch ? { version: torch.version, blas: torch.blas } : null;
+  return { benchmark: 'cpu-matmul', dtype: 'f32', cpu, cores, threads, loadAverage, node, simd: cpuSimdEnabled(), torch: torchInfo, results };
 }
 
-function printTable(report: CpuMatmulReport): void {
-  console.log(`cpu matmul, f32, square (${report.cpu}, ${report.cores} cores, load ${report.loadAverage.toFixed(1)}, node ${report.node})`);
-  console.log(`GFLOP/s from the median wall time, and (in brackets) from the median CPU time; tfjs-cpu is single-threaded`);
-  console.log(`   size | ours ms | ours GFLOP/s | tfjs-cpu ms | tfjs-cpu GFLOP/s | ratio | ours ${report.threads} threads ms | GFLOP/s | ratio`);
-  for (const r of report.results) {
-    const cells = [r.size, r.ours.medianMs, `${r.ours.gflops} (${r.ours.gflopsCpuTime})`, r.tfjsCpu.medianMs, `${r.tfjsCpu.gflops} (${r.tfjsCpu.gflopsCpuTime})`, `${r.ratio}x`, r.oursThreaded.medianMs, r.oursThreaded.gflops, `${r.threadedRatio}x`];
-    const widths = [7, 7, 14, 11, 16, 5, 18, 7, 5];
-    console.log(cells.map((c, i) => String(c).padStart(widths[i])).join(' | '));
-  }
+function print(report: CpuMatmulReport): void {
+  const blas = report.torch ? `PyTorch ${report.torch.version} on ${report.torch.blas.map((p) => p.split('/').at(-1)).join(', ')}` : 'no PyTorch';
+  console.log(`cpu matmul, f32 (${report.cpu}, ${report.cores} cores, load ${report.loadAverage}, node ${report.node}, SIMD ${report.simd ? 'on' : 'unavailable'}, ${blas})`);
+  console.log('GFLOP/s from the median CPU time (from the median wall time in brackets); all single-threaded but "ours N threads"');
+  const cell = (t: MatmulTiming | null) => (t ? `${t.gflopsCpuTime} (${t.gflops})` : '-');
+  printTable(
+    ['shape', 'ours SIMD', `ours ${report.threads} threads`, 'ours TypeScript', 'tfjs-cpu', 'PyTorch', 'ours/PyTorch'],
+    report.results.map((r) => [r.label, cell(r.ours), cell(r.oursThreaded), cell(r.oursTypeScript), cell(r.tfjsCpu), cell(r.torch), r.oursVsTorch === null ? '-' : `${(100 * r.oursVsTorch).toFixed(0)}%`]),
+  );
 }
 
 /** Runs, prints the table and writes bench/out/cpu-matmul.json. */
 export async function main(): Promise<CpuMatmulReport> {
   const report = await run();
-  printTable(report);
+  print(report);
   writeReport('cpu-matmul', report);
   return report;
 }

@@ -18,8 +18,24 @@ const BENCHES: Record<string, Bench> = {
   'cpu-matmul': {
     load: () => import('./cpu-matmul.js'),
     chart: (r) => ({
-      yLabel: 'GFLOP/s (higher is better)',
-      groups: r.results.map((x: any) => ({ label: `${x.size}²`, values: { 'ours (1 thread)': x.ours.gflops, [`ours (${r.threads} threads)`]: x.oursThreaded.gflops, 'tfjs-backend-cpu': x.tfjsCpu.gflops } })),
+      yLabel: 'GFLOP/s from CPU time (higher is better)',
+      groups: r.results.map((x: any) => ({
+        label: x.label,
+        values: {
+          'ours, SIMD (1 thread)': x.ours.gflopsCpuTime,
+          [`ours, SIMD (${r.threads} threads, wall)`]: x.oursThreaded.gflops,
+          'ours, TypeScript (1 thread)': x.oursTypeScript.gflopsCpuTime,
+          'tfjs-backend-cpu': x.tfjsCpu.gflopsCpuTime,
+          'pytorch (1 thread)': x.torch?.gflopsCpuTime ?? NaN,
+        },
+      })),
+    }),
+  },
+  'cpu-kernels': {
+    load: () => import('./cpu-kernels.js'),
+    chart: (r) => ({
+      yLabel: 'CPU ms per call (lower is better)',
+      groups: r.results.map((x: any) => ({ label: `${x.shape} ${x.kernel.split(' [')[0]}`, values: { 'SIMD on': x.simd.cpuMs, TypeScript: x.typescript.cpuMs } })),
     }),
   },
   'webgpu-matmul': {
@@ -33,6 +49,16 @@ const BENCHES: Record<string, Bench> = {
   rmsnorm: {
     load: () => import('./rmsnorm.js'),
     chart: (r) => ({ yLabel: 'GB/s (higher is better)', groups: [{ label: `[${r.rows}, ${r.cols}]`, values: r.gbps }] }),
+  },
+  'webgpu-step': {
+    load: () => import('./webgpu-step.js'),
+    chart: (r) => ({
+      yLabel: 'ms per training step on WebGPU (lower is better)',
+      groups: r.results.map((x: any) => ({
+        label: x.size,
+        values: { 'ours (webgpu)': x.stepMs, 'of which in kernels': x.gpuMs, 'pytorch (all threads)': x.torchAllThreadsMs ?? NaN },
+      })),
+    }),
   },
   'hrm-step': {
     load: () => import('./hrm-step.js'),

@@ -22,7 +22,7 @@ import {
   type BackendName,
   type SafetensorsMap,
 } from '@hrm-webgpu/tensor';
-import { evaluateBatch } from './act/evaluate.js';
+import { evaluateBatch } from './evaluate.js';
 import { validateConfig, type HRMConfig } from './config.js';
 import { IGNORE_LABEL_ID } from './data/dataset.js';
 import { HRM } from './model/hrm.js';

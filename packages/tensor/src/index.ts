@@ -11,7 +11,7 @@ export { isGradEnabled, memory, noGrad, tidy, type MemoryInfo } from './runtime.
 export { backendName, getBackend, setBackend, type SetBackendOptions } from './backends.js';
 export { describeAdapterInfo, isCpuEmulatedAdapter, probeAdapter, type AdapterProbe } from './backends/webgpu/adapter-kind.js';
 export { cpuSimdEnabled, setCpuSimd } from './backends/cpu/wasm/features.js';
-export { profile, type KernelProfile, type ProfileReport } from './profile.js';
+export { profile, type KernelProfile, type ProfileOptions, type ProfileReport } from './profile.js';
 export { arange, full, fullLike, ones, onesLike, rand, randn, tensor, truncNormal, zeros, zerosLike, type CreateOptions, type RandomOptions } from './ops/creation.js';
 export {
   abs, add, cast, cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, logicalNot, logicalOr, lt, maximum, minimum, mul, ne, neg, pow,

@@ -15,7 +15,8 @@ source (a puzzle-line file, an ARC folder), evaluating on its test split.
 
   --data PATH          dataset folder or raw source
   --out DIR            output folder (checkpoints, metrics.jsonl, learning-curve.svg)
-  --preset NAME        sudoku | maze | arc (official architecture) | sudoku4x4 (small)
+  --preset NAME        sudoku | maze | arc (official architecture) | sudoku4x4 (small) |
+                       sudoku9 (a 9x9 recipe: architecture and training settings)
   --config FILE        JSON with official field names (flat, or model fields under "arch")
   --augmentations N    raw sources: augmented copies of each training puzzle (default 0)
   --test-data PATH     raw sources: a separate test file (default: hold out 10% of --data)

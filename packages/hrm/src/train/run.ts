@@ -18,7 +18,7 @@ import { validateConfig, type HRMConfig } from '../config.js';
 import { HRM } from '../model/hrm.js';
 import { createProgress } from '../report/progress.js';
 import { int, parseSettings, SettingsError, text } from '../schema.js';
-import { evaluateDataset, type EvalMetrics } from './evaluate.js';
+import { evaluateDataset, type EvalMetrics } from '../evaluate.js';
 import { latestCheckpointStep, readTrainingCheckpoint, writeTrainingCheckpoint } from './checkpoint-files.js';
 import { MetricsLog } from './metrics-log.js';
 import type { MetricsRecord } from './metrics.js';
@@ -228,7 +228,8 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
       // Metrics are read back once per log interval, and always before a checkpoint.
       if (atCheckpoint || signal || trainer.pendingSteps >= training.log_every) await flush();
       if (atCheckpoint) await evaluateAndSave();
-      if (signal) {
+      // A signal during the last step lets the run finish as it would have.
+      if (signal && !trainer.done) {
         await writeTrainingCheckpoint(out, trainer, arch, training, now());
         throw new InterruptedError(`stopped by ${signal} after saving step_${trainer.step} in ${out}; continue with --resume`, SIGNAL_CODES[signal] ?? 1);
       }

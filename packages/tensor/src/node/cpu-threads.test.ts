@@ -66,10 +66,15 @@ describe('gemm on worker threads', () => {
   // f32 products run on the WebAssembly SIMD kernel when it is on, on the TypeScript one when off.
   it.each([true, false])('gives bit-identical products to one thread, with 2 or 3 threads (SIMD kernels on: %s)', async (simd) => {
     setCpuSimd(simd);
-    // Plus outputs wider than one 1024-column block, with one and two k slices.
+    // Plus outputs wider than one 1024-column block, with one and two k slices, and f32 products
+    // above the SIMD kernel's threading threshold (2^21 multiply-adds) of awkward sizes.
     const wide: Product[] = [
       { m: 50, n: 1030, k: 3, transA: false, transB: true, f64: false, seed: 3 },
       { m: 40, n: 1100, k: 520, transA: true, transB: false, f64: true, seed: 4 },
+      { m: 301, n: 131, k: 83, transA: false, transB: false, f64: false, seed: 5 },
+      { m: 1031, n: 37, k: 517, transA: true, transB: true, f64: false, seed: 6 },
+      { m: 9, n: 1030, k: 260, transA: false, transB: true, f64: false, seed: 7 },
+      { m: 77, n: 600, k: 70, transA: true, transB: false, f64: false, seed: 8 },
     ];
     const cases = [...fc.sample(products, { numRuns: 40 }), ...wide];
     const single = cases.map(product);

@@ -58,7 +58,9 @@ class WorkerPool implements GemmThreads {
         this.announce({ wasm: { module: job.kernel.module, memory: job.kernel.memory } });
       }
       w[Slot.kind] = JobKind.wasm;
+      w[Slot.layout] = job.layout === 'rows' ? 1 : 0;
       w[Slot.aBase] = job.a;
+      w[Slot.aPanel] = job.aPanel;
       w[Slot.bBase] = job.b;
       w[Slot.cBase] = job.c;
       w[Slot.accumulate] = job.accumulate;

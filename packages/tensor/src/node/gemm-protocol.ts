@@ -20,12 +20,14 @@ export const Slot = {
   nextBlock: 10,
   /** The job's kernel: JobKind. */
   kind: 11,
-  /** WebAssembly jobs: byte offsets of the packed A and B in the kernel's memory (cBase is C's), and 0 to overwrite C, 1 to add. */
-  aBase: 12,
-  bBase: 13,
-  accumulate: 14,
+  /** WebAssembly jobs: A's layout (0 packed, 1 rows), byte offsets in the kernel's memory of A, A's panels' stride and B (cBase is C's), 0 to overwrite C or 1 to add. */
+  layout: 12,
+  aBase: 13,
+  aPanel: 14,
+  bBase: 15,
+  accumulate: 16,
 } as const;
-export const CONTROL_WORDS = 15;
+export const CONTROL_WORDS = 17;
 
 export const JobKind = { f64: 0, wasm: 1 } as const;
 

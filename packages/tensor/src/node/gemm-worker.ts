@@ -43,7 +43,9 @@ for (;;) {
     const job: WasmPanelJob = {
       kind: 'wasm',
       kernel: wasm,
+      layout: words[Slot.layout] === 1 ? 'rows' : 'packed',
       a: words[Slot.aBase]!,
+      aPanel: words[Slot.aPanel]!,
       b: words[Slot.bBase]!,
       c: shape.cBase,
       rows: shape.m,

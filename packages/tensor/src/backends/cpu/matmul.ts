@@ -1,4 +1,4 @@
-/** Batched matmul with transposes and broadcast batch strides, on the blocked f64 gemm core. */
+/** Batched matmul with transposes and broadcast batch strides, on the gemm core (gemm.ts). */
 import type { MatmulParams, Storage } from '../../backend.js';
 import { gemm, type MatrixView } from './gemm.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, cpuStorage, expectDtype, type FloatArray } from './storage.js';

@@ -96,11 +96,21 @@ function softmaxRows(scores: FloatArray, p: AttentionParams, mask: FloatArray | 
   }
 }
 
+/** f32 operands (and mask), non-empty, SIMD on: the fused WebAssembly forward. */
+function useSimdAttention(o: Operands, p: AttentionParams): boolean {
+  const f32 = o.q instanceof Float32Array && o.k instanceof Float32Array && o.v instanceof Float32Array && (o.mask === null || o.mask instanceof Float32Array);
+  return f32 && p.batch * p.heads * p.seqQ * p.seqK * p.headDim > 0 && cpuSimdEnabled();
+}
+
 export function attention(q: Storage, k: Storage, v: Storage, p: AttentionParams, mask?: Storage): { o: FloatArray; lse: FloatArray } {
   const ops = operands('attention', p, q, k, v, mask);
   const { batch, heads, seqQ, seqK, headDim: d } = p;
   const o = floatLike(ops.q, batch * heads * seqQ * d);
   const lse = floatLike(ops.q, batch * heads * seqQ);
+  if (useSimdAttention(ops, p)) {
+    rowKernels().attentionForward(ops.q as Float32Array, ops.k as Float32Array, ops.v as Float32Array, ops.mask as Float32Array | null, p, o as Float32Array, lse as Float32Array);
+    return { o, lse };
+  }
   const probs = floatLike(ops.q, seqQ * seqK);
   for (let h = 0; h < batch * heads; h++) {
     headScores(ops, p, h, probs);

@@ -1,32 +1,41 @@
 /**
  * The f32 gemm on the WebAssembly SIMD micro-kernel (gemm-kernel.ts): f32 operands, f32
  * arithmetic. Goto-style blocking as in the TypeScript gemm: up to MB rows of A and a KC x NC
- * block of B are packed (zero-padded panels, whatever the strides) into the module's memory, the
- * kernel sums that step into a C block there (overwriting on the first k step, adding after), and
- * the finished block is copied into the output. The memory holds exactly one A, B and C block, so
- * it is allocated once at a fixed size and never grows; a small product pays only its packing.
+ * block of B are brought into the module's memory, the kernel sums that step into a C block there
+ * (overwriting on the first k step, adding after), and the finished block is copied into the
+ * output. An operand whose rows (or whose transpose's rows) are contiguous is copied row by row,
+ * which the kernel reads in place; only other layouts (a transposed B, general strides) are packed
+ * into panels. Rows and columns past the edge are padding whose results are never copied out.
+ * The memory holds exactly one A, B and C block, so it is allocated once at a fixed size and
+ * never grows; a small product pays only its copies.
  *
  * With threads, the memory is a shared `WebAssembly.Memory`, every worker instantiates the same
- * module on it, and the row blocks of each packed step are claimed from a shared counter. Each
- * element of C is summed by one thread in one order (k ascending, KC at a time), so the result
- * does not depend on the thread count.
+ * module on it, and the row blocks of each step are claimed from a shared counter. Each element of
+ * C is summed by one thread in one order (k ascending, KC at a time), so the result does not
+ * depend on the thread count.
  */
 import type { GemmThreads, MatrixView } from '../gemm.js';
 import { relaxedSimdSupported } from './features.js';
-import { gemmKernelModule, type GemmKernelShape } from './gemm-kernel.js';
+import { type ALayout, gemmKernelModule, type GemmKernelShape } from './gemm-kernel.js';
 
-/** The register tile: 4 x 8 (8 f32x4 accumulators); see the tensor README for the shapes measured. */
-export const TILE: GemmKernelShape = { mr: 4, nr: 8, unroll: 1, fma: true };
-/** Depth of a packed step: a KC x NR panel of B (8 KiB) stays in L1. */
+/** Depth of a step: a KC x NR panel of B (8 KiB) stays in L1. */
 const KC = 256;
-/** Columns of B packed at once. */
+/** The register tile: 4 x 8, 8 f32x4 accumulators (larger tiles spill under V8; README); A's row copies are KC apart. */
+export const TILE: GemmKernelShape = { mr: 4, nr: 8, fma: true, aRowBytes: 4 * KC };
+/** Columns of B brought in at once. */
 const NC = 1024;
-/** Rows of A packed at once (rounded up to whole panels); the threads' job. */
+/** Rows of A brought in at once (rounded up to whole panels); the threads' job. */
 const MB = 1024;
 /** Rows per claimed block: an MC x KC block of A (192 KiB) stays in L2 while B's panels pass. */
 const MC = 192;
-/** Products below this many multiply-adds stay on the calling thread (waking workers costs more). */
-const PARALLEL_MIN_WORK = 1 << 17;
+/** Widest B block for which A's contiguous rows are copied rather than packed (measured; README). */
+const COPY_A_MAX_COLS = 512;
+/**
+ * Products below this many multiply-adds stay on the calling thread: 2^21 take the kernel about
+ * 50 us, the order of waking a sleeping worker (far more on a loaded machine). Attention's
+ * per-head products (82 x 82 x 32 at 9x9-Sudoku scale) stay below it.
+ */
+const PARALLEL_MIN_WORK = 1 << 21;
 
 const roundUp = (x: number, to: number): number => Math.ceil(x / to) * to;
 
@@ -41,38 +50,41 @@ export interface InstantiatedKernel extends WasmGemmKernel {
   run(job: WasmPanelJob, claim: () => number): void;
 }
 
-/** One packed step for the kernel: pointers (bytes) into the kernel's memory and the padded extent. */
+/** One step for the kernel: byte offsets and strides in the kernel's memory (see gemm-kernel.ts). */
 export interface WasmPanelJob {
   kind: 'wasm';
   kernel: InstantiatedKernel;
+  layout: ALayout;
   a: number;
+  /** Bytes between A's MR-row panels. */
+  aPanel: number;
   b: number;
   c: number;
+  ldc: number;
   /** Rows (a multiple of the tile's rows) and columns (of its columns) of the C block. */
   rows: number;
   cols: number;
   kc: number;
-  /** Bytes between rows of the C block. */
-  ldc: number;
   /** 0: overwrite the C block (first k step); 1: add to it. */
   accumulate: number;
   /** Rows per block handed out to a claim (a multiple of the tile's rows). */
   blockRows: number;
 }
 
-type BlockFn = (a: number, b: number, c: number, rows: number, cols: number, kc: number, ldc: number, accumulate: number) => void;
+type BlockFn = (a: number, aPanel: number, b: number, c: number, ldc: number, rows: number, cols: number, kc: number, accumulate: number) => void;
 
 /** Instantiates the kernel's module on its memory in this thread. */
 export function instantiateKernel(kernel: WasmGemmKernel): InstantiatedKernel {
   const instance = new WebAssembly.Instance(kernel.module, { env: { memory: kernel.memory } });
-  const block = instance.exports.block as BlockFn;
+  const blocks: Record<ALayout, BlockFn> = { packed: instance.exports.blockPacked as BlockFn, rows: instance.exports.blockRows as BlockFn };
   return {
     module: kernel.module,
     memory: kernel.memory,
     run(job, claim) {
-      const { a, b, c, rows, cols, kc, ldc, accumulate, blockRows } = job;
+      const { a, aPanel, b, c, ldc, rows, cols, kc, accumulate, blockRows } = job;
+      const block = blocks[job.layout];
       for (let r = claim() * blockRows; r < rows; r = claim() * blockRows) {
-        block(a + r * kc * 4, b, c + r * ldc, Math.min(blockRows, rows - r), cols, kc, ldc, accumulate);
+        block(a + (r / TILE.mr) * aPanel, aPanel, b, c + r * ldc, ldc, Math.min(blockRows, rows - r), cols, kc, accumulate);
       }
     },
   };
@@ -85,22 +97,20 @@ const PAGES = Math.ceil((A_BYTES + B_BYTES + C_BYTES) / 65536);
 
 /** The kernel instantiated here, with a Float32Array over its memory (which never grows). */
 interface LocalKernel extends InstantiatedKernel {
-  shared: boolean;
   heap: Float32Array;
 }
 
-let local: LocalKernel | null = null;
-
-/** The kernel for this product: on shared memory when threads will run it. */
-function kernel(shared: boolean): LocalKernel {
-  if (!local || (shared && !local.shared)) {
-    const shape = { ...TILE, fma: TILE.fma && relaxedSimdSupported() };
-    const module = new WebAssembly.Module(gemmKernelModule(shape, { pages: PAGES, shared }));
-    const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared });
-    local = { ...instantiateKernel({ module, memory }), shared, heap: new Float32Array(memory.buffer) };
-  }
-  return local;
+function createKernel(shared: boolean): LocalKernel {
+  const shape = { ...TILE, fma: TILE.fma && relaxedSimdSupported() };
+  const module = new WebAssembly.Module(gemmKernelModule(shape, { pages: PAGES, shared }));
+  const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared });
+  return { ...instantiateKernel({ module, memory }), heap: new Float32Array(memory.buffer) };
 }
+
+// Products on one thread keep to an unshared memory: JavaScript reads and writes a shared one
+// (packing, copying out) several times slower, which small products feel most.
+const kernels: { local?: LocalKernel; shared?: LocalKernel } = {};
+const kernel = (shared: boolean): LocalKernel => (shared ? (kernels.shared ??= createKernel(true)) : (kernels.local ??= createKernel(false)));
 
 /**
  * Overwrites c[cOffset .. cOffset + m*n) (row-major, row length n) with A * B in f32 arithmetic:
@@ -115,9 +125,7 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
   const pool = threads && threads.count > 1 && m * n * k >= PARALLEL_MIN_WORK && m > mr ? threads : null;
   const kern = kernel(pool !== null);
   const heap = kern.heap;
-  const aAt = 0;
-  const bAt = A_BYTES;
-  const cAt = A_BYTES + B_BYTES;
+  const [aAt, bAt, cAt] = [0, A_BYTES / 4, (A_BYTES + B_BYTES) / 4];
   for (let ib = 0; ib < m; ib += MB) {
     const mb = Math.min(MB, m - ib);
     const rows = roundUp(mb, mr);
@@ -126,26 +134,63 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
       const cols = roundUp(nc, nr);
       for (let pc = 0; pc < k; pc += KC) {
         const kc = Math.min(KC, k - pc);
-        packPanels(b.data, b.offset + pc * b.rowStride + jc * b.colStride, b.colStride, b.rowStride, nc, kc, nr, heap, bAt / 4);
-        packPanels(a.data, a.offset + ib * a.rowStride + pc * a.colStride, a.rowStride, a.colStride, mb, kc, mr, heap, aAt / 4);
+        const aFrom = a.offset + ib * a.rowStride + pc * a.colStride;
+        const bFrom = b.offset + pc * b.rowStride + jc * b.colStride;
+        // Contiguous rows of A are copied as they are for a narrow B: the kernel reads them in
+        // place 7% slower than packed panels, which pays off only once every B panel rereads them.
+        // B is always packed: its panels must be contiguous to stay in L1 (so must a transposed
+        // A's: read in place, its 4-lane groups alias in cache).
+        let layout: ALayout, aPanel: number;
+        if (a.colStride === 1 && cols <= COPY_A_MAX_COLS) {
+          copyRows(a.data, aFrom, a.rowStride, mb, kc, heap, aAt, KC);
+          for (let r = mb; r < rows; r++) heap.fill(0, aAt + r * KC, aAt + r * KC + kc);
+          [layout, aPanel] = ['rows', mr * TILE.aRowBytes];
+        } else {
+          packPanels(a.data, aFrom, a.rowStride, a.colStride, mb, kc, mr, heap, aAt);
+          [layout, aPanel] = ['packed', 4 * mr * kc];
+        }
+        packPanels(b.data, bFrom, b.colStride, b.rowStride, nc, kc, nr, heap, bAt);
         // Several blocks per thread, so that one that starts late can be covered by the others.
         const blockRows = pool ? Math.min(MC, roundUp(Math.ceil(rows / (4 * pool.count)), mr)) : MC;
-        const job: WasmPanelJob = { kind: 'wasm', kernel: kern, a: aAt, b: bAt, c: cAt, rows, cols, kc, ldc: cols * 4, accumulate: pc === 0 ? 0 : 1, blockRows };
+        const accumulate = pc === 0 ? 0 : 1;
+        const job: WasmPanelJob = { kind: 'wasm', kernel: kern, layout, a: 4 * aAt, aPanel, b: 4 * bAt, c: 4 * cAt, ldc: 4 * cols, rows, cols, kc, accumulate, blockRows };
         if (pool) pool.run(job);
         else {
           let next = 0;
           kern.run(job, () => next++);
         }
       }
-      const block = cAt / 4;
-      for (let r = 0; r < mb; r++) c.set(heap.subarray(block + r * cols, block + r * cols + nc), cOffset + (ib + r) * n + jc);
+      copyRows(heap, cAt, cols, mb, nc, c, cOffset + ib * n + jc, n);
     }
   }
 }
 
 /**
+ * Copies `count` rows of `length` elements, `from` row `fromStride` apart, into `to` at `at`,
+ * rows `toStride` apart (one block copy when both are contiguous).
+ */
+function copyRows(from: ArrayLike<number>, start: number, fromStride: number, count: number, length: number, to: Float32Array, at: number, toStride: number): void {
+  if (ArrayBuffer.isView(from)) {
+    const typed = from as Float32Array | Float64Array;
+    if (fromStride === length && toStride === length) {
+      to.set(typed.subarray(start, start + count * length), at);
+      return;
+    }
+    // A subarray per row copies faster than an element loop, even for rows of 16 (measured).
+    for (let r = 0; r < count; r++) to.set(typed.subarray(start + r * fromStride, start + r * fromStride + length), at + r * toStride);
+    return;
+  }
+  for (let r = 0; r < count; r++) {
+    const src = start + r * fromStride;
+    const dst = at + r * toStride;
+    for (let j = 0; j < length; j++) to[dst + j] = from[src + j]!;
+  }
+}
+
+/**
  * Packs `extent` lanes (rows of A or columns of B, `laneStride` apart) into panels of `width`
- * lanes, depth-major: out[at + panel*kc*width + kk*width + lane], zero beyond the last lane.
+ * lanes, depth-major: out[at + panel*kc*width + kk*width + lane], zero beyond the last lane. The
+ * loops run along whichever of the source's strides is 1, so that it is read in order.
  */
 function packPanels(
   data: ArrayLike<number>,
@@ -158,19 +203,14 @@ function packPanels(
   out: Float32Array,
   at: number,
 ): void {
-  let dst = at;
-  for (let lane0 = 0; lane0 < extent; lane0 += width) {
+  for (let lane0 = 0, dst = at; lane0 < extent; lane0 += width, dst += width * kc) {
     const lanes = Math.min(width, extent - lane0);
-    const panelBase = base + lane0 * laneStride;
-    for (let l = 0; l < width; l++) {
-      let o = dst + l;
-      if (l >= lanes) {
-        for (let kk = 0; kk < kc; kk++, o += width) out[o] = 0;
-        continue;
+    const from = base + lane0 * laneStride;
+    if (lanes < width) out.fill(0, dst, dst + width * kc);
+    {
+      for (let l = 0; l < lanes; l++) {
+        for (let kk = 0, src = from + l * laneStride, o = dst + l; kk < kc; kk++, src += depthStride, o += width) out[o] = data[src]!;
       }
-      let src = panelBase + l * laneStride;
-      for (let kk = 0; kk < kc; kk++, src += depthStride, o += width) out[o] = data[src]!;
     }
-    dst += width * kc;
   }
 }

@@ -1,16 +1,21 @@
 /**
- * The f32 gemm micro-kernel in WebAssembly SIMD, emitted for a register blocking chosen at run
- * time. The module exports one function,
+ * The f32 gemm micro-kernel in WebAssembly SIMD, emitted for a register tile chosen at run time.
+ * The module exports two functions of the same signature,
  *
- *   block(a, b, c, rows, cols, kc, ldcBytes, accumulate)
+ *   blockPacked / blockRows(a, aPanel, b, c, ldc, rows, cols, kc, accumulate)
  *
- * which computes C[rows x cols] (=|+=) A[rows x kc] * B[kc x cols] from packed panels in the
- * module's memory: A as rows/MR panels laid out [panel][kk][MR] and B as cols/NR panels laid out
- * [panel][kk][NR] (both zero-padded by the caller, so rows and cols are multiples of MR and NR),
- * and C row-major with a row stride of ldcBytes. For each NR-wide panel of B (which stays in L1)
- * it runs down every MR-row panel of A, holding the MR x NR tile in MR * NR/4 f32x4 accumulators.
- * Each accumulator sums its k products in order from zero and is then stored (or added to C when
- * `accumulate` is non-zero), so the result does not depend on how the rows are split over calls.
+ * computing C[rows x cols] (=|+=) A[rows x kc] * B[kc x cols] from operands in the module's memory
+ * (offsets and strides in bytes; rows and cols are multiples of the tile's MR and NR: the caller
+ * pads). B is packed in NR-column panels, B(kk, j) at b + panel*kc*NR*4 + (kk*NR + j%NR)*4. They
+ * differ in how A is laid out, so that the caller can copy A rather than repack it:
+ * - blockPacked: MR-row panels, A(r, kk) at a + panel*aPanel + (kk*MR + r)*4 (aPanel = kc*MR*4);
+ * - blockRows: a copy of A's rows at the kernel's fixed row stride, A(r, kk) at
+ *   a + r*aRowBytes + 4kk (one pointer serves every row at constant offsets; aPanel = MR*aRowBytes).
+ *
+ * For each NR-wide panel of B (which stays in L1) it runs down every MR-row panel of A, holding
+ * the MR x NR tile in MR * NR/4 f32x4 accumulators. Each accumulator sums its k products in order
+ * from zero and is then stored (or added to C when `accumulate` is non-zero), so the result does
+ * not depend on how the rows are split over calls or threads.
  */
 import { type FunctionBuilder, type Local, ModuleBuilder } from './emitter.js';
 
@@ -19,10 +24,10 @@ export interface GemmKernelShape {
   mr: number;
   /** Columns of the register tile (columns of a B panel), a multiple of 4. */
   nr: number;
-  /** k steps per loop iteration. */
-  unroll: number;
   /** Use relaxed SIMD's fused multiply-add (only where `relaxedSimdSupported()`). */
   fma: boolean;
+  /** blockRows: bytes between the rows of A's copy. */
+  aRowBytes: number;
 }
 
 /** The module's imported memory (`env.memory`), in 64 KiB pages. */
@@ -31,29 +36,30 @@ export interface KernelMemory {
   shared: boolean;
 }
 
-type Params = readonly ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'];
+export type ALayout = 'packed' | 'rows';
 
-/** The bytes of a module exporting `block` for this tile shape and memory. */
+const PARAMS = ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'] as const;
+type Params = typeof PARAMS;
+
+/** The bytes of a module exporting blockPacked and blockRows for this tile and memory. */
 export function gemmKernelModule(shape: GemmKernelShape, memory: KernelMemory): Uint8Array<ArrayBuffer> {
-  const { mr, nr, unroll } = shape;
-  if (nr % 4 !== 0 || mr < 1 || unroll < 1) throw new Error(`gemm kernel: unsupported tile ${mr}x${nr} (unroll ${unroll})`);
+  if (shape.nr % 4 !== 0 || shape.nr < 4 || shape.mr < 1) throw new Error(`gemm kernel: unsupported tile ${shape.mr}x${shape.nr}`);
   const module = new ModuleBuilder();
   module.importMemory('env', 'memory', { initial: memory.pages, maximum: memory.pages, shared: memory.shared });
-  const params: Params = ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'];
-  module.addFunction({ params }, (f) => blockBody(f, shape), 'block');
+  module.addFunction({ params: PARAMS }, (f) => blockBody(f, shape, 'packed'), 'blockPacked');
+  module.addFunction({ params: PARAMS }, (f) => blockBody(f, shape, 'rows'), 'blockRows');
   return module.build();
 }
 
-function blockBody(f: FunctionBuilder<Params>, shape: GemmKernelShape): void {
-  const { mr, nr, unroll, fma } = shape;
+function blockBody(f: FunctionBuilder<Params>, shape: GemmKernelShape, layout: ALayout): void {
+  const { mr, nr, fma, aRowBytes } = shape;
   const vectors = nr / 4;
-  const [a, b, c, rows, cols, kc, ldc, accumulate] = f.params;
+  const [a, aPanelBytes, b, c, ldc, rows, cols, kc, accumulate] = f.params;
   const acc = Array.from({ length: mr }, () => Array.from({ length: vectors }, () => f.local('v128')));
   const bv = Array.from({ length: vectors }, () => f.local('v128'));
   const av = f.local('v128');
-  const [aPanelBytes, bPanelBytes, bPanel, bPanelEnd, cColumn, aPanel, aEnd, cRow, tileStart, pa, pb, pbEnd] = Array.from({ length: 12 }, () =>
-    f.local('i32'),
-  );
+  const [bPanelBytes, bPanel, bPanelEnd, cColumn, aPanel, aEnd, cRow, tileStart, pb, pbEnd] = Array.from({ length: 10 }, () => f.local('i32'));
+  const pa = f.local('i32');
 
   /** while (ptr < end) { body } */
   const whileBelow = (ptr: Local<'i32'>, end: Local<'i32'>, body: () => void) =>
@@ -64,23 +70,25 @@ function blockBody(f: FunctionBuilder<Params>, shape: GemmKernelShape): void {
         f.br(again);
       }),
     );
-  const addTo = (local: Local<'i32'>, bytes: () => void) => {
+  const addTo = (local: Local<'i32'>, amount: () => void) => {
     f.get(local);
-    bytes();
+    amount();
     f.i32.add().set(local);
   };
 
-  /** One k step of the tile, reading at constant offsets `step` steps past pa and pb. */
-  const kStep = (step: number) => {
-    for (let v = 0; v < vectors; v++) f.get(pb).v128.load(4 * (step * nr + 4 * v)).set(bv[v]!);
+  /** One k step of the tile: acc[r][v] += A(r, kk) * B(kk, 4v..4v+3), then the pointers move on. */
+  const kStep = () => {
+    for (let v = 0; v < vectors; v++) f.get(pb).v128.load(16 * v).set(bv[v]!);
     for (let r = 0; r < mr; r++) {
-      f.get(pa).v128.load32_splat(4 * (step * mr + r)).set(av);
+      f.get(pa).v128.load32_splat(layout === 'packed' ? 4 * r : aRowBytes * r).set(av);
       for (let v = 0; v < vectors; v++) {
         if (fma) f.get(av).get(bv[v]!).get(acc[r]![v]!).f32x4.relaxed_madd();
         else f.get(acc[r]![v]!).get(av).get(bv[v]!).f32x4.mul().f32x4.add();
         f.set(acc[r]![v]!);
       }
     }
+    addTo(pa, () => f.i32.const(layout === 'packed' ? 4 * mr : 4));
+    addTo(pb, () => f.i32.const(4 * nr));
   };
 
   /** Stores the tile at cRow, adding C's current values when `adding`. */
@@ -95,7 +103,6 @@ function blockBody(f: FunctionBuilder<Params>, shape: GemmKernelShape): void {
     }
   };
 
-  f.get(kc).i32.const(4 * mr).i32.mul().set(aPanelBytes);
   f.get(kc).i32.const(4 * nr).i32.mul().set(bPanelBytes);
   f.get(b).set(bPanel);
   f.get(b).get(cols).i32.const(nr).i32.div_u().get(bPanelBytes).i32.mul().i32.add().set(bPanelEnd);
@@ -107,20 +114,8 @@ function blockBody(f: FunctionBuilder<Params>, shape: GemmKernelShape): void {
     whileBelow(aPanel, aEnd, () => {
       for (const row of acc) for (const x of row) f.v128.const(new Uint8Array(16)).set(x);
       f.get(aPanel).set(pa);
-      f.get(bPanel).set(pb);
-      // Unrolled steps while a whole group is left, then single steps.
-      f.get(bPanel).get(kc).i32.const(unroll).i32.div_u().i32.const(unroll * nr * 4).i32.mul().i32.add().set(pbEnd);
-      whileBelow(pb, pbEnd, () => {
-        for (let step = 0; step < unroll; step++) kStep(step);
-        addTo(pa, () => f.i32.const(unroll * mr * 4));
-        addTo(pb, () => f.i32.const(unroll * nr * 4));
-      });
-      f.get(bPanel).get(bPanelBytes).i32.add().set(pbEnd);
-      whileBelow(pb, pbEnd, () => {
-        kStep(0);
-        addTo(pa, () => f.i32.const(mr * 4));
-        addTo(pb, () => f.i32.const(nr * 4));
-      });
+      f.get(bPanel).tee(pb).get(bPanelBytes).i32.add().set(pbEnd);
+      whileBelow(pb, pbEnd, kStep);
       f.get(cRow).set(tileStart);
       f.get(accumulate).if(
         () => storeTile(true),
