@@ -181,8 +181,11 @@ const TORCH_SCRIPT = fileURLToPath(new URL('./torch/matmul.py', import.meta.url)
 
 /** PyTorch on one thread for every shape, or null (with the reason on stderr) when it cannot run. */
 function timeTorch(): { version: string; blas: string[]; timings: MatmulTiming[] } | null {
-  const spec = JSON.stringify({ shapes: SHAPES.map((s) => ({ ...s, runs: runsFor(s) })), threads: 1, warmup: WARMUP });
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+  // Its runs are cheap: more of them steady its medians on a loaded machine.
+  const spec = JSON.stringify({ shapes: SHAPES.map((s) => ({ ...s, runs: Math.max(10, 5 * runsFor(s)) })), threads: 1, warmup: WARMUP });
+  // Debian's OpenBLAS (pthreads build) keeps its own thread pool, which torch.set_num_threads does not limit.
+  const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, spec], { encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (r.status !== 0) {
     console.error(`cpu-matmul: no PyTorch figures (${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)})`);
     return null;

@@ -46,6 +46,13 @@ const BENCHES: Record<string, Bench> = {
     load: () => import('./attention.js'),
     chart: (r) => ({ yLabel: 'ms, forward + backward (lower is better)', groups: [{ label: 'B64 H8 S82 D64', values: r.medianMs }] }),
   },
+  'front-end': {
+    load: () => import('./front-end.js'),
+    chart: (r) => ({
+      yLabel: 'µs of CPU time per op, tiny tensors with backward (lower is better)',
+      groups: [{ label: '2x2 op chain', values: { ours: r.ours.cpuUs, pytorch: r.torch?.cpuUs ?? NaN } }],
+    }),
+  },
   rmsnorm: {
     load: () => import('./rmsnorm.js'),
     chart: (r) => ({ yLabel: 'GB/s (higher is better)', groups: [{ label: `[${r.rows}, ${r.cols}]`, values: r.gbps }] }),

@@ -65,7 +65,8 @@ describe.skipIf(!hasChromium && !REQUIRED)('examples/browser in Chromium', () =>
         const adapter = await page.textContent('#adapter');
         if (backend === 'webgpu') expect(await page.getAttribute('#adapter', 'data-backend')).toBe('webgpu');
         await page.click('#solve');
-        await page.waitForSelector('#answer-panel[data-done="true"]', { timeout: 120_000 });
+        await page.waitForSelector('#answer-panel[data-done="true"], #status.error', { timeout: 120_000 });
+        expect(await page.getAttribute('#status', 'class'), `${backend}: ${await page.textContent('#status')}`).not.toBe('error');
         const segments = await page.$$eval('.segment .grid', (grids) => grids.map((g) => (g as HTMLElement).dataset.board));
         const answer = await page.$eval('#answer-grid .grid', (g) => (g as HTMLElement).dataset.board);
         const changed = await page.$$eval('.segment', (cards) => cards.map((c) => c.querySelectorAll('.cell.changed').length));

@@ -2,7 +2,9 @@
  * @hrm-webgpu/tensor: tensors with reverse-mode autodiff over pluggable backends (a CPU oracle
  * and hand-written WGSL on WebGPU). Browser-safe: Node-only helpers live in the `node` entry.
  */
-import './methods.js';
+import { installTensorMethods } from './methods.js';
+
+installTensorMethods();
 
 export type { AnyTypedArray, Backend, BackendName, CrossEntropyKind, DType, Storage } from './backend.js';
 export { Tensor, type NestedArray } from './tensor.js';

@@ -63,6 +63,7 @@ describe('cpu matmul', () => {
     const a = Array.from(new Float32Array(seeded(5, 2 * 9 * 600)));
     const b = Array.from(new Float32Array(seeded(6, 600 * 6)));
     const exact = naiveMatmul(a, b, p);
+    setCpuSimd(true);
     const simd = await values(backend.matmul(store('f32', a), store('f32', b), p));
     setCpuSimd(false);
     const plain = await values(backend.matmul(store('f32', a), store('f32', b), p));

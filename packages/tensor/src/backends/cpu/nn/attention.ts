@@ -143,6 +143,11 @@ export function attentionBackward(
   const dq = floatLike(ops.q, ops.q.length);
   const dk = floatLike(ops.q, ops.k.length);
   const dv = floatLike(ops.q, ops.v.length);
+  if (useSimdAttention(ops, p) && os instanceof Float32Array && lses instanceof Float32Array && dOs instanceof Float32Array) {
+    const inputs = { q: ops.q as Float32Array, k: ops.k as Float32Array, v: ops.v as Float32Array, o: os, lse: lses, dO: dOs, mask: ops.mask as Float32Array | null };
+    rowKernels().attentionBackward(inputs, p, { dq: dq as Float32Array, dk: dk as Float32Array, dv: dv as Float32Array });
+    return { dq, dk, dv };
+  }
   const probs = floatLike(ops.q, seqQ * seqK);
   const dS = floatLike(ops.q, seqQ * seqK);
   for (let h = 0; h < bh; h++) {

@@ -3,9 +3,9 @@
  * arithmetic. Goto-style blocking as in the TypeScript gemm: up to MB rows of A and a KC x NC
  * block of B are brought into the module's memory, the kernel sums that step into a C block there
  * (overwriting on the first k step, adding after), and the finished block is copied into the
- * output. An operand whose rows (or whose transpose's rows) are contiguous is copied row by row,
- * which the kernel reads in place; only other layouts (a transposed B, general strides) are packed
- * into panels. Rows and columns past the edge are padding whose results are never copied out.
+ * output. B is packed into panels; A too, except that its rows, when contiguous and B is at most
+ * 512 columns wide, are only copied (the kernel reads them in place). Rows and columns past the
+ * edge are padding whose results are never copied out.
  * The memory holds exactly one A, B and C block, so it is allocated once at a fixed size and
  * never grows; a small product pays only its copies.
  *
@@ -189,8 +189,9 @@ function copyRows(from: ArrayLike<number>, start: number, fromStride: number, co
 
 /**
  * Packs `extent` lanes (rows of A or columns of B, `laneStride` apart) into panels of `width`
- * lanes, depth-major: out[at + panel*kc*width + kk*width + lane], zero beyond the last lane. The
- * loops run along whichever of the source's strides is 1, so that it is read in order.
+ * lanes, depth-major: out[at + panel*kc*width + kk*width + lane], zero beyond the last lane. A
+ * full panel whose lanes or whose depth is contiguous in the source takes an unrolled copy;
+ * otherwise one lane at a time (a k step at a time with a loop over the lanes was slower).
  */
 function packPanels(
   data: ArrayLike<number>,
@@ -207,10 +208,73 @@ function packPanels(
     const lanes = Math.min(width, extent - lane0);
     const from = base + lane0 * laneStride;
     if (lanes < width) out.fill(0, dst, dst + width * kc);
-    {
-      for (let l = 0; l < lanes; l++) {
-        for (let kk = 0, src = from + l * laneStride, o = dst + l; kk < kc; kk++, src += depthStride, o += width) out[o] = data[src]!;
-      }
+    if (lanes === width && laneStride === 1 && packContiguous(data, from, depthStride, kc, width, out, dst)) continue;
+    if (lanes === width && depthStride === 1 && packInterleaved(data, from, laneStride, kc, width, out, dst)) continue;
+    for (let l = 0; l < lanes; l++) {
+      for (let kk = 0, src = from + l * laneStride, o = dst + l; kk < kc; kk++, src += depthStride, o += width) out[o] = data[src]!;
     }
   }
+}
+
+/**
+ * One full panel of `width` lanes that are contiguous in the source (B's rows, Aᵀ's rows), a k
+ * step at a time, unrolled for the tile's widths (false for another width): 1.3-1.4x faster than
+ * lane by lane on attention's products and a transposed A (measured end to end).
+ */
+function packContiguous(data: ArrayLike<number>, src: number, depthStride: number, kc: number, width: number, out: Float32Array, o: number): boolean {
+  if (width === 4) {
+    for (let kk = 0; kk < kc; kk++, src += depthStride, o += 4) {
+      out[o] = data[src]!;
+      out[o + 1] = data[src + 1]!;
+      out[o + 2] = data[src + 2]!;
+      out[o + 3] = data[src + 3]!;
+    }
+    return true;
+  }
+  if (width === 8) {
+    for (let kk = 0; kk < kc; kk++, src += depthStride, o += 8) {
+      out[o] = data[src]!;
+      out[o + 1] = data[src + 1]!;
+      out[o + 2] = data[src + 2]!;
+      out[o + 3] = data[src + 3]!;
+      out[o + 4] = data[src + 4]!;
+      out[o + 5] = data[src + 5]!;
+      out[o + 6] = data[src + 6]!;
+      out[o + 7] = data[src + 7]!;
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
+ * One full panel of `width` lanes `laneStride` apart whose depth is contiguous (A's rows, Bᵀ's
+ * rows), a k step at a time, unrolled for the tile's widths (false for another width): 1.1x
+ * faster than lane by lane on attention's scores product (measured end to end).
+ */
+function packInterleaved(data: ArrayLike<number>, src: number, laneStride: number, kc: number, width: number, out: Float32Array, o: number): boolean {
+  const s = laneStride;
+  if (width === 4) {
+    for (let kk = 0; kk < kc; kk++, src++, o += 4) {
+      out[o] = data[src]!;
+      out[o + 1] = data[src + s]!;
+      out[o + 2] = data[src + 2 * s]!;
+      out[o + 3] = data[src + 3 * s]!;
+    }
+    return true;
+  }
+  if (width === 8) {
+    for (let kk = 0; kk < kc; kk++, src++, o += 8) {
+      out[o] = data[src]!;
+      out[o + 1] = data[src + s]!;
+      out[o + 2] = data[src + 2 * s]!;
+      out[o + 3] = data[src + 3 * s]!;
+      out[o + 4] = data[src + 4 * s]!;
+      out[o + 5] = data[src + 5 * s]!;
+      out[o + 6] = data[src + 6 * s]!;
+      out[o + 7] = data[src + 7 * s]!;
+    }
+    return true;
+  }
+  return false;
 }

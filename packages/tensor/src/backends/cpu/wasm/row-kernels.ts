@@ -1,92 +1,22 @@
 /**
- * WebAssembly SIMD versions of the f32 row kernels whose cost is arithmetic rather than memory
- * traffic: SwiGLU forward and backward (an exponential per element) and attention's score-row
- * softmax (scale, mask, maximum, exponentials, sum, normalise). Operands are copied into the
- * module's memory and results copied back, which is cheap beside the exponentials (memory-bound
- * kernels such as RMSNorm would gain nothing from that round trip and stay in TypeScript).
+ * WebAssembly SIMD versions of the f32 kernels whose cost is arithmetic rather than memory
+ * traffic: SwiGLU forward and backward (an exponential per element), the score-row softmax
+ * (scale, mask, maximum, exponentials, sum, normalise) and the fused attention built on it
+ * (attention-kernel.ts), in one module with one memory. Operands are copied into the module's
+ * memory and results copied back, which is cheap beside the arithmetic (memory-bound kernels such
+ * as RMSNorm would gain nothing from that round trip and stay in TypeScript).
  *
- * The exponential is f32 throughout: Cody-Waite reduction by ln 2, the Cephes expf polynomial,
- * 2^k built in the exponent bits; about 2 ulp, exp(x) = 0 below -86.6 (results under 2^-125
- * flush to zero), +Infinity above ln(FLT_MAX), NaN for NaN. Row tails that do not fill a vector
- * run the same arithmetic on one lane. The TypeScript kernels stay the reference these are tested
- * against (row-kernels.test.ts) and the fallback when SIMD is off or missing (features.ts).
+ * The exponential is the f32x4 one of exp-f32x4.ts (about 2 ulp). Row tails that do not fill a
+ * vector run the same arithmetic on one lane. The TypeScript kernels stay the reference these are
+ * tested against (row-kernels.test.ts) and the fallback when SIMD is off or missing (features.ts).
  */
 import type { AttentionParams } from '../../../backend.js';
-import { attentionForwardFunction } from './attention-kernel.js';
+import { attentionFunctions } from './attention-kernel.js';
 import { ModuleBuilder, type FunctionBuilder, type Local } from './emitter.js';
+import { EXP_CONSTANTS, emitExp, expTemps } from './exp-f32x4.js';
 
 type F = FunctionBuilder;
 type V = Local<'v128'>;
-
-const EXP_LO = -86.6;
-const EXP_HI = 88.72283935546875;
-const MAGIC = 12582912; // 1.5 * 2^23: adding it rounds an f32 to an integer held in the low mantissa bits
-const MAGIC_BITS = 0x4b400000;
-// Cephes expf: exp(r) = 1 + r + r^2 * P(r) on |r| <= ln(2) / 2.
-const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
-
-/** The 16 bytes of a v128 constant with `value` in every f32 lane. */
-function f32x4(value: number): Uint8Array {
-  return new Uint8Array(new Float32Array([value, value, value, value]).buffer);
-}
-
-/**
- * The exponential's constants, emitted inline as v128.const: kept in locals they outnumber the
- * vector registers and V8 spills them inside the loops.
- */
-const C = {
-  lo: f32x4(EXP_LO),
-  hi: f32x4(EXP_HI),
-  log2e: f32x4(Math.LOG2E),
-  magic: f32x4(MAGIC),
-  /** bits(magic) - 126 in every i32 lane: (bits(t) - that) << 23 is 2^(k - 1). */
-  expBias: new Uint8Array(new Int32Array(4).fill(MAGIC_BITS - 126).buffer),
-  ln2Hi: f32x4(0.693359375),
-  ln2Lo: f32x4(-2.12194440e-4),
-  poly: EXP_POLY.map(f32x4),
-  one: f32x4(1),
-  two: f32x4(2),
-  inf: f32x4(Infinity),
-  zero: f32x4(0),
-};
-type Constants = typeof C;
-
-/** Scratch locals of the exponential. */
-interface ExpTemps {
-  xc: V;
-  t: V;
-  r: V;
-  p: V;
-}
-
-function expTemps(f: F): ExpTemps {
-  return { xc: f.local('v128'), t: f.local('v128'), r: f.local('v128'), p: f.local('v128') };
-}
-
-/** out = exp(x) lane-wise (x and out may be the same local). */
-function emitExp(f: F, c: Constants, tmp: ExpTemps, x: V, out: V): void {
-  const { xc, t, r, p } = tmp;
-  f.get(x).v128.const(c.lo).f32x4.pmax().v128.const(c.hi).f32x4.pmin().set(xc); // NaN stays NaN
-  f.get(xc).v128.const(c.log2e).f32x4.mul().v128.const(c.magic).f32x4.add().set(t);
-  // r = xc - k ln 2 in two steps, k = t - magic.
-  f.get(t).v128.const(c.magic).f32x4.sub().set(p);
-  f.get(xc).get(p).v128.const(c.ln2Hi).f32x4.mul().f32x4.sub().get(p).v128.const(c.ln2Lo).f32x4.mul().f32x4.sub().set(r);
-  // exp(r) = 1 + r + r^2 P(r), P(r) = c0 + c1 r + ... + c5 r^5 by Estrin's scheme,
-  // (c0 + c1 r) + r^2 ((c2 + c3 r) + r^2 (c4 + c5 r)): half the dependent steps of Horner's.
-  const [c5, c4, c3, c2, c1, c0] = c.poly;
-  const r2 = xc;
-  f.get(r).get(r).f32x4.mul().set(r2);
-  f.get(r).v128.const(c5).f32x4.mul().v128.const(c4).f32x4.add().get(r2).f32x4.mul();
-  f.get(r).v128.const(c3).f32x4.mul().v128.const(c2).f32x4.add().f32x4.add().get(r2).f32x4.mul();
-  f.get(r).v128.const(c1).f32x4.mul().v128.const(c0).f32x4.add().f32x4.add();
-  f.get(r2).f32x4.mul().get(r).f32x4.add().v128.const(c.one).f32x4.add();
-  // Times 2 * 2^(k - 1) (2^(k - 1) stays a normal f32 for every k the clamp allows).
-  f.v128.const(c.two).f32x4.mul();
-  f.get(t).v128.const(c.expBias).i32x4.sub().i32.const(23).i32x4.shl().f32x4.mul().set(p);
-  // Below the range: 0 (-Infinity included); above: +Infinity.
-  f.get(p).get(x).v128.const(c.lo).f32x4.lt().v128.andnot().set(p);
-  f.v128.const(c.inf).get(p).get(x).v128.const(c.hi).f32x4.gt().v128.bitselect().set(out);
-}
 
 /**
  * Emits `body(j, load, store, tail)` over elements [0, count) of a row: full f32x4 vectors first
@@ -144,7 +74,7 @@ function swigluFunction(module: ModuleBuilder): void {
     { params: ['i32', 'i32', 'i32', 'i32'] },
     (f) => {
       const [gateUp, out, rows, inter] = f.params;
-      const c = C;
+      const c = EXP_CONSTANTS;
       const tmp = expTemps(f);
       const [g, e] = [f.local('v128'), f.local('v128')];
       const [row, gate, up, dst] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
@@ -183,7 +113,7 @@ function swigluBackwardFunction(module: ModuleBuilder): void {
     { params: ['i32', 'i32', 'i32', 'i32', 'i32'] },
     (f) => {
       const [gateUp, dOut, dGateUp, rows, inter] = f.params;
-      const c = C;
+      const c = EXP_CONSTANTS;
       const tmp = expTemps(f);
       const [g, s, dy, u] = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
       const [row, gate, up, dyRow, dGate, dUp] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
@@ -248,7 +178,7 @@ function softmaxRowsFunction(module: ModuleBuilder): number {
     { params: ['i32', 'i32', 'i32', 'i32', 'f32', 'i32', 'i32', 'i32'] },
     (f) => {
       const [scores, mask, rows, cols, scale, maxes, sums, saved] = f.params;
-      const c = C;
+      const c = EXP_CONSTANTS;
       const tmp = expTemps(f);
       const [v, scaleV, maxV, sumV, mV] = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
       const ordered = f.local('v128');
@@ -343,6 +273,7 @@ interface Exports {
   swiglu_backward(gateUp: number, dOut: number, dGateUp: number, rows: number, inter: number): void;
   softmax_rows(scores: number, mask: number, rows: number, cols: number, scale: number, maxes: number, sums: number, saved: number): void;
   attention_forward(...args: number[]): void;
+  attention_backward(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -418,6 +349,30 @@ class RowKernels {
     }
   }
 
+  /** The whole attention backward (attention-kernel.ts): dq, dk, dv from the forward's inputs, o, lse and dO. */
+  attentionBackward(
+    inputs: { q: Float32Array; k: Float32Array; v: Float32Array; o: Float32Array; lse: Float32Array; dO: Float32Array; mask: Float32Array | null },
+    p: AttentionParams,
+    grads: { dq: Float32Array; dk: Float32Array; dv: Float32Array },
+  ): void {
+    const { seqQ, seqK, headDim: d, scale } = p;
+    const [kp, dp] = [Math.ceil(seqK / 4) * 4, Math.ceil(d / 4) * 4];
+    const { q, k, v, o, lse, dO, mask } = inputs;
+    const at = this.regions(
+      q.length, k.length, v.length, o.length, dO.length, lse.length, mask ? mask.length : 0,
+      grads.dq.length + 4, grads.dk.length + 4, grads.dv.length + 4,
+      d * kp, d * kp, seqK * dp, seqQ * dp, seqQ * dp, seqQ * seqK + 4, seqQ * seqK + 4, seqK * seqQ, seqK * seqQ,
+    );
+    [q, k, v, o, dO, lse].forEach((data, i) => this.put(at[i]!, data));
+    if (mask) this.put(at[6]!, mask);
+    // Zero the padding the per-head copies never write (Kt, Vt, and the padded K, Q, dO).
+    this.heap.fill(0, at[10]! / 4, at[15]! / 4);
+    this.exports.attention_backward(...at.slice(0, 6), mask ? at[6]! : 0, ...at.slice(7), p.batch * p.heads, seqQ, seqK, d, scale);
+    this.take(at[7]!, grads.dq);
+    this.take(at[8]!, grads.dk);
+    this.take(at[9]!, grads.dv);
+  }
+
   /**
    * Attention's score rows in place (rows x cols at `scores`): softmax(scale * s + mask) with each
    * row's lse into lse[lseOffset + i], or with `saved` exp(scale * s + mask - lse) from the saved lse.
@@ -446,7 +401,7 @@ export function rowKernels(): RowKernels {
     const module = new ModuleBuilder().importMemory('env', 'memory', { initial: 16 });
     swigluFunction(module);
     swigluBackwardFunction(module);
-    attentionForwardFunction(module, softmaxRowsFunction(module));
+    attentionFunctions(module, softmaxRowsFunction(module));
     kernels = new RowKernels(new WebAssembly.Module(module.build()));
   }
   return kernels;
