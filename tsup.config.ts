@@ -18,7 +18,8 @@ export default defineConfig([
     entry: { index: 'packages/tensor/src/index.ts', node: 'packages/tensor/src/node.ts', 'gemm-worker': 'packages/tensor/src/node/gemm-worker.ts', testing: 'packages/tensor/src/testing/index.ts' },
     outDir: 'packages/tensor/dist',
     // The testing entry's test-runner imports stay imports (optional peer dependencies).
-    external: ['webgpu', 'vitest', 'fast-check'],
+    // The package's own dependencies stay imports (tsup reads only the root package.json).
+    external: ['webgpu', 'fflate', 'vitest', 'fast-check'],
     // The declarations name WebGPU's types (GPUDevice, ...): the package depends on @webgpu/types.
     dts: { banner: '/// <reference types="@webgpu/types" />' },
   },
@@ -26,6 +27,6 @@ export default defineConfig([
     ...common,
     entry: { index: 'packages/hrm/src/index.ts', node: 'packages/hrm/src/node.ts', cli: 'packages/hrm/src/cli.ts' },
     outDir: 'packages/hrm/dist',
-    external: ['@hrm-webgpu/tensor', '@hrm-webgpu/tensor/node', 'webgpu', 'cli-progress'],
+    external: ['@hrm-webgpu/tensor', '@hrm-webgpu/tensor/node', 'webgpu', 'cli-progress', 'yaml'],
   },
 ]);

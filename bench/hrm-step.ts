@@ -4,8 +4,8 @@
  * the puzzle rows, on a random batch, carry kept between steps as in training. Measured on our CPU
  * backend (one thread, then its matrix products on every core), our WebGPU backend (when an
  * adapter exists) and PyTorch on the CPU (the reference model of test/fidelity, in a Python
- * subprocess, one thread and every core), with ratios of wall and CPU time. Then one step per size
- * runs on our CPU backend (one thread) under profile(), broken down by op family.
+ * subprocess, one thread and every core), with ratios of wall and CPU time. Then N more steps per
+ * size run on our CPU backend (one thread) under profile(), broken down by op family in CPU time.
  * Prints tables and writes the JSON to bench/out/hrm-step.json.
  *
  *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes demo,h64,h128] [--steps N] [--no-webgpu]
@@ -54,14 +54,14 @@ export interface StepTiming {
   cpuMs: number;
 }
 
-/** Time of one step on the CPU backend (one thread) by op family, from profile(). */
+/** Process CPU time of one step on the CPU backend (one thread) by op family, from profile(). */
 export interface StepBreakdown {
-  wallMs: number;
-  /** Milliseconds per op family; they add up to wallMs. */
+  cpuMs: number;
+  /** CPU milliseconds per op family; they add up to cpuMs. */
   families: Record<Family, number>;
-  /** Garbage-collector pauses during the step, wherever they fell (already inside the families). */
+  /** Garbage-collector pauses during the step (wall time), wherever they fell (already inside the families). */
   gcMs: number;
-  /** Calls and milliseconds per kernel, as profile() reported them. */
+  /** Calls and CPU milliseconds per kernel and step. */
   kernels: ProfileReport<unknown>['kernels'];
 }
 
@@ -179,12 +179,19 @@ function familyOf(kernel: string): Family {
   throw new Error(`hrm-step: no op family for kernel ${kernel}; add it to familyOf`);
 }
 
+/** Process CPU time in milliseconds: the work, not the waiting, on a shared machine. */
+const cpuClock = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 /**
- * One training step (after the warm-up) under profile() on the CPU backend: kernel time by family,
- * the autodiff walk's own time (backward() less its kernels), and the rest of the step's wall
- * time, spent in the front end between kernels (tensor objects, shape checks, tidy scopes, GC).
+ * `steps` training steps (after the warm-up) under profile() on the CPU backend, timed in process
+ * CPU time, per step on average: kernel time by family, the autodiff walk's own time (backward()
+ * less its kernels), and the rest of the step, spent in the front end between kernels (tensor
+ * objects, shape checks, tidy scopes, GC).
  */
-function breakdownOfStep(config: HRMConfig): Promise<StepBreakdown> {
+function breakdownOfStep(config: HRMConfig, steps: number): Promise<StepBreakdown> {
   return withTrainer(config, async (step) => {
     for (let i = 0; i < WARMUP_STEPS; i++) await step();
     let gcMs = 0;
@@ -192,16 +199,22 @@ function breakdownOfStep(config: HRMConfig): Promise<StepBreakdown> {
       for (const e of list.getEntries()) gcMs += e.duration;
     });
     gc.observe({ entryTypes: ['gc'] });
-    const report = await profile(step);
+    const report = await profile(
+      async () => {
+        for (let i = 0; i < steps; i++) await step();
+      },
+      { clock: cpuClock },
+    );
     await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries arrive on a later turn
     gc.disconnect();
     const families = Object.fromEntries(FAMILIES.map((f) => [f, 0])) as Record<Family, number>;
     for (const [name, k] of Object.entries(report.kernels)) families[familyOf(name)] += k.ms;
     const kernelMs = Object.values(report.kernels).reduce((s, k) => s + k.ms, 0);
     families['autodiff bookkeeping'] = report.autodiff.ms - (report.autodiff.kernelMs ?? 0);
-    families['front end outside kernels'] = report.wallMs - kernelMs - families['autodiff bookkeeping'];
-    const rounded = Object.fromEntries(FAMILIES.map((f) => [f, round(families[f])])) as Record<Family, number>;
-    return { wallMs: round(report.wallMs), families: rounded, gcMs: round(gcMs), kernels: report.kernels };
+    families['front end outside kernels'] = report.totalMs - kernelMs - families['autodiff bookkeeping'];
+    const perStep = Object.fromEntries(FAMILIES.map((f) => [f, round(families[f] / steps)])) as Record<Family, number>;
+    const kernels = Object.fromEntries(Object.entries(report.kernels).map(([name, k]) => [name, { dispatches: k.dispatches / steps, ms: round(k.ms / steps) }]));
+    return { cpuMs: round(report.totalMs / steps), families: perStep, gcMs: round(gcMs / steps), kernels };
   });
 }
 
@@ -269,7 +282,7 @@ export async function run(opts: { sizes?: string[]; steps?: number; webgpu?: boo
   const breakdowns: StepBreakdown[] = [];
   for (const s of sizes) {
     console.error(`hrm-step: ${s.name} breakdown on our cpu backend`);
-    breakdowns.push(await breakdownOfStep(s.config));
+    breakdowns.push(await breakdownOfStep(s.config, steps));
   }
   const cpuThreads = await oursOn('cpu-threads', sizes, steps);
   const gpu = opts.webgpu === false ? { timings: sizes.map(() => null), adapter: null } : await oursOn('webgpu', sizes, steps);
@@ -332,16 +345,16 @@ function printTables(report: HrmStepReport): void {
     })),
   );
   console.log(`load average ${report.loadAverage.toFixed(2)} on ${report.cores} cores; torch ${report.torch ?? 'absent'}; webgpu ${report.webgpu ?? 'absent'}`);
-  console.log('\nOne training step on our CPU backend (one thread) by op family, ms (share of the step):');
+  console.log(`\nOne training step on our CPU backend (one thread) by op family, CPU ms per step over ${report.steps} steps (share of the step):`);
   console.table(
     Object.fromEntries(
-      [...FAMILIES, 'total (wall)', 'of which GC pauses'].map((f) => [
+      [...FAMILIES, 'total', 'of which GC pauses (wall)'].map((f) => [
         f,
         Object.fromEntries(
           report.results.map((r) => {
             const b = r.breakdown;
-            const v = f === 'total (wall)' ? b.wallMs : f === 'of which GC pauses' ? b.gcMs : b.families[f as Family];
-            return [r.size, `${v.toFixed(1)} (${((100 * v) / b.wallMs).toFixed(1)}%)`];
+            const v = f === 'total' ? b.cpuMs : f === 'of which GC pauses (wall)' ? b.gcMs : b.families[f as Family];
+            return [r.size, `${v.toFixed(1)} (${((100 * v) / b.cpuMs).toFixed(1)}%)`];
           }),
         ),
       ]),

@@ -31,6 +31,13 @@ const BENCHES: Record<string, Bench> = {
       })),
     }),
   },
+  'cpu-kernels': {
+    load: () => import('./cpu-kernels.js'),
+    chart: (r) => ({
+      yLabel: 'CPU ms per call (lower is better)',
+      groups: r.results.map((x: any) => ({ label: `${x.shape} ${x.kernel.split(' [')[0]}`, values: { 'SIMD on': x.simd.cpuMs, TypeScript: x.typescript.cpuMs } })),
+    }),
+  },
   'webgpu-matmul': {
     load: () => import('./webgpu-matmul.js'),
     chart: (r) => ({ yLabel: 'GFLOP/s (higher is better)', groups: r.rows.map((x: any) => ({ label: x.shape, values: x.gflops })) }),
@@ -39,9 +46,26 @@ const BENCHES: Record<string, Bench> = {
     load: () => import('./attention.js'),
     chart: (r) => ({ yLabel: 'ms, forward + backward (lower is better)', groups: [{ label: 'B64 H8 S82 D64', values: r.medianMs }] }),
   },
+  'front-end': {
+    load: () => import('./front-end.js'),
+    chart: (r) => ({
+      yLabel: 'µs of CPU time per op, tiny tensors with backward (lower is better)',
+      groups: [{ label: '2x2 op chain', values: { ours: r.ours.cpuUs, pytorch: r.torch?.cpuUs ?? NaN } }],
+    }),
+  },
   rmsnorm: {
     load: () => import('./rmsnorm.js'),
     chart: (r) => ({ yLabel: 'GB/s (higher is better)', groups: [{ label: `[${r.rows}, ${r.cols}]`, values: r.gbps }] }),
+  },
+  'webgpu-step': {
+    load: () => import('./webgpu-step.js'),
+    chart: (r) => ({
+      yLabel: 'ms per training step on WebGPU (lower is better)',
+      groups: r.results.map((x: any) => ({
+        label: x.size,
+        values: { 'ours (webgpu)': x.stepMs, 'of which in kernels': x.gpuMs, 'pytorch (all threads)': x.torchAllThreadsMs ?? NaN },
+      })),
+    }),
   },
   'hrm-step': {
     load: () => import('./hrm-step.js'),

@@ -92,6 +92,22 @@ describe('hrm CLI', () => {
     const r = JSON.parse(readFileSync(report, 'utf8'));
     expect(r.metrics.count).toBe(8);
     expect(r.sudoku.buckets.length).toBeGreaterThan(0);
+    expect(r.learned_halting_segments).toBeGreaterThanOrEqual(1);
+
+    // Inference-time scaling: one pass, the point at halt_max_steps is the plain evaluation.
+    const haltMax: number = json.config.halt_max_steps;
+    const scaledReport = join(root, 'eval-scaled.json');
+    const scaled = await hrm('eval', ckpt, '--data', data, '--report', scaledReport, '--segments', `${haltMax + 2},1,${haltMax}`, '--backend', 'cpu');
+    expect(scaled.code, scaled.err).toBe(0);
+    const s = JSON.parse(readFileSync(scaledReport, 'utf8'));
+    expect(s.segments.segments).toEqual([1, haltMax, haltMax + 2]);
+    expect(s.segments.exact_accuracy[1]).toBe(r.metrics.exact_accuracy);
+    expect(s.segments.accuracy[1]).toBe(r.metrics.accuracy);
+    expect(s.segments.buckets.length).toBe(r.sudoku.buckets.length);
+    expect(readFileSync(join(root, 'eval-scaled.segments.svg'), 'utf8')).toContain('learned halting');
+    const badSegments = await hrm('eval', ckpt, '--data', data, '--segments', '2,0', '--backend', 'cpu');
+    expect(badSegments.code).not.toBe(0);
+    expect(badSegments.err).toContain('--segments expects positive integers');
 
     const solved = await hrm('solve', ckpt, '--puzzle', '1...|..2.|.3..|...4'.replace(/\|/g, ''), '--backend', 'cpu');
     expect(solved.code, solved.err).toBe(0);

@@ -7,7 +7,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
 import { demoSudoku4x4Config } from '../packages/hrm/src/config.js';
 import { HRM } from '../packages/hrm/src/model/hrm.js';
-import { evaluateDataset } from '../packages/hrm/src/train/evaluate.js';
+import { evaluateDataset } from '../packages/hrm/src/evaluate.js';
 import { streamSeeds, Trainer } from '../packages/hrm/src/train/trainer.js';
 import type { TrainingSettings } from '../packages/hrm/src/train/training-config.js';
 

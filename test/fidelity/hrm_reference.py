@@ -402,10 +402,11 @@ def sparse_sign_sgd(table, ids, row_grads, lr, weight_decay):
     table[unique] = table[unique] * (1 - lr * weight_decay) - lr * torch.sign(summed)
 
 
-def train_steps(inner, batches, warmup, hyper):
+def train_steps(inner, batches, warmup, hyper, keep_weights=True):
     """`warmup` training-mode segments without updates, then one training step (segment, loss,
     backward of loss / B, SignSGD on the puzzle rows, AdamATan2) per remaining batch. Returns per
-    step: lr, puzzle_emb_lr, loss, carry and the weights {key: tensor} after the step."""
+    step: lr, puzzle_emb_lr, loss, metrics (sums), carry and, with keep_weights, the weights
+    {key: tensor} after the step."""
     carry = warm_up(inner, batches[0], batches[:warmup])
     adam = AdamATan2(inner.parameters(), (hyper["beta1"], hyper["beta2"]), hyper["weight_decay"])
     schedule = lambda step, base: cosine_schedule_lr(step, base, hyper["lr_warmup_steps"], hyper["steps"], hyper["lr_min_ratio"])  # noqa: E731
@@ -414,12 +415,14 @@ def train_steps(inner, batches, warmup, hyper):
         lr, emb_lr = schedule(step, hyper["lr"]), schedule(step, hyper["puzzle_emb_lr"])
         inner.zero_grad(set_to_none=True)
         carry, o = act_step(inner, carry, batch, training=True)
-        loss, _ = act_loss(inner.cfg.loss_type, carry, o)
+        loss, metrics = act_loss(inner.cfg.loss_type, carry, o)
         (loss / batch["inputs"].shape[0]).backward()
         if inner.cfg.puzzle_emb_ndim > 0:
             pe = inner.puzzle_emb
             sparse_sign_sgd(pe.weights, pe.local_ids, pe.local_weights.grad, emb_lr, hyper["puzzle_emb_weight_decay"])
         adam.step(lr)
-        weights = {k: v.detach().clone() for k, v in inner.state_dict().items()}
-        out.append({"lr": lr, "puzzle_emb_lr": emb_lr, "loss": float(loss), "carry": carry_state(carry), "weights": weights})
+        record = {"lr": lr, "puzzle_emb_lr": emb_lr, "loss": float(loss), "metrics": metrics, "carry": carry_state(carry)}
+        if keep_weights:
+            record["weights"] = {k: v.detach().clone() for k, v in inner.state_dict().items()}
+        out.append(record)
     return out

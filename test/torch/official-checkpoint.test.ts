@@ -11,7 +11,8 @@ import { Rng } from '@hrm-webgpu/tensor';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../packages/hrm/src/commands/main.js';
 import { validateConfig } from '../../packages/hrm/src/config.js';
-import { buildSudokuSplit } from '../../packages/hrm/src/data/sudoku/build.js';
+import { buildSudokuSplit, sudokuTokens } from '../../packages/hrm/src/data/sudoku/build.js';
+import { HRMSession } from '../../packages/hrm/src/session.js';
 import { generateSudoku } from '../../packages/hrm/src/data/sudoku/generator.js';
 import { boardToLine } from '../../packages/hrm/src/data/sudoku/board.js';
 import { writeDataset } from '../../packages/hrm/src/data/node/datasetFiles.js';
@@ -19,6 +20,8 @@ import { bufferSpecs, parameterSpecs } from '../../packages/hrm/src/model/params
 import { runTorchScript, runTorchTests, tempDir, warnIfSkipped } from './python.js';
 
 warnIfSkipped('official torch.save checkpoint tests');
+// Bit-identical at any thread count; one thread spares the shared CI cores the worker start-up.
+process.env.HRM_CPU_THREADS = '1';
 
 async function hrm(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -103,6 +106,16 @@ describe.skipIf(!runTorchTests)('official torch.save checkpoints', () => {
       return rest;
     };
     expect(await report(official, 'official')).toEqual(await report(reference, 'reference'));
+  });
+
+  it('HRMSession loads the official file with its all_config.yaml, as the safetensors route', async () => {
+    const tokens = sudokuTokens(puzzle.puzzle);
+    const official9 = await HRMSession.create(readFileSync(join(official, 'checkpoint')), { backend: 'cpu', configYaml: readFileSync(join(official, 'all_config.yaml'), 'utf8') });
+    const safetensors = await HRMSession.create(readFileSync(reference), { backend: 'cpu' });
+    expect(official9.config).toEqual(safetensors.config);
+    expect(await official9.solve(tokens)).toEqual(await safetensors.solve(tokens));
+    official9.dispose();
+    safetensors.dispose();
   });
 
   it('inspect shows the prefix, the bf16 buffers and the configuration taken from all_config.yaml and the weights', async () => {

@@ -5,16 +5,30 @@ export { parameterSpecs, bufferSpecs, countTrainableParameters, blockKeys, KEYS 
 export { runSegment, type SegmentOutputs } from './model/segment.js';
 export { initialCarry, disposeCarry, carryTensors, readCarryState, type ACTCarry } from './act/carry.js';
 export { actStep, drawMinHaltSteps, type ActOutputs, type ActStepOptions } from './act/step.js';
-export { trainStep, type Optimizers, type TrainStepOptions } from './act/train-step.js';
-export { evaluateBatch, type EvaluateOptions, type EvaluateResult, type SegmentPrediction } from './act/evaluate.js';
+export { trainStep, trainStepOnDevice, trainStepMetrics, TRAIN_STEP_VALUES, type DeviceTrainStep, type Optimizers, type TrainStepMetrics, type TrainStepOptions } from './act/train-step.js';
 export * from './losses.js';
 export * from './state-dict.js';
 export * from './trace.js';
+export { OFFICIAL_CONFIG_FILE, officialConfigFromYaml } from './official-config.js';
+// Inference in a page, a worker, Deno or Node
+export {
+  HRMSession, type CheckpointSource, type CreateSessionOptions, type LoadProgress, type SegmentUpdate, type SessionBackend, type SolveOptions,
+} from './session.js';
 
 // Training and evaluation (browser-safe; files and the CLI are in ./node)
-export { Trainer, streamSeeds, type TrainerSnapshot } from './train/trainer.js';
-export { DEFAULT_TRAINING, TRAINING_KEYS, totalSteps, validateTrainingConfig, type TrainingConfig } from './train/training-config.js';
-export { evaluateDataset, type EvalMetrics, type EvalOutputs, type EvaluateOptions as EvaluateDatasetOptions } from './train/evaluate.js';
+export { NonFiniteError, Trainer, streamSeeds, type TrainerSnapshot, type TrainRecord } from './train/trainer.js';
+export { DEFAULT_TRAINING, TRAINING_KEYS, TRAINING_SCHEMA, totalSteps, validateTrainingConfig, type TrainingConfig, type TrainingSettings } from './train/training-config.js';
+export { parseSettings, SettingsError, flagName, type Field, type Schema } from './schema.js';
+export {
+  evaluateBatch,
+  evaluateDataset,
+  type EvaluateOptions,
+  type EvaluateResult,
+  type SegmentPrediction,
+  type EvalMetrics,
+  type EvalOutputs,
+  type LearnedHalting,
+} from './evaluate.js';
 export { segmentPredictions, type SegmentResult } from './train/segments.js';
 export { WEIGHTS_PREFIX, BUFFER_KEYS, weightEntries, loadWeights, checkpointPrefix, countCheckpointParameters } from './train/checkpoint.js';
 export { encodeState, decodeState, type EncodedState } from './train/state-codec.js';

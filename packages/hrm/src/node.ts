@@ -2,7 +2,7 @@
  * @hrm-webgpu/hrm/node: the Node-only parts (files, the terminal): training runs with their
  * output folder, checkpoint files and the metrics log.
  */
-export { runTraining, readRunConfig, type RunConfig, type RunOptions, type RunResult } from './train/run.js';
+export { InterruptedError, runTraining, readRunConfig, type RunConfig, type RunOptions, type RunResult } from './train/run.js';
 export {
   describeCheckpoint,
   latestCheckpointStep,

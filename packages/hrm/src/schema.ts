@@ -84,7 +84,8 @@ export function expected(f: Field): string {
     case 'int':
       return `an integer in [${f.min}, ${f.max}]`;
     case 'number':
-      return `a number in ${range(f)}`;
+      // Fields bounded only by finiteness say so rather than print the largest double.
+      return f.max === Number.MAX_VALUE ? `a finite number >= ${f.min}` : `a number in ${range(f)}`;
     case 'enum':
       return `one of ${f.values.map((v) => `"${v}"`).join(', ')}`;
     case 'string':

@@ -1,6 +1,6 @@
 import { Rng, memory, parseSafetensors, serializeSafetensors, setBackend } from '@hrm-webgpu/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluateBatch, type SegmentPrediction } from './act/evaluate.js';
+import { evaluateBatch, type SegmentPrediction } from './evaluate.js';
 import { hostCopy, randomBatch, randomizeZeroInits, tinyConfig } from './model/fixtures.testing.js';
 import { HRM } from './model/hrm.js';
 import { segmentTraceEntries, traceSegments, traceTrainGradients } from './trace.js';

@@ -10,6 +10,12 @@ export interface SetBackendOptions {
   /** The WebGPU entry point; defaults to navigator.gpu. */
   gpu?: GPU;
   /**
+   * Time the matmul variants on the adapter before choosing one (default true): about a second
+   * with Dawn on lavapipe, but a minute where every pipeline compile is slow (Deno's wgpu on
+   * lavapipe), where a fixed choice starts faster.
+   */
+  tuneMatmul?: boolean;
+  /**
    * CPU backend: false runs every kernel in plain TypeScript, true (where the runtime has
    * WebAssembly SIMD) takes the SIMD kernels. Unset keeps the current choice (default: SIMD where
    * supported, unless the environment variable HRM_CPU_SIMD is 0). See `setCpuSimd`.
@@ -35,7 +41,7 @@ async function createWebGpu(opts: SetBackendOptions): Promise<Backend> {
   const gpu = opts.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) throw new Error('setBackend("webgpu"): no WebGPU here (navigator.gpu is missing); in Node use initBackend() from the node entry.');
   const { createWebGpuBackend } = await import('./backends/webgpu/backend.js');
-  return createWebGpuBackend(gpu);
+  return createWebGpuBackend(gpu, opts.tuneMatmul === undefined ? {} : { tuneMatmul: opts.tuneMatmul });
 }
 
 export function getBackend(): Backend {

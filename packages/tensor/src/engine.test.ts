@@ -313,7 +313,14 @@ describe('profile', async () => {
     expect(report.autodiff.calls).toBe(1);
     expect(report.autodiff.kernelMs).toBeGreaterThan(0);
     expect(report.autodiff.kernelMs).toBeLessThanOrEqual(report.autodiff.ms);
-    expect(report.wallMs).toBeGreaterThanOrEqual(report.autodiff.ms);
+    expect(report.totalMs).toBeGreaterThanOrEqual(report.autodiff.ms);
+  });
+
+  it('times with the clock it is given', async () => {
+    let ticks = 0;
+    const report = await profile(() => tidy(() => sum(matmul(rand([4, 4], { seed: 1 }), rand([4, 4], { seed: 2 })))).dispose(), { clock: () => ticks++ });
+    expect(report.kernels['matmul']).toEqual({ dispatches: 1, ms: 1 }); // one tick between its start and end
+    expect(report.totalMs).toBe(ticks - 1);
   });
 
   it('leaves the CPU backend untouched outside profile(), also when fn throws', async () => {

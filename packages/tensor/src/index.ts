@@ -2,15 +2,18 @@
  * @hrm-webgpu/tensor: tensors with reverse-mode autodiff over pluggable backends (a CPU oracle
  * and hand-written WGSL on WebGPU). Browser-safe: Node-only helpers live in the `node` entry.
  */
-import './methods.js';
+import { installTensorMethods } from './methods.js';
+
+installTensorMethods();
 
 export type { AnyTypedArray, Backend, BackendName, CrossEntropyKind, DType, Storage } from './backend.js';
 export { Tensor, type NestedArray } from './tensor.js';
 export { backward } from './autodiff.js';
 export { isGradEnabled, memory, noGrad, tidy, type MemoryInfo } from './runtime.js';
 export { backendName, getBackend, setBackend, type SetBackendOptions } from './backends.js';
+export { describeAdapterInfo, isCpuEmulatedAdapter, probeAdapter, type AdapterProbe } from './backends/webgpu/adapter-kind.js';
 export { cpuSimdEnabled, setCpuSimd } from './backends/cpu/wasm/features.js';
-export { profile, type KernelProfile, type ProfileReport } from './profile.js';
+export { profile, type KernelProfile, type ProfileOptions, type ProfileReport } from './profile.js';
 export { arange, full, fullLike, ones, onesLike, rand, randn, tensor, truncNormal, zeros, zerosLike, type CreateOptions, type RandomOptions } from './ops/creation.js';
 export {
   abs, add, cast, cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, logicalNot, logicalOr, lt, maximum, minimum, mul, ne, neg, pow,

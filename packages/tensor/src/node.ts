@@ -5,6 +5,7 @@
  */
 import type { BackendName } from './backend.js';
 import { setBackend } from './backends.js';
+import { probeAdapter } from './backends/webgpu/adapter-kind.js';
 import { nodeGpu } from './backends/webgpu/dawn-node.js';
 import { readEnv } from './backends/webgpu/env.js';
 import { startCpuThreads } from './node/cpu-threads.js';
@@ -17,16 +18,27 @@ export type BackendPreference = BackendName | 'auto';
 
 /**
  * Activates a backend for this process. `auto` (the default, or HRM_BACKEND) takes WebGPU through
- * Dawn when an adapter exists (Vulkan first, then OpenGL ES in compatibility mode) and otherwise
- * the CPU, printing one line that says why. An explicit `webgpu` fails instead of falling back.
+ * Dawn when a hardware adapter exists (Vulkan first, then OpenGL ES in compatibility mode) and
+ * otherwise the CPU, printing one line that says which it chose and why. A CPU-emulated adapter
+ * (lavapipe, SwiftShader) counts as none for `auto`: the CPU backend is faster. An explicit
+ * `webgpu` takes any adapter, and fails instead of falling back.
  */
 export async function initBackend(preference?: BackendPreference, log: (line: string) => void = (l) => console.error(l)): Promise<BackendName> {
   const choice = preference ?? parsePreference(readEnv('HRM_BACKEND'));
   if (choice === 'cpu') return useCpu();
+  if (choice === 'auto') {
+    const probe = await probeAdapter(nodeGpu());
+    if (probe?.emulated) {
+      log(`hrm-webgpu: using the CPU backend: the WebGPU adapter (${probe.description}) is a CPU emulation, slower than the CPU backend; ask for webgpu (HRM_BACKEND=webgpu, --backend webgpu) to use it anyway.`);
+      return useCpu();
+    }
+  }
   const reasons: string[] = [];
   for (const flags of [undefined, ['backend=opengles']]) {
     try {
-      return (await setBackend('webgpu', { gpu: nodeGpu(flags ? { flags } : {}) })).name;
+      const backend = await setBackend('webgpu', { gpu: nodeGpu(flags ? { flags } : {}) });
+      if (choice === 'auto') log(`hrm-webgpu: using WebGPU on ${(backend as { description?: string }).description ?? 'an unknown adapter'}.`);
+      return backend.name;
     } catch (err) {
       reasons.push(`${flags ? 'OpenGL ES' : 'default'}: ${(err as Error).message}`);
     }

@@ -6,7 +6,7 @@
  * On WebGPU the engine times each dispatch on the GPU. Elsewhere (the CPU backend) every kernel
  * method of the backend is wrapped in a timer while fn runs and restored afterwards, so the
  * engine pays nothing when it is not profiling. CPU kernels are synchronous: a kernel's time is
- * the wall time of its call, including the allocation of its output.
+ * the time of its call (wall time, or the clock passed in), including the allocation of its output.
  */
 import { type Backend, type BackendName, DTYPE_BYTES, type Storage } from './backend.js';
 import type { WebGpuBackend } from './backends/webgpu/backend.js';
@@ -28,13 +28,23 @@ export interface ProfileReport<T> {
   timing: 'timestamp-query' | 'submit-to-completion' | 'cpu-clock';
   /** Bytes of storage newly allocated while fn ran (WebGPU pool reuse costs nothing). */
   bytesAllocated: number;
-  /** Wall milliseconds of the whole of fn. */
-  wallMs: number;
+  /** Milliseconds of the whole of fn, by the profile's clock. */
+  totalMs: number;
   /**
-   * Wall milliseconds inside backward() calls, and how much of that the CPU kernels took (null on
+   * Milliseconds inside backward() calls, and how much of that the CPU kernels took (null on
    * WebGPU, whose kernels run asynchronously): the difference is the autodiff walk's own cost.
    */
   autodiff: { calls: number; ms: number; kernelMs: number | null };
+}
+
+export interface ProfileOptions {
+  /**
+   * The clock of CPU kernel times, `totalMs` and `autodiff`, in milliseconds from any origin:
+   * wall time (`performance.now`) by default. On a shared machine a CPU-time clock measures the
+   * work rather than the waiting, e.g. in Node `() => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }`
+   * (process-wide: fair while the work runs on one thread).
+   */
+  clock?: () => number;
 }
 
 /** What backward() reports to an active profile; null when none is running (the usual case). */
@@ -50,23 +60,24 @@ export function autodiffProbe(): AutodiffProbe | null {
   return probe;
 }
 
-export async function profile<T>(fn: () => T | Promise<T>): Promise<ProfileReport<T>> {
+export async function profile<T>(fn: () => T | Promise<T>, opts: ProfileOptions = {}): Promise<ProfileReport<T>> {
   if (probe) throw new Error('profile(): profile calls cannot nest.');
   const backend = activeBackend();
-  const session = new Session(backend);
+  const clock = opts.clock ?? (() => performance.now());
+  const session = new Session(backend, clock);
   probe = session;
   try {
-    const start = performance.now();
+    const start = clock();
     if (backend.name === 'webgpu') {
       const report = await (backend as WebGpuBackend).engine.profile(fn);
       const kernels = Object.fromEntries(Object.entries(report.kernels).map(([name, k]) => [name, { dispatches: k.dispatches, ms: k.gpuMs }]));
-      return { ...report, kernels, backend: backend.name, wallMs: performance.now() - start, autodiff: session.autodiffReport(null) };
+      return { ...report, kernels, backend: backend.name, totalMs: clock() - start, autodiff: session.autodiffReport(null) };
     }
     const restore = session.instrument();
     try {
       const result = await fn();
-      const wallMs = performance.now() - start;
-      return { result, backend: backend.name, kernels: session.kernelReport(), timing: 'cpu-clock', bytesAllocated: session.bytes, wallMs, autodiff: session.autodiffReport(session.kernelMsInBackward) };
+      const totalMs = clock() - start;
+      return { result, backend: backend.name, kernels: session.kernelReport(), timing: 'cpu-clock', bytesAllocated: session.bytes, totalMs, autodiff: session.autodiffReport(session.kernelMsInBackward) };
     } finally {
       restore();
     }
@@ -89,15 +100,18 @@ class Session implements AutodiffProbe {
   private backwardMs = 0;
   private backwardStart = 0;
 
-  constructor(private readonly backend: Backend) {}
+  constructor(
+    private readonly backend: Backend,
+    private readonly clock: () => number,
+  ) {}
 
   begin(): void {
-    if (this.depth++ === 0) this.backwardStart = performance.now();
+    if (this.depth++ === 0) this.backwardStart = this.clock();
     this.calls++;
   }
 
   end(): void {
-    if (--this.depth === 0) this.backwardMs += performance.now() - this.backwardStart;
+    if (--this.depth === 0) this.backwardMs += this.clock() - this.backwardStart;
   }
 
   /** Replaces every kernel method of the backend by a timed call; returns the undo. */
@@ -109,9 +123,9 @@ class Session implements AutodiffProbe {
       const kernel = value as (...args: unknown[]) => unknown;
       originals.set(name, kernel);
       target[name] = (...args: unknown[]) => {
-        const start = performance.now();
+        const start = this.clock();
         const out = kernel.apply(target, args);
-        this.charge(BY_OP.has(name) ? `${name}.${String(args[0])}` : name, performance.now() - start, out);
+        this.charge(BY_OP.has(name) ? `${name}.${String(args[0])}` : name, this.clock() - start, out);
         return out;
       };
     }

@@ -26,7 +26,8 @@ const usage = `Usage:
       --skip-invalid       skip (and count) malformed lines and puzzles without a unique
                            solution instead of stopping at the first
       --generate N         generate N training puzzles (plus --test M, default N/10)
-      --size 4|9           board size when generating    --givens G  remove givens down to G
+      --size 4|9           board size when generating
+      --givens G | G1-G2   remove givens down to G (or to a target drawn from G1..G2 per puzzle)
       --min-backtracks B, --max-backtracks B   difficulty range of generated puzzles
   hrm data build maze (--size N --count N | --source FILE [--test-source FILE]) --out DIR [flags]
       --count N, --test N  mazes to generate for train and test (test default: count)
@@ -77,6 +78,15 @@ function positiveInt(flags: ParsedFlags, name: string): number | undefined {
   return v;
 }
 
+/** --givens G or G1-G2 (G1 <= G2) as the generator's target range. */
+function givensRange(raw: string | undefined): { targetGivens: number; maxTargetGivens?: number } {
+  if (raw === undefined) return { targetGivens: 0 };
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(raw);
+  const [min, max] = m ? [Number(m[1]), Number(m[2] ?? m[1])] : [NaN, NaN];
+  if (!(min <= max)) throw new UsageError(`--givens expects G or G1-G2 with G1 <= G2, got '${raw}'`);
+  return { targetGivens: min, maxTargetGivens: max };
+}
+
 function buildSudoku(flags: ParsedFlags, common: CommonOptions): Splits {
   const source = stringFlag(flags, 'source');
   const generate = positiveInt(flags, 'generate');
@@ -99,7 +109,7 @@ function buildSudoku(flags: ParsedFlags, common: CommonOptions): Splits {
   const testCount = nonNegativeInt(flags, 'test') ?? Math.ceil(generate! / 10);
   const options = {
     box,
-    targetGivens: nonNegativeInt(flags, 'givens') ?? 0,
+    ...givensRange(stringFlag(flags, 'givens')),
     minBacktracks: nonNegativeInt(flags, 'min-backtracks') ?? 0,
     maxBacktracks: nonNegativeInt(flags, 'max-backtracks') ?? Infinity,
   };

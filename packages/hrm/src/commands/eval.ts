@@ -1,32 +1,38 @@
 /**
  * `hrm eval`: runs a checkpoint over a dataset split (halt_max_steps segments per example) and
  * reports the metrics of spec section 5; Sudoku data with ratings also gets exact accuracy by
- * difficulty bucket, ARC data pass@1 and pass@2 by voting over augmentations. Writes a JSON report.
+ * difficulty bucket, ARC data pass@1 and pass@2 by voting over augmentations. With --segments the
+ * same pass records accuracy against segments (inference-time scaling). Writes a JSON report.
  */
 import { writeFileAtomic } from '@hrm-webgpu/tensor/node';
 import type { Command } from './main.js';
 import { examplePuzzles, type PuzzleDataset } from '../data/dataset.js';
 import { ArcVoter, type ArcReport } from '../data/arc/vote.js';
-import { evaluateDataset, type EvalOutputs } from '../train/evaluate.js';
+import { evaluateDataset, type EvalOutputs } from '../evaluate.js';
 import { createProgress } from '../report/progress.js';
 import { numberFlag, oneOf, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
 import { loadEvalData } from './data-source.js';
 import { loadModel } from './load-model.js';
-import { difficultyBuckets, type DifficultyBucket } from './difficulty.js';
+import { bucketMeans, difficultyBuckets, type DifficultyBucket } from '../report/difficulty.js';
+import { segmentsReport, segmentsSvg, type SegmentsReport } from '../report/segments.js';
 
 const usage = `Usage: hrm eval CHECKPOINT --data PATH [flags]
 
-Evaluates a checkpoint (step_N.safetensors, or an official export with --config) on a dataset
-folder or raw source: accuracy, exact_accuracy, q_halt_accuracy, steps; Sudoku exact accuracy by
-difficulty bucket; ARC pass@1 and pass@2. Writes the JSON report to --report.
+Evaluates a checkpoint (step_N.safetensors, a torch.save state dict, or an official release folder
+with checkpoint + all_config.yaml) on a dataset folder or raw source: accuracy, exact_accuracy, q_halt_accuracy, steps; Sudoku exact accuracy by
+difficulty bucket, with the mean segments the learned halting (q_halt > q_continue) would use;
+ARC pass@1 and pass@2. Writes the JSON report to --report.
 
   --data PATH        dataset folder or raw source
   --split NAME       train or test (default: a dataset folder's test split, else train;
                      every puzzle of a raw source)
-  --config FILE      configuration JSON for checkpoints that store none
+  --config FILE      configuration (JSON, or all_config.yaml) for checkpoints that have none
   --batch-size N     rows per evaluation batch (default: 256)
   --limit N          evaluate only the first N examples
+  --segments LIST    also the metrics after each of these segment counts (e.g. 1,2,4,8,16), from
+                     the same pass; past halt_max_steps the segments run on as with a larger
+                     halt_max_steps. Adds them to the report and draws them beside it (.segments.svg)
   --report FILE      where to write the JSON report (default: CHECKPOINT with .eval.json)
   --backend B        cpu | webgpu | auto`;
 
@@ -35,7 +41,10 @@ export interface EvalReport {
   data: string;
   step?: number;
   metrics: EvalOutputs['metrics'];
-  sudoku?: { buckets: DifficultyBucket[] };
+  /** Mean first segment with q_halt > q_continue (capped at the segments run). */
+  learned_halting_segments: number;
+  segments?: SegmentsReport;
+  sudoku?: { buckets: (DifficultyBucket & { mean_halt_segments: number })[] };
   arc?: Omit<ArcReport, 'perTask'> & { perTask: { task: string; solved: Record<number, boolean> }[] };
 }
 
@@ -59,6 +68,16 @@ function arcReport(data: PuzzleDataset, out: EvalOutputs): EvalReport['arc'] {
   return { ...report, perTask: report.perTask.map((t) => ({ task: t.task, solved: t.solved })) };
 }
 
+/** --segments 1,2,4: positive integers, comma-separated. */
+function segmentList(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  return raw.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (part.trim() === '' || !Number.isInteger(n) || n < 1) throw new UsageError(`--segments expects positive integers separated by commas, got '${raw}'`);
+    return n;
+  });
+}
+
 export const evalCommand: Command = {
   usage,
   async run(argv) {
@@ -69,6 +88,7 @@ export const evalCommand: Command = {
       'batch-size': { type: 'string' },
       limit: { type: 'string' },
       report: { type: 'string' },
+      segments: { type: 'string' },
       ...backendFlags,
     }, true);
     const [checkpoint, ...extra] = flags.positionals;
@@ -79,7 +99,8 @@ export const evalCommand: Command = {
     const batchSize = numberFlag(flags, 'batch-size', 'integer') ?? 256;
     if (batchSize < 1) throw new UsageError('--batch-size must be at least 1');
     const limit = numberFlag(flags, 'limit', 'integer');
-    const reportFile = stringFlag(flags, 'report') ?? checkpoint.replace(/\.safetensors$/, '') + '.eval.json';
+    const reportFile = stringFlag(flags, 'report') ?? checkpoint.replace(/\/+$/, '').replace(/\.safetensors$/, '') + '.eval.json';
+    const segmentCounts = segmentList(stringFlag(flags, 'segments'));
 
     await initBackendFromFlags(flags);
     const splitName = stringFlag(flags, 'split');
@@ -92,20 +113,45 @@ export const evalCommand: Command = {
     const progress = createProgress({ total, label: 'eval', fields: [] });
     let out: EvalOutputs;
     try {
-      out = await evaluateDataset(model, data, { batchSize, ...(limit !== undefined ? { limit } : {}), onBatch: (done) => progress.update(done, {}) });
+      out = await evaluateDataset(model, data, {
+        batchSize,
+        ...(limit !== undefined ? { limit } : {}),
+        ...(segmentCounts ? { segmentCounts } : {}),
+        onBatch: (done) => progress.update(done, {}),
+      });
     } finally {
       progress.stop();
     }
 
-    const report: EvalReport = { checkpoint, data: dataPath, ...(step !== undefined ? { step } : {}), metrics: out.metrics };
+    const report: EvalReport = {
+      checkpoint,
+      data: dataPath,
+      ...(step !== undefined ? { step } : {}),
+      metrics: out.metrics,
+      learned_halting_segments: out.halting.mean_segments,
+    };
     const m = out.metrics;
+    const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
     console.log(`examples: ${m.count}`);
-    console.log(`exact_accuracy: ${(100 * m.exact_accuracy).toFixed(2)}%  accuracy: ${(100 * m.accuracy).toFixed(2)}%  q_halt_accuracy: ${(100 * m.q_halt_accuracy).toFixed(2)}%  steps: ${m.steps.toFixed(2)}`);
-    if (data.ratings && !isArc(data)) {
-      const buckets = difficultyBuckets(data.ratings.subarray(0, out.exact.length), out.exact);
+    console.log(`exact_accuracy: ${percent(m.exact_accuracy)}  accuracy: ${percent(m.accuracy)}  q_halt_accuracy: ${percent(m.q_halt_accuracy)}  steps: ${m.steps.toFixed(2)}`);
+    console.log(`learned halting: ${out.halting.mean_segments.toFixed(2)} segments on average (of ${out.halting.max_segments}), exact accuracy there ${percent(out.halting.exact_accuracy)}`);
+    const ratings = data.ratings && !isArc(data) ? data.ratings.subarray(0, out.exact.length) : undefined;
+    if (ratings) {
+      const halts = bucketMeans(ratings, out.halting.segments);
+      const buckets = difficultyBuckets(ratings, out.exact).map((b, i) => ({ ...b, mean_halt_segments: halts[i]!.mean }));
       report.sudoku = { buckets };
-      console.log('exact accuracy by difficulty (solver backtracks):');
-      for (const b of buckets) console.log(`  ${b.label.padEnd(12)} ${(100 * b.exact_accuracy).toFixed(2).padStart(6)}%  (${b.count} puzzles)`);
+      console.log('exact accuracy by difficulty (solver backtracks), and the learned halting\'s mean segments:');
+      for (const b of buckets) {
+        console.log(`  ${b.label.padEnd(12)} ${percent(b.exact_accuracy).padStart(7)}  halts at ${b.mean_halt_segments.toFixed(2).padStart(5)}  (${b.count} puzzles)`);
+      }
+    }
+    if (segmentCounts) {
+      report.segments = segmentsReport(out, config.halt_max_steps, ratings);
+      console.log('exact accuracy by segments run:');
+      report.segments.segments.forEach((s, i) => console.log(`  ${String(s).padStart(4)}  ${percent(report.segments!.exact_accuracy[i]!).padStart(7)}`));
+      const svgFile = reportFile.replace(/\.json$/, '') + '.segments.svg';
+      await writeFileAtomic(svgFile, new TextEncoder().encode(segmentsSvg(report.segments)));
+      console.log(`accuracy against segments: ${svgFile}`);
     }
     if (isArc(data)) {
       report.arc = arcReport(data, out);

@@ -7,7 +7,9 @@ const usage = `Usage: hrm inspect CHECKPOINT [--json]
 
 Prints the configuration stored with a checkpoint (step_N.safetensors), its trainable parameter
 count (the puzzle-embedding table and the H_init/L_init buffers excluded, as in the reference)
-and every tensor with its shape and dtype. Official PyTorch-exported files are read as well.
+and every tensor with its shape and dtype. Official checkpoints are read as well: a torch.save
+file, or the release folder holding checkpoint + all_config.yaml (the configuration then comes
+from the YAML and the weights' shapes).
 
   --json    print the same as one JSON object`;
 

@@ -29,6 +29,13 @@ describe('resolveSettings', () => {
     expect(resolveSettings({ preset: 'sudoku', flags: flags([]) }, { ...meta, seq_len: 81, vocab_size: 11 }).training.lr).toBe(1e-4);
   });
 
+  it('takes the sudoku9 recipe\'s architecture and training settings, under file and flags', () => {
+    const sudoku9: DatasetMetadata = { ...meta, vocab_size: 11, seq_len: 81 };
+    const { arch, training } = resolveSettings({ preset: 'sudoku9', flags: flags(['--lr', '0.001']) }, sudoku9);
+    expect(arch).toMatchObject({ H_cycles: 2, L_cycles: 2, halt_max_steps: 4, hidden_size: 64, seq_len: 81, vocab_size: 11, batch_size: 64 });
+    expect(training).toMatchObject({ global_batch_size: 64, steps: 4000, lr: 0.001, lr_warmup_steps: 300, eval_every: 500 });
+  });
+
   it('names the flag whose value is not a number', () => {
     expect(() => resolveSettings({ preset: 'sudoku4x4', flags: flags(['--hidden_size', 'big']) }, meta)).toThrow(/--hidden_size expects a number, got 'big'/);
     expect(() => resolveSettings({ preset: 'sudoku4x4', flags: flags(['--H_layers', '1.5']) }, meta)).toThrow(/--H_layers expects an integer/);

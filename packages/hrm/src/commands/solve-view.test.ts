@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { difficultyBuckets } from './difficulty.js';
+import { difficultyBuckets } from '../report/difficulty.js';
 import { parsePuzzleText } from './solve.js';
 import { renderSudoku, sideBySide } from './sudoku-grid.js';
 

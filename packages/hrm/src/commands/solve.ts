@@ -24,7 +24,7 @@ Solves one Sudoku (4x4 or 9x9) and shows each segment's prediction, the cells it
   --puzzle TEXT    the puzzle: 16 or 81 cells, '.' or '0' for blanks (spaces, '|', '-', '+' ignored)
   --file FILE      read the puzzle from a file (the first non-comment line, or a drawn grid)
   --segments N     segments to run (default: the configuration's halt_max_steps)
-  --config FILE    configuration JSON for checkpoints that store none (official exports)
+  --config FILE    configuration (JSON, or all_config.yaml) for checkpoints that have none
   --backend B      cpu | webgpu | auto`;
 
 /** Accepts one-line puzzles and drawn grids: keeps digits and '.', drops layout characters. */

@@ -52,8 +52,8 @@ Runs a checkpoint on a batch and writes the results as safetensors:
                     batch for every segment; or stacks [T, B, seq_len] and [T, B] with one batch
                     per segment, warm-up first (T = N + 1 with --train, N + K with --train-steps).
                     Only halted slots take the new batch's rows, as in training
-  --config FILE     configuration JSON with the official field names (default: the one stored
-                    in the checkpoint)
+  --config FILE     configuration JSON with the official field names, or all_config.yaml
+                    (default: the one stored in the checkpoint, or all_config.yaml beside it)
   --segments N      evaluation segments (default: halt_max_steps)
   --seed N          seed of the halting exploration (default 0); for a deterministic comparison
                     with another implementation set halt_exploration_prob to 0 in --config

@@ -15,7 +15,8 @@ source (a puzzle-line file, an ARC folder), evaluating on its test split.
 
   --data PATH          dataset folder or raw source
   --out DIR            output folder (checkpoints, metrics.jsonl, learning-curve.svg)
-  --preset NAME        sudoku | maze | arc (official architecture) | sudoku4x4 (small)
+  --preset NAME        sudoku | maze | arc (official architecture) | sudoku4x4 (small) |
+                       sudoku9 (a 9x9 recipe: architecture and training settings)
   --config FILE        JSON with official field names (flat, or model fields under "arch")
   --augmentations N    raw sources: augmented copies of each training puzzle (default 0)
   --test-data PATH     raw sources: a separate test file (default: hold out 10% of --data)
@@ -62,18 +63,19 @@ export const trainCommand: Command = {
       progress: !boolFlag(flags, 'no-progress'),
       ...(stopAt !== undefined ? { stopAtStep: stopAt } : {}),
     };
-    await initBackendFromFlags(flags);
-
     if (resume) {
       const given = ['preset', 'config', 'augmentations', 'test-data'].find((k) => flags.values[k] !== undefined) ?? settingGiven(flags);
       if (given !== undefined) throw new UsageError(`--${given} cannot be combined with --resume: the run keeps its saved configuration`);
       const saved = readRunConfig(out);
+      // The run continues on the backend it started on unless --backend or HRM_BACKEND says otherwise.
+      await initBackendFromFlags(flags, saved.backend);
       const data = stringFlag(flags, 'data') ?? saved.data;
       const splits = await loadTrainingData(data, saved.dataOptions ?? {});
       await runTraining({ ...saved, ...common, data, train: splits.train, ...(splits.test ? { test: splits.test } : {}), resume: true });
       return;
     }
 
+    await initBackendFromFlags(flags);
     const data = requiredStringFlag(flags, 'data');
     const dataOptions = sourceOptions(flags, numberFlag(flags, 'seed', 'integer') ?? 0);
     const splits = await loadTrainingData(data, dataOptions);

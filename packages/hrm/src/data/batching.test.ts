@@ -34,6 +34,8 @@ describe('trainBatches', () => {
     );
     expect(() => trainBatches(big, { globalBatchSize: 2, seed: 5, resume: state }).next()).toThrow('the saved data stream has seed 4, the run 5');
     expect(() => trainBatches(big, { globalBatchSize: 0, seed: 4 }).next()).toThrow('globalBatchSize must be a positive integer, got 0');
+    const hollow = { ...small, groupIndices: Int32Array.of(0, 1, 1, 2) };
+    expect(() => trainBatches(hollow, { globalBatchSize: 2, seed: 4 }).next()).toThrow('group 1 of the dataset holds no puzzle');
   });
 
   it('fills every batch from whole groups, one puzzle per group, and drops the final partial batch', () => {

@@ -71,6 +71,8 @@ export function* trainBatches(d: PuzzleDataset, opts: TrainBatchOptions): Genera
   const { globalBatchSize: size, seed } = opts;
   if (!(Number.isInteger(size) && size > 0)) throw new Error(`globalBatchSize must be a positive integer, got ${size}`);
   if (numGroups(d) === 0 || numExamples(d) === 0) throw new Error('the dataset has no examples to draw training batches from');
+  const empty = d.groupIndices.findIndex((start, g) => g + 1 < d.groupIndices.length && d.groupIndices[g + 1]! <= start);
+  if (empty >= 0) throw new Error(`group ${empty} of the dataset holds no puzzle; training draws one puzzle from every group`);
   if (opts.resume) checkResumeState(opts.resume, d, seed);
   let epoch = opts.resume?.epoch ?? 0;
   let cursor = opts.resume?.cursor ?? 0;

@@ -81,6 +81,28 @@ describe('createProgress without a terminal', () => {
   });
 });
 
+describe('createProgress with plain: true (--no-progress)', () => {
+  it('prints plain periodic lines even on a terminal', () => {
+    let clock = 0;
+    const out = capture(true);
+    const progress = createProgress({ total: 10, label: 'train', stream: out.stream, plainIntervalSeconds: 1, now: () => clock, plain: true });
+    for (let step = 1; step <= 10; step++) {
+      clock = step * 500;
+      progress.update(step);
+    }
+    progress.stop();
+    expect(out.text().split('\n')).toEqual([
+      'train 2/10 (20.0%) | 2 it/s | ETA 4s',
+      'train 4/10 (40.0%) | 2 it/s | ETA 3s',
+      'train 6/10 (60.0%) | 2 it/s | ETA 2s',
+      'train 8/10 (80.0%) | 2 it/s | ETA 1s',
+      'train 10/10 (100.0%) | 2 it/s | ETA 0s',
+      'train 10/10 (100.0%) | 2 it/s | elapsed 5s',
+      '',
+    ]);
+  });
+});
+
 describe('createProgress on a terminal', () => {
   it('draws a bar with the label, counts and fields, and stops', () => {
     let clock = 0;

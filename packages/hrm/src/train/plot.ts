@@ -41,7 +41,7 @@ export function learningCurveSvg(records: readonly MetricsRecord[]): string {
 }
 
 /** Places complete SVG documents one above the other in one document. */
-function stackSvgs(svgs: string[]): string {
+export function stackSvgs(svgs: string[]): string {
   const sizes = svgs.map((s) => ({
     width: Number(/width="([\d.]+)"/.exec(s)?.[1] ?? 640),
     height: Number(/height="([\d.]+)"/.exec(s)?.[1] ?? 360),

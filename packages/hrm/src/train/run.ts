@@ -12,13 +12,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeStaleTemporaries, writeFileAtomic } from '@hrm-webgpu/tensor/node';
-import { Rng } from '@hrm-webgpu/tensor';
+import { backendName, Rng, type BackendName } from '@hrm-webgpu/tensor';
 import type { PuzzleDataset } from '../data/dataset.js';
 import { validateConfig, type HRMConfig } from '../config.js';
 import { HRM } from '../model/hrm.js';
 import { createProgress } from '../report/progress.js';
 import { int, parseSettings, SettingsError, text } from '../schema.js';
-import { evaluateDataset, type EvalMetrics } from './evaluate.js';
+import { evaluateDataset, type EvalMetrics } from '../evaluate.js';
 import { latestCheckpointStep, readTrainingCheckpoint, writeTrainingCheckpoint } from './checkpoint-files.js';
 import { MetricsLog } from './metrics-log.js';
 import type { MetricsRecord } from './metrics.js';
@@ -29,6 +29,8 @@ import { validateTrainingConfig, type TrainingConfig, type TrainingSettings } fr
 export interface RunConfig {
   arch: HRMConfig;
   training: TrainingSettings;
+  /** The backend the run started on; `--resume` keeps it. */
+  backend?: BackendName;
   /** Where the data came from, for the record and for `--resume`. */
   data: string;
   /** How a raw source was split and augmented, so that a resumed run reads the same data. */
@@ -92,7 +94,7 @@ export function readRunConfig(out: string): RunConfig & { training: TrainingConf
     throw new Error(`${file}: cannot read it as JSON (${(e as Error).message})`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SettingsError(`${file}: expected an object with "arch", "training" and "data"`);
-  const { arch, training, data, dataOptions, ...rest } = raw as Record<string, unknown>;
+  const { arch, training, data, dataOptions, backend, ...rest } = raw as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0) throw new SettingsError(`${file}: unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
   const { data: source } = parseSettings({ data: text('the data source', PATH_TEXT) }, { data }, file);
@@ -101,7 +103,13 @@ export function readRunConfig(out: string): RunConfig & { training: TrainingConf
     training: validateTrainingConfig(training, `${file} "training"`),
     data: source,
     ...(dataOptions !== undefined ? { dataOptions: parseSettings(DATA_OPTIONS_SCHEMA, dataOptions, `${file} "dataOptions"`) } : {}),
+    ...(backend !== undefined ? { backend: runBackend(backend, file) } : {}),
   };
+}
+
+function runBackend(value: unknown, file: string): BackendName {
+  if (value === 'cpu' || value === 'webgpu') return value;
+  throw new SettingsError(`${file}: "backend" must be "cpu" or "webgpu", found ${JSON.stringify(value)}`);
 }
 
 function assertFreshOutput(out: string): void {
@@ -157,7 +165,7 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     log = await MetricsLog.resume(join(out, 'metrics.jsonl'), resumeStep, print);
     print(`resumed from ${join(out, `step_${resumeStep}.safetensors`)}`);
   } else {
-    await writeFileAtomic(join(out, RUN_FILE), encodeJson({ arch, training, data: opts.data, ...(opts.dataOptions ? { dataOptions: opts.dataOptions } : {}) } satisfies RunConfig));
+    await writeFileAtomic(join(out, RUN_FILE), encodeJson({ arch, training, backend: backendName(), data: opts.data, ...(opts.dataOptions ? { dataOptions: opts.dataOptions } : {}) } satisfies RunConfig));
     trainer = Trainer.start(model, opts.train, training);
     log = await MetricsLog.create(join(out, 'metrics.jsonl'));
   }
@@ -220,7 +228,8 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
       // Metrics are read back once per log interval, and always before a checkpoint.
       if (atCheckpoint || signal || trainer.pendingSteps >= training.log_every) await flush();
       if (atCheckpoint) await evaluateAndSave();
-      if (signal) {
+      // A signal during the last step lets the run finish as it would have.
+      if (signal && !trainer.done) {
         await writeTrainingCheckpoint(out, trainer, arch, training, now());
         throw new InterruptedError(`stopped by ${signal} after saving step_${trainer.step} in ${out}; continue with --resume`, SIGNAL_CODES[signal] ?? 1);
       }

@@ -1,5 +1,5 @@
 /** One puzzle through every evaluation segment: each segment's prediction and halting confidence. */
-import { evaluateBatch } from '../act/evaluate.js';
+import { evaluateBatch } from '../evaluate.js';
 import { IGNORE_LABEL_ID } from '../data/dataset.js';
 import type { HRM } from '../model/hrm.js';
 

@@ -65,7 +65,8 @@ export function describePickleValue(x: unknown): string {
   if (x instanceof Uint8Array) return `bytes of length ${x.length}`;
   if (isCallable(x)) return x.qualifiedName;
   if (typeof x === 'object') return 'an object';
-  return `${typeof x} ${JSON.stringify(typeof x === 'bigint' ? String(x) : x)}`;
+  const text = JSON.stringify(typeof x === 'bigint' ? String(x) : x) ?? String(x);
+  return `${typeof x} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
 
 /**

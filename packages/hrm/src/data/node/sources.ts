@@ -106,11 +106,16 @@ function* ratedAtLeast(entries: Iterable<SudokuEntry>, minRating: number): Gener
 export function buildSudokuSource(file: string, opts: SourceOptions = {}): Splits {
   const minRating = opts.minRating ?? 0;
   const read = (f: string, sample?: number) => {
-    const rated = ratedAtLeast(sudokuEntries(f, opts.onInvalid), minRating);
+    let skipped = 0;
+    let firstSkipped = '';
+    const onInvalid = opts.onInvalid && ((message: string) => {
+      if (skipped++ === 0) firstSkipped = message;
+      opts.onInvalid!(message);
+    });
+    const rated = ratedAtLeast(sudokuEntries(f, onInvalid), minRating);
     const entries = sample === undefined ? [...rated] : reservoirSample(rated, sample, opts.seed ?? 0);
-    if (entries.length === 0) throw new Error(`${f}: no puzzles found`);
-    const puzzles = solveEntries(entries, f, opts.progress?.(`solve ${basename(f)}`), opts.onInvalid);
-    if (puzzles.length === 0) throw new Error(`${f}: no valid puzzles (every one was skipped)`);
+    const puzzles = solveEntries(entries, f, opts.progress?.(`solve ${basename(f)}`), onInvalid);
+    if (puzzles.length === 0) throw new Error(skipped > 0 ? `${f}: no valid puzzles: all ${skipped} were skipped (the first: ${firstSkipped})` : `${f}: no puzzles found`);
     return { box: entries[0]!.box, puzzles: puzzles.filter((p) => p.rating >= minRating) };
   };
   // With a separate test file, the training sample is drawn while reading: multi-million-row

@@ -12,6 +12,8 @@ export interface GenerateOptions {
   box: BoxSize;
   /** Stop removing givens at this many (the result may keep more when no removal keeps it unique). */
   targetGivens?: number;
+  /** With it, each puzzle's target is drawn uniformly from [targetGivens, maxTargetGivens]. */
+  maxTargetGivens?: number;
   /** Accept only puzzles whose rating (backtracks) lies in [minBacktracks, maxBacktracks]. */
   minBacktracks?: number;
   maxBacktracks?: number;
@@ -58,9 +60,12 @@ function carvePuzzle(solution: Board, box: BoxSize, targetGivens: number, rng: R
 
 export function generateSudoku(opts: GenerateOptions, rng: Rng): GeneratedSudoku {
   const { box, targetGivens = 0, minBacktracks = 0, maxBacktracks = Infinity, maxAttempts = 1000 } = opts;
+  const maxTarget = opts.maxTargetGivens ?? targetGivens;
+  if (maxTarget < targetGivens) throw new Error(`maxTargetGivens (${maxTarget}) is below targetGivens (${targetGivens})`);
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const solution = randomSolvedBoard(box, rng);
-    const puzzle = carvePuzzle(solution, box, targetGivens, rng);
+    const target = maxTarget > targetGivens ? rng.int(targetGivens, maxTarget) : targetGivens;
+    const puzzle = carvePuzzle(solution, box, target, rng);
     const { backtracks } = solveSudoku(puzzle, box);
     if (backtracks >= minBacktracks && backtracks <= maxBacktracks) {
       return { puzzle, solution, backtracks, givens: countGivens(puzzle) };

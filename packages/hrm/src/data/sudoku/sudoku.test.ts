@@ -75,6 +75,19 @@ describe('generator', () => {
     );
   });
 
+  it('draws each puzzle\'s givens from a range (9x9, 40-50 blanks)', () => {
+    const rng = Rng.fromSeed(5);
+    const givens = Array.from({ length: 30 }, () => {
+      const g = generateSudoku({ box: 3, targetGivens: 31, maxTargetGivens: 41 }, rng);
+      expect(analyseSudoku(g.puzzle, 3).unique).toBe(true);
+      return g.givens;
+    });
+    expect(Math.min(...givens)).toBeGreaterThanOrEqual(31);
+    expect(Math.max(...givens)).toBeLessThanOrEqual(41);
+    expect(new Set(givens).size).toBeGreaterThan(5);
+    expect(() => generateSudoku({ box: 3, targetGivens: 31, maxTargetGivens: 30 }, rng)).toThrow(/maxTargetGivens \(30\) is below targetGivens \(31\)/);
+  });
+
   it('honours a minimum difficulty', () => {
     const g = generateSudoku({ box: 3, minBacktracks: 1 }, Rng.fromSeed(3));
     expect(g.backtracks).toBeGreaterThanOrEqual(1);

@@ -1,5 +1,9 @@
-/** Optimiser updates, in place on the parameter and its state; arithmetic in f64, stored in the param's dtype. */
+/**
+ * Optimiser updates, in place on the parameter and its state; arithmetic in JavaScript numbers,
+ * stored in the param's dtype (AdamATan2's atan2 is atan2F32 for f32 parameters).
+ */
 import type { AdamHyper, OptimizerHyper, Storage } from '../../backend.js';
+import { atan2F32 } from './atan.js';
 import { cpuStorage, expectNonNegativeInt, expectSameDtype, floatOperand, indexOperand } from './storage.js';
 
 /** Maps the updated moments (m, v) of one element to the amount subtracted from the parameter. */
@@ -18,10 +22,11 @@ function adamUpdate(kernel: string, param: Storage, grad: Storage, m: Storage, v
   const vs = floatOperand(kernel, 'v', v, size);
   expectSameDtype(kernel, { param, grad, m, v });
   const decay = 1 - h.lr * h.weightDecay;
+  const [mRate, vRate] = [1 - h.beta1, 1 - h.beta2];
   for (let i = 0; i < size; i++) {
     const gi = g[i];
-    const mi = ms[i] + (1 - h.beta1) * (gi - ms[i]);
-    const vi = vs[i] + (1 - h.beta2) * (gi * gi - vs[i]);
+    const mi = ms[i] + mRate * (gi - ms[i]);
+    const vi = vs[i] + vRate * (gi * gi - vs[i]);
     ms[i] = mi;
     vs[i] = vi;
     p[i] = p[i] * decay - direction(mi, vi);
@@ -33,7 +38,8 @@ export function adamATan2Update(param: Storage, grad: Storage, m: Storage, v: St
   checkStep('adamATan2Update', h.step);
   const stepSize = h.lr / (1 - h.beta1 ** h.step);
   const vScale = Math.sqrt(1 - h.beta2 ** h.step);
-  adamUpdate('adamATan2Update', param, grad, m, v, h, (mi, vi) => stepSize * Math.atan2(mi, Math.sqrt(vi) / vScale));
+  const atan2 = cpuStorage(param, 'adamATan2Update', 'param').dtype === 'f32' ? atan2F32 : Math.atan2;
+  adamUpdate('adamATan2Update', param, grad, m, v, h, (mi, vi) => stepSize * atan2(mi, Math.sqrt(vi) / vScale));
 }
 
 /** AdamW: p -= lr * m_hat / (sqrt(v_hat) + eps), after decoupled weight decay. */

@@ -122,10 +122,13 @@ const POOL_LIMIT_BYTES = 256 * 1024 * 1024;
 const pools: Record<DType, Map<number, AnyTypedArray[]>> = { f32: new Map(), f64: new Map(), i32: new Map(), bool: new Map() };
 let pooledBytes = 0;
 
+/** Pages that are not cross-origin isolated have no SharedArrayBuffer at all. */
+const isShared = (buffer: ArrayBufferLike): boolean => typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+
 /** Keeps a freed storage's array for reuse; nothing may read or write it afterwards. */
 export function recycle(data: AnyTypedArray): void {
   if (data.byteLength < POOL_MIN_BYTES || pooledBytes + data.byteLength > POOL_LIMIT_BYTES) return;
-  if (data.buffer instanceof SharedArrayBuffer || data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength) return;
+  if (isShared(data.buffer) || data.byteOffset !== 0 || data.buffer.byteLength !== data.byteLength) return;
   const pool = pools[dtypeOfArray(data)];
   const free = pool.get(data.length);
   if (free) free.push(data);

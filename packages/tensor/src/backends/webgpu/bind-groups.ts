@@ -17,6 +17,8 @@ export class BindGroupCache {
   private nextId = 1;
   private readonly groups = new Map<GPUBindGroupLayout, Map<string, GPUBindGroup>>();
   private count = 0;
+  /** Bind groups created so far (cache misses). */
+  created = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -37,6 +39,7 @@ export class BindGroupCache {
     const group = this.device.createBindGroup({ layout, entries });
     perLayout.set(key, group);
     this.count++;
+    this.created++;
     return group;
   }
 

@@ -19,6 +19,8 @@
  *   `gid.x + gid.y * (nwg.x * WORKGROUP_SIZE)` and guard it against the element count.
  * - `write(storage, data)`, `read(storage)` (async, bool as Uint8Array), `copyBuffer`, `sync()`.
  * - `profile(fn)`: per-kernel dispatch counts and GPU time, and bytes allocated during `fn`.
+ * - `counters()`: running totals of the host-side work (dispatches, submits, encoding time, bind
+ *   groups and buffers created, readbacks and the time spent waiting for them), for benchmarks.
  *
  * Errors: WGSL compile errors, validation errors and out-of-memory are recorded as they arrive
  * (labels carry kernel names) and thrown from the next engine call; device loss makes every
@@ -82,6 +84,20 @@ export interface EngineOptions {
   variants?: Partial<KernelVariants>;
 }
 
+/** Running totals of host-side work since the engine was created (see `counters()`). */
+export interface EngineCounters {
+  dispatches: number;
+  submits: number;
+  /** Milliseconds spent in dispatch(): validation, uniform packing, pipeline and bind group lookup, encoding. */
+  encodeMs: number;
+  bindGroupsCreated: number;
+  /** GPU buffers created by the storage pool (a miss: no free buffer of the size class). */
+  buffersCreated: number;
+  readbacks: number;
+  /** Milliseconds from a readback's request until its data was on the host (includes waiting for the GPU). */
+  readbackMs: number;
+}
+
 /** Per-batch state: the open encoder, its uniform staging, and what it references. */
 interface Batch {
   id: number;
@@ -119,6 +135,7 @@ export class WebGpuEngine {
   private lostReason: string | null = null;
   private profiler: Profiler | null = null;
   private forcedVariants: Partial<KernelVariants>;
+  private readonly totals = { dispatches: 0, submits: 0, encodeMs: 0, buffersCreated: 0, readbacks: 0, readbackMs: 0 };
 
   constructor(
     readonly device: GPUDevice,
@@ -132,7 +149,10 @@ export class WebGpuEngine {
     this.forcedVariants = { ...checkVariants(options.variants ?? {}) };
     this.uniformAlign = Math.max(MAX_UNIFORM_BYTES_PER_DISPATCH, device.limits.minUniformBufferOffsetAlignment);
     this.uniformCapacity = this.uniformAlign * MAX_DISPATCHES_PER_BATCH;
-    this.pool = new BufferPool((bytes) => this.createBuffer(bytes, 'pool', BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST));
+    this.pool = new BufferPool((bytes) => {
+      this.totals.buffersCreated++;
+      return this.createBuffer(bytes, 'pool', BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST);
+    });
     this.readbackPool = new BufferPool((bytes) => this.createBuffer(bytes, 'readback', BufferUsage.MAP_READ | BufferUsage.COPY_DST));
     this.bindGroups = new BindGroupCache(device);
     // A failed build is the root cause of the validation errors that follow it: report it first.
@@ -194,6 +214,7 @@ export class WebGpuEngine {
     this.check();
     const s = asGpuStorage(storage);
     if (s.size === 0) return fromGpuLayout(s.dtype, new ArrayBuffer(0), this.poison);
+    const started = performance.now();
     const staging = this.readbackPool.acquire(s.byteLength);
     const batch = this.openBatch();
     this.endPass(batch);
@@ -213,6 +234,8 @@ export class WebGpuEngine {
     staging.buffer.unmap();
     // Mapping completed, so the GPU is done with it: reusable at once.
     this.readbackPool.release(staging);
+    this.totals.readbacks++;
+    this.totals.readbackMs += performance.now() - started;
     this.check();
     return fromGpuLayout(s.dtype, copy, this.poison);
   }
@@ -250,6 +273,10 @@ export class WebGpuEngine {
     return this.pipelines.size;
   }
 
+  counters(): EngineCounters {
+    return { ...this.totals, bindGroupsCreated: this.bindGroups.created };
+  }
+
   // ---------------------------------------------------------------- variants
 
   /** The variant forced for a kernel family, if any (else the family chooses). */
@@ -275,6 +302,7 @@ export class WebGpuEngine {
 
   dispatch<I extends ElementTypes, O extends ElementTypes, U extends UniformTypes>(kernel: Kernel<I, O, U>, call: KernelCall<I, O, U>): void {
     this.check();
+    const started = performance.now();
     const name = call.label ?? kernel.name + (call.suffix ?? '');
     const [x = 1, y = 1, z = 1] = call.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
@@ -283,7 +311,7 @@ export class WebGpuEngine {
       throw new Error(`webgpu kernel '${name}': workgroups [${x}, ${y}, ${z}] exceed ${maxPerDim} per dimension (use engine.grid)`);
     }
     const k = kernel as unknown as AnyKernel;
-    const uniformData = Object.keys(k.uniforms).length > 0 ? new Uint8Array(packUniformValues(k, call.uniforms)) : undefined;
+    const uniformData = k.uniformLayout.fields.length > 0 ? new Uint8Array(packUniformValues(k, call.uniforms)) : undefined;
     if (uniformData && uniformData.byteLength > MAX_UNIFORM_BYTES_PER_DISPATCH) {
       throw new Error(`webgpu kernel '${name}': ${uniformData.byteLength} uniform bytes, at most ${MAX_UNIFORM_BYTES_PER_DISPATCH}`);
     }
@@ -317,6 +345,8 @@ export class WebGpuEngine {
     if (this.profiler) pass.end();
     batch.dispatches++;
     batch.kernels.push(name);
+    this.totals.dispatches++;
+    this.totals.encodeMs += performance.now() - started;
     if (batch.dispatches >= MAX_DISPATCHES_PER_BATCH || this.profiler?.wantsFlush(batch.dispatches)) this.flush();
   }
 
@@ -333,6 +363,7 @@ export class WebGpuEngine {
     const commands = batch.encoder.finish({ label: `batch ${batch.id}: ${summarize(batch.kernels)}` });
     const submittedAt = performance.now();
     this.device.queue.submit([commands]);
+    this.totals.submits++;
     const done = this.device.queue.onSubmittedWorkDone().then(() => this.completeBatch(batch, submittedAt));
     this.lastSubmitted = done;
   }

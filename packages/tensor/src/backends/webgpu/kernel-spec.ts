@@ -44,9 +44,10 @@ export interface KernelDescription<I extends ElementTypes, O extends ElementType
 }
 
 export interface Kernel<I extends ElementTypes, O extends ElementTypes, U extends UniformTypes> extends KernelDescription<I, O, U> {
-  /** Generated declarations followed by the body: the template the pipeline cache preprocesses. */
+  /** The body's `enable` directives, the generated declarations, then the rest of the body: the template the pipeline cache preprocesses. */
   readonly source: string;
-  readonly uniformBytes: number;
+  /** The Params struct's layout (no fields: the kernel binds no uniforms). */
+  readonly uniformLayout: UniformLayout;
 }
 
 export type AnyKernel = Kernel<ElementTypes, ElementTypes, UniformTypes>;
@@ -77,9 +78,17 @@ export function registeredKernels(): readonly AnyKernel[] {
 export function defineKernel<const I extends ElementTypes, const O extends ElementTypes, const U extends UniformTypes>(
   description: KernelDescription<I, O, U>,
 ): Kernel<I, O, U> {
-  const kernel = { ...description, source: `${declarations(description)}\n${description.body}`, uniformBytes: layoutOf(description.uniforms).bytes };
+  const kernel = { ...description, source: assemble(description), uniformLayout: layoutOf(description.uniforms) };
   registry.push(kernel as unknown as AnyKernel);
   return kernel;
+}
+
+/** WGSL `enable` directives must precede every declaration: they are moved above the generated ones. */
+const ENABLE = /^[ \t]*enable\s[^;]*;[ \t]*\n?/gm;
+
+function assemble(d: KernelDescription<ElementTypes, ElementTypes, UniformTypes>): string {
+  const enables = d.body.match(ENABLE) ?? [];
+  return [...enables.map((e) => e.trim()), declarations(d), d.body.replace(ENABLE, '')].join('\n');
 }
 
 /** The generated WGSL declarations of a kernel. */
@@ -113,8 +122,13 @@ interface FieldLayout {
   words: number;
 }
 
+export interface UniformLayout {
+  fields: FieldLayout[];
+  bytes: number;
+}
+
 /** Offsets of the Params fields (WGSL uniform layout: scalars 4-aligned, vec4 and arrays 16) and the struct size. */
-export function layoutOf(uniforms: UniformTypes): { fields: FieldLayout[]; bytes: number } {
+export function layoutOf(uniforms: UniformTypes): UniformLayout {
   let offset = 0;
   let align = 4;
   const fields = Object.entries(uniforms).map(([name, type]) => {
@@ -133,9 +147,10 @@ export function layoutOf(uniforms: UniformTypes): { fields: FieldLayout[]; bytes
 
 /** Packs named uniform values by the kernel's layout, checking names, counts and integrality. */
 export function packUniformValues(kernel: AnyKernel, values: Readonly<Record<string, number | readonly number[]>>): ArrayBuffer {
-  const { fields, bytes } = layoutOf(kernel.uniforms);
-  const extra = Object.keys(values).filter((name) => !Object.hasOwn(kernel.uniforms, name));
-  if (extra.length > 0) throw new Error(`webgpu kernel '${kernel.name}': unknown uniforms ${extra.join(', ')}`);
+  const { fields, bytes } = kernel.uniformLayout;
+  for (const name in values) {
+    if (!Object.hasOwn(kernel.uniforms, name)) throw new Error(`webgpu kernel '${kernel.name}': unknown uniforms ${Object.keys(values).filter((n) => !Object.hasOwn(kernel.uniforms, n)).join(', ')}`);
+  }
   const buffer = new ArrayBuffer(bytes);
   const view = new DataView(buffer);
   for (const field of fields) {

@@ -7,7 +7,7 @@ import { readEnv } from './env.js';
 
 export const KERNEL_VARIANTS = {
   /** kernels/matmul.ts */
-  matmul: ['blocked', 'tiled', 'staged'],
+  matmul: ['blocked', 'tiled', 'staged', 'staged-narrow'],
   /** kernels/attention.ts */
   attention: ['single', 'blocked', 'subgroup'],
   /** Row kernels (softmax, RMSNorm, cross-entropy): kernels/nn-common.ts */

@@ -96,11 +96,21 @@ function softmaxRows(scores: FloatArray, p: AttentionParams, mask: FloatArray | 
   }
 }
 
+/** f32 operands (and mask), non-empty, SIMD on: the fused WebAssembly forward. */
+function useSimdAttention(o: Operands, p: AttentionParams): boolean {
+  const f32 = o.q instanceof Float32Array && o.k instanceof Float32Array && o.v instanceof Float32Array && (o.mask === null || o.mask instanceof Float32Array);
+  return f32 && p.batch * p.heads * p.seqQ * p.seqK * p.headDim > 0 && cpuSimdEnabled();
+}
+
 export function attention(q: Storage, k: Storage, v: Storage, p: AttentionParams, mask?: Storage): { o: FloatArray; lse: FloatArray } {
   const ops = operands('attention', p, q, k, v, mask);
   const { batch, heads, seqQ, seqK, headDim: d } = p;
   const o = floatLike(ops.q, batch * heads * seqQ * d);
   const lse = floatLike(ops.q, batch * heads * seqQ);
+  if (useSimdAttention(ops, p)) {
+    rowKernels().attentionForward(ops.q as Float32Array, ops.k as Float32Array, ops.v as Float32Array, ops.mask as Float32Array | null, p, o as Float32Array, lse as Float32Array);
+    return { o, lse };
+  }
   const probs = floatLike(ops.q, seqQ * seqK);
   for (let h = 0; h < batch * heads; h++) {
     headScores(ops, p, h, probs);
@@ -133,6 +143,11 @@ export function attentionBackward(
   const dq = floatLike(ops.q, ops.q.length);
   const dk = floatLike(ops.q, ops.k.length);
   const dv = floatLike(ops.q, ops.v.length);
+  if (useSimdAttention(ops, p) && os instanceof Float32Array && lses instanceof Float32Array && dOs instanceof Float32Array) {
+    const inputs = { q: ops.q as Float32Array, k: ops.k as Float32Array, v: ops.v as Float32Array, o: os, lse: lses, dO: dOs, mask: ops.mask as Float32Array | null };
+    rowKernels().attentionBackward(inputs, p, { dq: dq as Float32Array, dk: dk as Float32Array, dv: dv as Float32Array });
+    return { dq, dk, dv };
+  }
   const probs = floatLike(ops.q, seqQ * seqK);
   const dS = floatLike(ops.q, seqQ * seqK);
   for (let h = 0; h < bh; h++) {

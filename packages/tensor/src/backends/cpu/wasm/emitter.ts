@@ -311,6 +311,10 @@ export class FunctionBuilder<P extends readonly ValueType[] = readonly ValueType
     div: () => this.simd(0xe7),
     min: () => this.simd(0xe8),
     max: () => this.simd(0xe9),
+    /** Pseudo-minimum b < a ? b : a (one x86 minps; min/max propagate NaN at several instructions' cost). */
+    pmin: () => this.simd(0xea),
+    /** Pseudo-maximum a < b ? b : a. */
+    pmax: () => this.simd(0xeb),
     convert_i32x4_s: () => this.simd(0xfa),
     /** Relaxed SIMD: a*b + c, fused or not as the hardware prefers (check `relaxedSimdSupported`). */
     relaxed_madd: () => this.simd(0x105),
@@ -360,7 +364,7 @@ export class ModuleBuilder {
   private memory: { module: string; field: string; limits: MemoryLimits } | null = null;
 
   /** Imports the module's memory as `module.field` (an instance is given a `WebAssembly.Memory` there). */
-  importMemory(module: string, field: string, limits: MemoryLimits): this {
+  importMemory(module: string, field: string, limits: MemoryLimits): ModuleBuilder {
     if (limits.shared && limits.maximum === undefined) throw new Error('wasm emitter: a shared memory needs a maximum size');
     this.memory = { module, field, limits };
     return this;

@@ -1,99 +1,22 @@
 /**
- * WebAssembly SIMD versions of the f32 row kernels whose cost is arithmetic rather than memory
- * traffic: SwiGLU forward and backward (an exponential per element) and attention's score-row
- * softmax (scale, mask, maximum, exponentials, sum, normalise). Operands are copied into the
- * module's memory and results copied back, which is cheap beside the exponentials (memory-bound
- * kernels such as RMSNorm would gain nothing from that round trip and stay in TypeScript).
+ * WebAssembly SIMD versions of the f32 kernels whose cost is arithmetic rather than memory
+ * traffic: SwiGLU forward and backward (an exponential per element), the score-row softmax
+ * (scale, mask, maximum, exponentials, sum, normalise) and the fused attention built on it
+ * (attention-kernel.ts), in one module with one memory. Operands are copied into the module's
+ * memory and results copied back, which is cheap beside the arithmetic (memory-bound kernels such
+ * as RMSNorm would gain nothing from that round trip and stay in TypeScript).
  *
- * The exponential is f32 throughout: Cody-Waite reduction by ln 2, the Cephes expf polynomial,
- * 2^k built in the exponent bits; about 2 ulp, exp(x) = 0 below -86.6 (results under 2^-125
- * flush to zero), +Infinity above ln(FLT_MAX), NaN for NaN. Row tails that do not fill a vector
- * run the same arithmetic on one lane. The TypeScript kernels stay the reference these are tested
- * against (row-kernels.test.ts) and the fallback when SIMD is off or missing (features.ts).
+ * The exponential is the f32x4 one of exp-f32x4.ts (about 2 ulp). Row tails that do not fill a
+ * vector run the same arithmetic on one lane. The TypeScript kernels stay the reference these are
+ * tested against (row-kernels.test.ts) and the fallback when SIMD is off or missing (features.ts).
  */
+import type { AttentionParams } from '../../../backend.js';
+import { attentionFunctions } from './attention-kernel.js';
 import { ModuleBuilder, type FunctionBuilder, type Local } from './emitter.js';
+import { EXP_CONSTANTS, emitExp, expTemps } from './exp-f32x4.js';
 
 type F = FunctionBuilder;
 type V = Local<'v128'>;
-
-/** f32x4 constants, each set once at a function's start. */
-interface Constants {
-  lo: V;
-  hi: V;
-  log2e: V;
-  magic: V;
-  /** bits(magic) - 126 in every lane: (bits(t) - that) << 23 is 2^(k - 1). */
-  expBias: V;
-  ln2Hi: V;
-  ln2Lo: V;
-  poly: V[];
-  one: V;
-  two: V;
-  inf: V;
-}
-
-const EXP_LO = -86.6;
-const EXP_HI = 88.72283935546875;
-const MAGIC = 12582912; // 1.5 * 2^23: adding it rounds an f32 to an integer held in the low mantissa bits
-const MAGIC_BITS = 0x4b400000;
-// Cephes expf: exp(r) = 1 + r + r^2 * P(r) on |r| <= ln(2) / 2.
-const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
-
-function splat(f: F, value: number): V {
-  const v = f.local('v128');
-  f.f32.const(value).f32x4.splat().set(v);
-  return v;
-}
-
-function constants(f: F): Constants {
-  const expBias = f.local('v128');
-  f.i32.const(MAGIC_BITS - 126).i32x4.splat().set(expBias);
-  return {
-    lo: splat(f, EXP_LO),
-    hi: splat(f, EXP_HI),
-    log2e: splat(f, Math.LOG2E),
-    magic: splat(f, MAGIC),
-    expBias,
-    ln2Hi: splat(f, 0.693359375),
-    ln2Lo: splat(f, -2.12194440e-4),
-    poly: EXP_POLY.map((c) => splat(f, c)),
-    one: splat(f, 1),
-    two: splat(f, 2),
-    inf: splat(f, Infinity),
-  };
-}
-
-/** Scratch locals of the exponential. */
-interface ExpTemps {
-  xc: V;
-  t: V;
-  r: V;
-  p: V;
-}
-
-function expTemps(f: F): ExpTemps {
-  return { xc: f.local('v128'), t: f.local('v128'), r: f.local('v128'), p: f.local('v128') };
-}
-
-/** out = exp(x) lane-wise (x and out may be the same local). */
-function emitExp(f: F, c: Constants, tmp: ExpTemps, x: V, out: V): void {
-  const { xc, t, r, p } = tmp;
-  f.get(x).get(c.lo).f32x4.max().get(c.hi).f32x4.min().set(xc);
-  f.get(xc).get(c.log2e).f32x4.mul().get(c.magic).f32x4.add().set(t);
-  // r = xc - k ln 2 in two steps, k = t - magic.
-  f.get(t).get(c.magic).f32x4.sub().set(p);
-  f.get(xc).get(p).get(c.ln2Hi).f32x4.mul().f32x4.sub().get(p).get(c.ln2Lo).f32x4.mul().f32x4.sub().set(r);
-  f.get(r).get(c.poly[0]).f32x4.mul();
-  for (const coefficient of c.poly.slice(1)) f.get(coefficient).f32x4.add().get(r).f32x4.mul();
-  // Horner left P(r) * r on the stack: times r again, plus r plus 1.
-  f.get(r).f32x4.mul().get(r).f32x4.add().get(c.one).f32x4.add();
-  // Times 2 * 2^(k - 1) (2^(k - 1) stays a normal f32 for every k the clamp allows).
-  f.get(c.two).f32x4.mul();
-  f.get(t).get(c.expBias).i32x4.sub().i32.const(23).i32x4.shl().f32x4.mul().set(p);
-  // Below the range: 0 (-Infinity included); above: +Infinity.
-  f.get(p).get(x).get(c.lo).f32x4.lt().v128.andnot().set(p);
-  f.get(c.inf).get(p).get(x).get(c.hi).f32x4.gt().v128.bitselect().set(out);
-}
 
 /**
  * Emits `body(j, load, store, tail)` over elements [0, count) of a row: full f32x4 vectors first
@@ -102,24 +25,26 @@ function emitExp(f: F, c: Constants, tmp: ExpTemps, x: V, out: V): void {
  */
 function rowLoop(f: F, count: Local<'i32'>, body: (j: Local<'i32'>, load: () => void, store: (value: () => void) => void, tail: boolean) => void): void {
   const j = f.local('i32');
-  const vectorEnd = f.local('i32');
+  const [pairEnd, vectorEnd] = [f.local('i32'), f.local('i32')];
+  f.get(count).i32.const(-8).i32.and().set(pairEnd);
   f.get(count).i32.const(-4).i32.and().set(vectorEnd);
-  f.forRange(
-    j,
-    () => f.i32.const(0),
-    () => f.get(vectorEnd),
-    4,
-    () =>
-      body(
-        j,
-        () => f.v128.load(0, 2),
-        (value) => {
-          value();
-          f.v128.store(0, 2);
-        },
-        false,
-      ),
-  );
+  // Whole vectors, two per iteration (through the memarg offset), so that the two independent
+  // chains of dependent arithmetic overlap; then a last single vector, then single elements.
+  const vector = (offset: number) =>
+    body(
+      j,
+      () => f.v128.load(offset, 2),
+      (value) => {
+        value();
+        f.v128.store(offset, 2);
+      },
+      false,
+    );
+  f.forRange(j, () => f.i32.const(0), () => f.get(pairEnd), 8, () => {
+    vector(0);
+    vector(16);
+  });
+  f.forRange(j, () => f.get(pairEnd), () => f.get(vectorEnd), 4, () => vector(0));
   f.forRange(
     j,
     () => f.get(vectorEnd),
@@ -149,7 +74,7 @@ function swigluFunction(module: ModuleBuilder): void {
     { params: ['i32', 'i32', 'i32', 'i32'] },
     (f) => {
       const [gateUp, out, rows, inter] = f.params;
-      const c = constants(f);
+      const c = EXP_CONSTANTS;
       const tmp = expTemps(f);
       const [g, e] = [f.local('v128'), f.local('v128')];
       const [row, gate, up, dst] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
@@ -166,7 +91,7 @@ function swigluFunction(module: ModuleBuilder): void {
           emitExp(f, c, tmp, e, e);
           at(f, dst, j);
           store(() => {
-            f.get(g).get(e).get(c.one).f32x4.add().f32x4.div();
+            f.get(g).get(e).v128.const(c.one).f32x4.add().f32x4.div();
             at(f, up, j);
             load();
             f.f32x4.mul();
@@ -188,7 +113,7 @@ function swigluBackwardFunction(module: ModuleBuilder): void {
     { params: ['i32', 'i32', 'i32', 'i32', 'i32'] },
     (f) => {
       const [gateUp, dOut, dGateUp, rows, inter] = f.params;
-      const c = constants(f);
+      const c = EXP_CONSTANTS;
       const tmp = expTemps(f);
       const [g, s, dy, u] = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
       const [row, gate, up, dyRow, dGate, dUp] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
@@ -212,11 +137,11 @@ function swigluBackwardFunction(module: ModuleBuilder): void {
           f.set(dy);
           f.get(g).f32x4.neg().set(s);
           emitExp(f, c, tmp, s, s);
-          f.get(c.one).get(s).get(c.one).f32x4.add().f32x4.div().set(s);
+          f.v128.const(c.one).get(s).v128.const(c.one).f32x4.add().f32x4.div().set(s);
           at(f, dGate, j);
           store(() => {
             f.get(dy).get(u).f32x4.mul().get(s).f32x4.mul();
-            f.get(c.one).get(g).get(c.one).get(s).f32x4.sub().f32x4.mul().f32x4.add();
+            f.v128.const(c.one).get(g).v128.const(c.one).get(s).f32x4.sub().f32x4.mul().f32x4.add();
             f.f32x4.mul();
           });
           at(f, dUp, j);
@@ -244,27 +169,30 @@ function horizontal(f: F, v: V, sum: boolean): void {
   }
 }
 
-function softmaxRowsFunction(module: ModuleBuilder): void {
+function softmaxRowsFunction(module: ModuleBuilder): number {
   // (scores, mask (0: none), rows, cols, scale, maxes, sums, saved): per row, s = scale * s + mask;
   // then with saved = 0 the row's maximum m goes to maxes[i], s = exp(s - m) / sum and the sum to
   // sums[i] (not normalised when m is not finite); with saved = 1, m = maxes[i] (a saved lse) and
   // s = exp(s - m). A row with m = -Infinity becomes zeros.
-  module.addFunction(
+  return module.addFunction(
     { params: ['i32', 'i32', 'i32', 'i32', 'f32', 'i32', 'i32', 'i32'] },
     (f) => {
       const [scores, mask, rows, cols, scale, maxes, sums, saved] = f.params;
-      const c = constants(f);
+      const c = EXP_CONSTANTS;
       const tmp = expTemps(f);
       const [v, scaleV, maxV, sumV, mV] = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
+      const ordered = f.local('v128');
       const [row, rowPtr, maskPtr] = [f.local('i32'), f.local('i32'), f.local('i32')];
       const [m, sum] = [f.local('f32'), f.local('f32')];
       f.get(scale).f32x4.splat().set(scaleV);
       f.get(scores).set(rowPtr);
       f.get(mask).set(maskPtr);
       f.forRange(row, () => f.i32.const(0), () => f.get(rows), 1, () => {
-        // Pass 1: scale and mask in place, tracking the maximum (f32x4.max propagates NaN; a tail
-        // element fills all four lanes, so the other lanes do not disturb the maximum).
+        // Pass 1: scale and mask in place, tracking the maximum with pmax (one instruction; it
+        // skips NaN, so whether every score equals itself is tracked beside it: NaN wins, as in
+        // the TypeScript kernel). A tail element fills all four lanes, leaving both unchanged.
         f.f32.const(-Infinity).f32x4.splat().set(maxV);
+        f.v128.const(c.zero).v128.const(c.zero).f32x4.eq().set(ordered);
         rowLoop(f, cols, (j, load, store) => {
           at(f, rowPtr, j);
           load();
@@ -277,14 +205,16 @@ function softmaxRowsFunction(module: ModuleBuilder): void {
           });
           at(f, rowPtr, j);
           store(() => f.get(v));
-          f.get(maxV).get(v).f32x4.max().set(maxV);
+          f.get(maxV).get(v).f32x4.pmax().set(maxV);
+          f.get(ordered).get(v).get(v).f32x4.eq().v128.and().set(ordered);
         });
         f.get(saved).if(
           () => f.get(maxes).get(row).i32.const(2).i32.shl().i32.add().f32.load().set(m),
           () => {
-            f.get(maxes).get(row).i32.const(2).i32.shl().i32.add();
             horizontal(f, maxV, false);
-            f.tee(m).f32.store();
+            f.set(m);
+            f.get(ordered).v128.not().v128.any_true().if(() => f.f32.const(NaN).set(m));
+            f.get(maxes).get(row).i32.const(2).i32.shl().i32.add().get(m).f32.store();
           },
         );
         f.get(m).f32x4.splat().set(mV);
@@ -342,6 +272,8 @@ interface Exports {
   swiglu(gateUp: number, out: number, rows: number, inter: number): void;
   swiglu_backward(gateUp: number, dOut: number, dGateUp: number, rows: number, inter: number): void;
   softmax_rows(scores: number, mask: number, rows: number, cols: number, scale: number, maxes: number, sums: number, saved: number): void;
+  attention_forward(...args: number[]): void;
+  attention_backward(...args: number[]): void;
 }
 
 const PAGE = 65536;
@@ -395,6 +327,52 @@ class RowKernels {
     this.take(dg, dGateUp);
   }
 
+  /** The whole attention forward (attention-kernel.ts): o and lse [batch * heads, seqQ] from q, k, v and the optional mask. */
+  attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionParams, o: Float32Array, lse: Float32Array): void {
+    const { seqQ, seqK, headDim: d, scale } = p;
+    const heads = p.batch * p.heads;
+    const [kp, dp] = [Math.ceil(seqK / 4) * 4, Math.ceil(d / 4) * 4];
+    const rows = heads * seqQ;
+    const [qAt, kAt, vAt, oAt, maskAt, ktAt, vpAt, scoresAt, maxes, sums] = this.regions(q.length, k.length, v.length, o.length + 4, mask ? mask.length : 0, d * kp, seqK * dp, seqQ * seqK + 4, rows, rows);
+    this.put(qAt, q);
+    this.put(kAt, k);
+    this.put(vAt, v);
+    if (mask) this.put(maskAt, mask);
+    // The padding columns of Kt and Vp are never written per head: zero them once.
+    this.heap.fill(0, ktAt / 4, ktAt / 4 + d * kp);
+    this.heap.fill(0, vpAt / 4, vpAt / 4 + seqK * dp);
+    this.exports.attention_forward(qAt, kAt, vAt, oAt, mask ? maskAt : 0, ktAt, vpAt, scoresAt, maxes, sums, heads, seqQ, seqK, d, scale);
+    this.take(oAt, o);
+    for (let i = 0; i < rows; i++) {
+      const max = this.heap[maxes / 4 + i];
+      lse[i] = Number.isFinite(max) ? max + Math.log(this.heap[sums / 4 + i]) : max;
+    }
+  }
+
+  /** The whole attention backward (attention-kernel.ts): dq, dk, dv from the forward's inputs, o, lse and dO. */
+  attentionBackward(
+    inputs: { q: Float32Array; k: Float32Array; v: Float32Array; o: Float32Array; lse: Float32Array; dO: Float32Array; mask: Float32Array | null },
+    p: AttentionParams,
+    grads: { dq: Float32Array; dk: Float32Array; dv: Float32Array },
+  ): void {
+    const { seqQ, seqK, headDim: d, scale } = p;
+    const [kp, dp] = [Math.ceil(seqK / 4) * 4, Math.ceil(d / 4) * 4];
+    const { q, k, v, o, lse, dO, mask } = inputs;
+    const at = this.regions(
+      q.length, k.length, v.length, o.length, dO.length, lse.length, mask ? mask.length : 0,
+      grads.dq.length + 4, grads.dk.length + 4, grads.dv.length + 4,
+      d * kp, d * kp, seqK * dp, seqQ * dp, seqQ * dp, seqQ * seqK + 4, seqQ * seqK + 4, seqK * seqQ, seqK * seqQ,
+    );
+    [q, k, v, o, dO, lse].forEach((data, i) => this.put(at[i]!, data));
+    if (mask) this.put(at[6]!, mask);
+    // Zero the padding the per-head copies never write (Kt, Vt, and the padded K, Q, dO).
+    this.heap.fill(0, at[10]! / 4, at[15]! / 4);
+    this.exports.attention_backward(...at.slice(0, 6), mask ? at[6]! : 0, ...at.slice(7), p.batch * p.heads, seqQ, seqK, d, scale);
+    this.take(at[7]!, grads.dq);
+    this.take(at[8]!, grads.dk);
+    this.take(at[9]!, grads.dv);
+  }
+
   /**
    * Attention's score rows in place (rows x cols at `scores`): softmax(scale * s + mask) with each
    * row's lse into lse[lseOffset + i], or with `saved` exp(scale * s + mask - lse) from the saved lse.
@@ -423,7 +401,7 @@ export function rowKernels(): RowKernels {
     const module = new ModuleBuilder().importMemory('env', 'memory', { initial: 16 });
     swigluFunction(module);
     swigluBackwardFunction(module);
-    softmaxRowsFunction(module);
+    attentionFunctions(module, softmaxRowsFunction(module));
     kernels = new RowKernels(new WebAssembly.Module(module.build()));
   }
   return kernels;

@@ -53,5 +53,6 @@ export const stagedKernel = defineKernel({
   variants: {
     scalar: { ...elementDefines(false), LANES: 256, COLS: 64, DEPTH: 8, PRODUCTS: '' },
     vec4: { ...elementDefines(true), LANES: 256, COLS: 64, DEPTH: 8, PRODUCTS: '' },
+    narrow: { ...elementDefines(true), LANES: 256, COLS: 32, DEPTH: 8, PRODUCTS: '' },
   },
 });

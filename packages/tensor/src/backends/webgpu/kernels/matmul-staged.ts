@@ -12,8 +12,14 @@ import { stridedCopy } from './movement.js';
 
 /** Invocations per workgroup: rows of C per workgroup. */
 const LANES = 256;
-/** Columns of C per workgroup (a multiple of 4). */
-const COLS = 64;
+/**
+ * Columns of C per workgroup (a multiple of 4), by variant: `staged` amortises each lane's loads of
+ * its row of A over 64 columns; `staged-narrow` keeps half the accumulators, which llvmpipe can hold
+ * in registers, and suits shallow products (k within one slice) such as the HRM step's projections
+ * ([B*S, hidden] x [hidden, n]). The timed trial picks per shape class.
+ */
+export const STAGED_COLS = { staged: 64, 'staged-narrow': 32 } as const;
+export type StagedVariant = keyof typeof STAGED_COLS;
 /** Depth of k per dispatch where workgroup memory allows (a multiple of 4). */
 const MAX_DEPTH = 128;
 
@@ -26,19 +32,19 @@ export function stagedSuits(engine: WebGpuEngine): boolean {
   return /llvmpipe|lavapipe/i.test(engine.description);
 }
 
-/** The deepest slice whose tile (plus the shader's sink, one f32 per lane) fits in workgroup memory. */
-export function stagedDepth(engine: WebGpuEngine): number {
-  const fit = Math.floor((engine.limits.maxComputeWorkgroupStorageSize - LANES * 4) / (COLS * 4));
+/** The deepest slice whose tile of `cols` columns (plus the shader's sink, one f32 per lane) fits in workgroup memory. */
+export function stagedDepth(engine: WebGpuEngine, cols: number = STAGED_COLS.staged): number {
+  const fit = Math.floor((engine.limits.maxComputeWorkgroupStorageSize - LANES * 4) / (cols * 4));
   return Math.min(MAX_DEPTH, fit - (fit % 4));
 }
 
-/** The unrolled hot part: per 4 depths, one vec4 of the row of A times COLS staged values per depth. */
-function products(depth: number): string {
+/** The unrolled hot part: per 4 depths, one vec4 of the row of A times `cols` staged values per depth. */
+function products(depth: number, cols: number): string {
   const lines: string[] = [];
   for (let d = 0; d < depth; d += 4) {
     lines.push(`  {`, `    let x = xs[${d / 4}];`);
-    for (let g = 0; g < COLS / 4; g++) {
-      const term = (j: number) => `x.${'xyzw'[j]} * staged4(${(d + j) * COLS + 4 * g}u)`;
+    for (let g = 0; g < cols / 4; g++) {
+      const term = (j: number) => `x.${'xyzw'[j]} * staged4(${(d + j) * cols + 4 * g}u)`;
       // Summed in pairs first: shorter dependency chains through acc.
       lines.push(`    acc[${g}] += (${term(0)} + ${term(1)}) + (${term(2)} + ${term(3)});`);
     }
@@ -47,25 +53,26 @@ function products(depth: number): string {
   return lines.join('\n');
 }
 
-const productsByDepth = new Map<number, string>();
+const productsByShape = new Map<string, string>();
 
-/** Encodes C = op(A) op(B) into `out` (see the shader for the layout). */
-export function encodeStagedMatmul(engine: WebGpuEngine, a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
-  const depth = stagedDepth(engine);
-  let body = productsByDepth.get(depth);
-  if (!body) productsByDepth.set(depth, (body = products(depth)));
+/** Encodes C = op(A) op(B) into `out` with one of the staged variants (see the shader for the layout). */
+export function encodeStagedMatmul(engine: WebGpuEngine, variant: StagedVariant, a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
+  const cols = STAGED_COLS[variant];
+  const depth = stagedDepth(engine, cols);
+  let body = productsByShape.get(`${depth}/${cols}`);
+  if (!body) productsByShape.set(`${depth}/${cols}`, (body = products(depth, cols)));
   // Transposed A: copy to [M, K] (once per distinct matrix: a broadcast A stays broadcast).
   const items = p.aBatchStride === 0 ? 1 : p.batch;
   const rows = p.transA ? stridedCopy(engine, a, { shape: [items, p.m, p.k], strides: [p.aBatchStride, 1, p.m], offset: 0 }) : a;
   const aBatchStride = p.transA && p.aBatchStride !== 0 ? p.m * p.k : p.aBatchStride;
   const vec4 = [p.n, p.k, aBatchStride, p.bBatchStride].every((v) => v % 4 === 0);
-  const { x, y, batchSlices } = matmulGrid(engine, p, LANES, COLS);
+  const { x, y, batchSlices } = matmulGrid(engine, p, LANES, cols);
   for (const slice of batchSlices) {
     // k = 0 still takes one dispatch: it writes the zeros.
     for (let k0 = 0; k0 < Math.max(p.k, 1); k0 += depth) {
       engine.dispatch(stagedKernel, {
-        suffix: vec4 ? '_vec4' : '',
-        defines: { ...elementDefines(vec4), LANES, COLS, DEPTH: depth, PRODUCTS: body },
+        suffix: `${cols === STAGED_COLS.staged ? '' : '_narrow'}${vec4 ? '_vec4' : ''}`,
+        defines: { ...elementDefines(vec4), LANES, COLS: cols, DEPTH: depth, PRODUCTS: body },
         overrides: { TRANS_B: Number(p.transB) },
         workgroups: [x, y, slice.count],
         inputs: { a: rows, b },

@@ -82,18 +82,20 @@ describe.skipIf(!gpu)('webgpu matmul', () => {
     }
   });
 
-  it('matches the CPU when k spans several slices of the staged variant (all transposes, both layouts)', async () => {
+  it('matches the CPU when k spans several slices of the staged variants (all transposes, both layouts)', async () => {
     // k = 300 (vec4 loads) and 301 (scalar) cross two slice boundaries at every supported depth.
-    for (const [k, transA, transB] of [
-      [300, false, false],
-      [300, true, true],
-      [301, true, false],
-      [301, false, true],
+    for (const [k, transA, transB, variant] of [
+      [300, false, false, 'staged'],
+      [300, true, true, 'staged'],
+      [301, true, false, 'staged'],
+      [301, false, true, 'staged'],
+      [300, true, false, 'staged-narrow'],
+      [301, false, true, 'staged-narrow'],
     ] as const) {
       const p: MatmulParams = { batch: 2, m: 37, n: 40, k, transA, transB, aBatchStride: 37 * k, bBatchStride: 0 };
       await compareWithCpu(
         b,
-        (be, [x, y]) => (be === cpu ? be.matmul(x!, y!, p) : matmul(b.engine, x!, y!, p, 'staged')),
+        (be, [x, y]) => (be === cpu ? be.matmul(x!, y!, p) : matmul(b.engine, x!, y!, p, variant)),
         [host('f32', seeded(k, 2 * p.m * k)), host('f32', seeded(k + 1, k * p.n))],
         tolerance(k),
       );
@@ -102,7 +104,8 @@ describe.skipIf(!gpu)('webgpu matmul', () => {
 
   it('tuneMatmul picks a variant for every shape class, which later calls use', async () => {
     const chosen = await tuneMatmul(b.engine);
-    expect(Object.keys(chosen).sort()).toEqual(['matmul/scalar/large', 'matmul/scalar/small', 'matmul/vec4/large', 'matmul/vec4/small']);
+    const classes = ['scalar', 'vec4'].flatMap((a) => ['large', 'small'].flatMap((w) => ['deep', 'shallow'].map((k) => `matmul/${a}/${w}/${k}`)));
+    expect(Object.keys(chosen).sort()).toEqual(classes);
     for (const v of Object.values(chosen)) expect(MATMUL_VARIANTS).toContain(v);
     const p: MatmulParams = { batch: 1, m: 5, n: 6, k: 7, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
     expect(chosen[matmulShapeClass(p)]).toBeDefined();

@@ -4,8 +4,8 @@
  *
  * Variants: `blocked` (4x4 per thread, no workgroup memory; vec4 loads when every size and stride
  * is a multiple of 4), `tiled` (64x64 workgroup tiles in workgroup memory, for real GPUs) and
- * `staged` (matmul-staged.ts: for CPU-emulated adapters, where it is about twice as fast as
- * `blocked` on lavapipe at large shapes; trials consider it on llvmpipe only). The variant for
+ * `staged` / `staged-narrow` (matmul-staged.ts: for CPU-emulated adapters, where they are two to
+ * three times as fast as `blocked` on lavapipe; trials consider them on llvmpipe only). The variant for
  * each shape class comes from the engine's `variants.matmul` if set, else from `tuneMatmul`'s timed trial,
  * else a default by adapter kind (blocked on CPU-emulated adapters: cheap to compile, never slow;
  * tiled elsewhere).
@@ -16,12 +16,14 @@ import { KERNEL_VARIANTS, type KernelVariants } from '../variants.js';
 import { fastestVariant, isCpuEmulated, rememberVariant, tunedVariant } from './autotune.js';
 import { matmulGrid } from './matmul-grid.js';
 import { BLOCKED_TILE, TILED_TILE, blockedKernel, elementDefines, tiledKernel } from './matmul-kernels.js';
-import { encodeStagedMatmul, stagedSuits } from './matmul-staged.js';
+import { STAGED_COLS, encodeStagedMatmul, stagedSuits, type StagedVariant } from './matmul-staged.js';
 
 export const MATMUL_VARIANTS = KERNEL_VARIANTS.matmul;
 export type MatmulVariant = KernelVariants['matmul'];
 /** Work (m * n * k * batch) from which a matmul counts as large. */
 const LARGE_WORK = 2 ** 24;
+/** Depth up to which a product counts as shallow: one slice of the staged variants. */
+const SHALLOW_K = 128;
 
 export function matmul(engine: WebGpuEngine, a: Storage, b: Storage, p: MatmulParams, variant?: MatmulVariant): GpuStorage {
   validate(a, b, p);
@@ -31,20 +33,27 @@ export function matmul(engine: WebGpuEngine, a: Storage, b: Storage, p: MatmulPa
   return out;
 }
 
-/** Shape classes get their own trial: vec4-aligned or not, small or large. */
+/**
+ * Shape classes get their own trial: vec4-aligned or not, small or large, shallow (k within one
+ * slice of the staged variants: the HRM step's forward projections) or deep.
+ */
 export function matmulShapeClass(p: MatmulParams): string {
   const work = p.m * p.n * p.k * p.batch;
-  return `matmul/${isVec4Aligned(p) ? 'vec4' : 'scalar'}/${work >= LARGE_WORK ? 'large' : 'small'}`;
+  return `matmul/${isVec4Aligned(p) ? 'vec4' : 'scalar'}/${work >= LARGE_WORK ? 'large' : 'small'}/${p.k <= SHALLOW_K ? 'shallow' : 'deep'}`;
 }
 
 export function matmulVariant(engine: WebGpuEngine, p: MatmulParams): MatmulVariant {
   return engine.variant('matmul') ?? tunedVariant<MatmulVariant>(engine, matmulShapeClass(p)) ?? (isCpuEmulated(engine) ? 'blocked' : 'tiled');
 }
 
-/** Representative shapes for each shape class, used by the trial. */
+/** A representative shape [m, n, k] for each shape class, used by the trial (large shallow: tall-skinny). */
 const TRIAL_SHAPES: readonly [number, number, number][] = [
   [128, 128, 128],
+  [127, 129, 127],
+  [96, 96, 512],
   [127, 129, 131],
+  [1312, 384, 128],
+  [1311, 383, 127],
   [384, 384, 384],
   [381, 383, 387],
 ];
@@ -64,7 +73,7 @@ export async function tuneMatmul(engine: WebGpuEngine): Promise<Record<string, M
     engine.write(b, new Float32Array(k * n).fill(0.25));
     const variant = await fastestVariant(
       engine,
-      MATMUL_VARIANTS.filter((v) => v !== 'staged' || stagedSuits(engine)).map((v) => ({ variant: v, run: () => encodeMatmul(engine, v, a, b, out, p) })),
+      MATMUL_VARIANTS.filter((v) => !isStaged(v) || stagedSuits(engine)).map((v) => ({ variant: v, run: () => encodeMatmul(engine, v, a, b, out, p) })),
     );
     rememberVariant(engine, matmulShapeClass(p), variant);
     chosen[matmulShapeClass(p)] = variant;
@@ -73,14 +82,18 @@ export async function tuneMatmul(engine: WebGpuEngine): Promise<Record<string, M
   return chosen;
 }
 
+function isStaged(v: MatmulVariant): v is StagedVariant {
+  return Object.hasOwn(STAGED_COLS, v);
+}
+
 function isVec4Aligned(p: MatmulParams): boolean {
   return [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride].every((v) => v % 4 === 0);
 }
 
 /** Encodes C = op(A) op(B) into `out` with the given variant. */
 export function encodeMatmul(engine: WebGpuEngine, variant: MatmulVariant, a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
-  if (variant === 'staged') {
-    encodeStagedMatmul(engine, a, b, out, p);
+  if (isStaged(variant)) {
+    encodeStagedMatmul(engine, variant, a, b, out, p);
     return;
   }
   const vec4 = variant === 'blocked' && isVec4Aligned(p);

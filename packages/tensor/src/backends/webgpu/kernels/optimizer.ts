@@ -24,7 +24,7 @@ const adamKernel = defineKernel({
 });
 
 const signSgdKernel = defineKernel({
-  name: 'sign_sgd_rows',
+  name: 'signSgdRows',
   body,
   entryPoint: 'signSgdRows',
   defines: { SIGN_SGD: true },
