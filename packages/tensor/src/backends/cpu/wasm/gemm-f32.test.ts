@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { seedArb, seeded } from '../../../testing/seeded.js';
 import { gemm, type MatrixView } from '../gemm.js';
 import { setCpuSimd, simdSupported } from './features.js';
-import { gemmF32, TILE } from './gemm-f32.js';
+import { gemmF32, instantiateKernel, TILE } from './gemm-f32.js';
+import { gemmKernelModule } from './gemm-kernel.js';
 
 interface Case {
   m: number;
@@ -94,6 +95,37 @@ describe.runIf(simdSupported())('f32 gemm on the WebAssembly SIMD kernel', () =>
     const zeros = new Float32Array(12).fill(NaN);
     gemmF32(operand(1, 3, 0, false, 0, 0), operand(2, 0, 4, false, 0, 0), zeros, 0, 3, 4, 0, null);
     expect(Array.from(zeros)).toEqual(new Array(12).fill(0));
+  });
+
+  it('packs lane-contiguous blocks into W-lane panels in the module (packLanes)', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+    const kernel = instantiateKernel({ module: new WebAssembly.Module(gemmKernelModule({ ...TILE, fma: false }, { pages: 1, shared: false })), memory });
+    const heap = new Float32Array(memory.buffer);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(TILE.mr, TILE.nr),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 19 }),
+        fc.integer({ min: 0, max: 5 }),
+        seedArb,
+        (width, panels, kc, pad, seed) => {
+          const ld = panels * width + pad;
+          const src = 16;
+          const dst = src + kc * ld + 4;
+          heap.set(seeded(seed, kc * ld), src);
+          heap.fill(NaN, dst - 4, dst + panels * width * kc + 4);
+          kernel.packLanes(width, 4 * src, 4 * ld, 4 * dst, kc, panels);
+          for (let p = 0; p < panels; p++) {
+            for (let kk = 0; kk < kc; kk++) {
+              for (let l = 0; l < width; l++) expect(heap[dst + (p * kc + kk) * width + l]).toBe(heap[src + kk * ld + p * width + l]);
+            }
+          }
+          const after = dst + panels * width * kc;
+          expect([heap[dst - 1], heap[after], heap[after + 3]].every(Number.isNaN), 'wrote outside its panels').toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('rounds f64 operands to f32 as it packs them', () => {

@@ -48,6 +48,8 @@ export interface WasmGemmKernel {
 /** A kernel instantiated in this thread: runs the row blocks of a job that `claim` hands out. */
 export interface InstantiatedKernel extends WasmGemmKernel {
   run(job: WasmPanelJob, claim: () => number): void;
+  /** The module's packLanesW for the tile's width W (MR or NR): see gemm-kernel.ts, byte offsets. */
+  packLanes(width: number, src: number, ld: number, dst: number, kc: number, panels: number): void;
 }
 
 /** One step for the kernel: byte offsets and strides in the kernel's memory (see gemm-kernel.ts). */
@@ -71,6 +73,7 @@ export interface WasmPanelJob {
   blockRows: number;
 }
 
+type PackFn = (src: number, ld: number, dst: number, kc: number, panels: number) => void;
 type BlockFn = (a: number, aPanel: number, b: number, c: number, ldc: number, rows: number, cols: number, kc: number, accumulate: number) => void;
 
 /** Instantiates the kernel's module on its memory in this thread. */
@@ -80,6 +83,7 @@ export function instantiateKernel(kernel: WasmGemmKernel): InstantiatedKernel {
   return {
     module: kernel.module,
     memory: kernel.memory,
+    packLanes: (width, src, ld, dst, kc, panels) => (instance.exports[`packLanes${width}`] as PackFn)(src, ld, dst, kc, panels),
     run(job, claim) {
       const { a, aPanel, b, c, ldc, rows, cols, kc, accumulate, blockRows } = job;
       const block = blocks[job.layout];
@@ -93,7 +97,9 @@ export function instantiateKernel(kernel: WasmGemmKernel): InstantiatedKernel {
 const A_BYTES = roundUp(MB, TILE.mr) * KC * 4;
 const B_BYTES = roundUp(NC, TILE.nr) * KC * 4;
 const C_BYTES = roundUp(MB, TILE.mr) * roundUp(NC, TILE.nr) * 4;
-const PAGES = Math.ceil((A_BYTES + B_BYTES + C_BYTES) / 65536);
+/** Where a block of A or B is copied as it is, lanes contiguous, for packLanes to pack (one at a time). */
+const STAGE_BYTES = Math.max(A_BYTES, B_BYTES);
+const PAGES = Math.ceil((A_BYTES + B_BYTES + C_BYTES + STAGE_BYTES) / 65536);
 
 /** The kernel instantiated here, with a Float32Array over its memory (which never grows). */
 interface LocalKernel extends InstantiatedKernel {
@@ -126,6 +132,16 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
   const kern = kernel(pool !== null);
   const heap = kern.heap;
   const [aAt, bAt, cAt] = [0, A_BYTES / 4, (A_BYTES + B_BYTES) / 4];
+  const stageAt = (A_BYTES + B_BYTES + C_BYTES) / 4;
+  const pack = (data: ArrayLike<number>, base: number, laneStride: number, depthStride: number, extent: number, kc: number, width: number, at: number): void => {
+    if (laneStride === 1) {
+      // Copy the block as it is (a row copy per k step), then pack it in the module.
+      const ld = roundUp(extent, width);
+      copyRows(data, base, depthStride, kc, extent, heap, stageAt, ld);
+      if (ld > extent) for (let kk = 0; kk < kc; kk++) heap.fill(0, stageAt + kk * ld + extent, stageAt + (kk + 1) * ld);
+      kern.packLanes(width, 4 * stageAt, 4 * ld, 4 * at, kc, ld / width);
+    } else packPanels(data, base, laneStride, depthStride, extent, kc, width, heap, at);
+  };
   for (let ib = 0; ib < m; ib += MB) {
     const mb = Math.min(MB, m - ib);
     const rows = roundUp(mb, mr);
@@ -146,10 +162,10 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
           for (let r = mb; r < rows; r++) heap.fill(0, aAt + r * KC, aAt + r * KC + kc);
           [layout, aPanel] = ['rows', mr * TILE.aRowBytes];
         } else {
-          packPanels(a.data, aFrom, a.rowStride, a.colStride, mb, kc, mr, heap, aAt);
+          pack(a.data, aFrom, a.rowStride, a.colStride, mb, kc, mr, aAt);
           [layout, aPanel] = ['packed', 4 * mr * kc];
         }
-        packPanels(b.data, bFrom, b.colStride, b.rowStride, nc, kc, nr, heap, bAt);
+        pack(b.data, bFrom, b.colStride, b.rowStride, nc, kc, nr, bAt);
         // Several blocks per thread, so that one that starts late can be covered by the others.
         const blockRows = pool ? Math.min(MC, roundUp(Math.ceil(rows / (4 * pool.count)), mr)) : MC;
         const accumulate = pc === 0 ? 0 : 1;

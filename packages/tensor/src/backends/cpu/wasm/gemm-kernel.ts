@@ -16,8 +16,17 @@
  * the MR x NR tile in MR * NR/4 f32x4 accumulators. Each accumulator sums its k products in order
  * from zero and is then stored (or added to C when `accumulate` is non-zero), so the result does
  * not depend on how the rows are split over calls or threads.
+ *
+ * It also exports, for each of the tile's widths W that is a multiple of 4 (MR for A, NR for B),
+ *
+ *   packLanesW(src, ld, dst, kc, panels)
+ *
+ * which packs a block copied into the module's memory with its lanes (B's columns, Aᵀ's rows)
+ * contiguous, element (kk, lane) at src + kk*ld + 4*lane, into `panels` W-lane panels at dst,
+ * panel p's (kk, l) at dst + (p*kc*W + kk*W + l)*4: W/4 vector copies a k step, where a JavaScript
+ * loop over the elements cost up to a fifth of a product (README).
  */
-import { type FunctionBuilder, type Local, ModuleBuilder } from './emitter.js';
+import { type FunctionBuilder, type Local, ModuleBuilder, type ValueType } from './emitter.js';
 
 export interface GemmKernelShape {
   /** Rows of the register tile (rows of an A panel). */
@@ -48,7 +57,41 @@ export function gemmKernelModule(shape: GemmKernelShape, memory: KernelMemory): 
   module.importMemory('env', 'memory', { initial: memory.pages, maximum: memory.pages, shared: memory.shared });
   module.addFunction({ params: PARAMS }, (f) => blockBody(f, shape, 'packed'), 'blockPacked');
   module.addFunction({ params: PARAMS }, (f) => blockBody(f, shape, 'rows'), 'blockRows');
+  for (const width of new Set([shape.mr, shape.nr])) {
+    if (width % 4 === 0) module.addFunction({ params: PACK_PARAMS }, (f) => packLanesBody(f, width), `packLanes${width}`);
+  }
   return module.build();
+}
+
+const PACK_PARAMS = ['i32', 'i32', 'i32', 'i32', 'i32'] as const;
+
+/** while (ptr < end) { body } */
+function whileBelowIn(f: FunctionBuilder<readonly ValueType[]>, ptr: Local<'i32'>, end: Local<'i32'>, body: () => void): void {
+  f.block((exit) =>
+    f.loop((again) => {
+      f.get(ptr).get(end).i32.ge_u().brIf(exit);
+      body();
+      f.br(again);
+    }),
+  );
+}
+
+function packLanesBody(f: FunctionBuilder<typeof PACK_PARAMS>, width: number): void {
+  const [src, ld, dst, kc, panels] = f.params;
+  const [panel, panelEnd, from, out, outEnd] = Array.from({ length: 5 }, () => f.local('i32'));
+  f.get(src).set(panel);
+  f.get(src).get(panels).i32.const(4 * width).i32.mul().i32.add().set(panelEnd);
+  f.get(dst).set(out);
+  whileBelowIn(f, panel, panelEnd, () => {
+    f.get(panel).set(from);
+    f.get(out).get(kc).i32.const(4 * width).i32.mul().i32.add().set(outEnd);
+    whileBelowIn(f, out, outEnd, () => {
+      for (let v = 0; v < width / 4; v++) f.get(out).get(from).v128.load(16 * v).v128.store(16 * v);
+      f.get(from).get(ld).i32.add().set(from);
+      f.get(out).i32.const(4 * width).i32.add().set(out);
+    });
+    f.get(panel).i32.const(4 * width).i32.add().set(panel);
+  });
 }
 
 function blockBody(f: FunctionBuilder<Params>, shape: GemmKernelShape, layout: ALayout): void {
@@ -61,15 +104,7 @@ function blockBody(f: FunctionBuilder<Params>, shape: GemmKernelShape, layout: A
   const [bPanelBytes, bPanel, bPanelEnd, cColumn, aPanel, aEnd, cRow, tileStart, pb, pbEnd] = Array.from({ length: 10 }, () => f.local('i32'));
   const pa = f.local('i32');
 
-  /** while (ptr < end) { body } */
-  const whileBelow = (ptr: Local<'i32'>, end: Local<'i32'>, body: () => void) =>
-    f.block((exit) =>
-      f.loop((again) => {
-        f.get(ptr).get(end).i32.ge_u().brIf(exit);
-        body();
-        f.br(again);
-      }),
-    );
+  const whileBelow = (ptr: Local<'i32'>, end: Local<'i32'>, body: () => void) => whileBelowIn(f, ptr, end, body);
   const addTo = (local: Local<'i32'>, amount: () => void) => {
     f.get(local);
     amount();
