@@ -4,9 +4,12 @@
  * block of B are brought into the module's memory, the kernel sums that step into a C block there
  * (overwriting on the first k step, adding after), and the finished block is copied into the
  * output. B is packed into panels; A too, except that its rows, when contiguous and B is at most
- * 512 columns wide, are only copied (the kernel reads them in place). Rows and columns past the
- * edge are padding whose results are never copied out.
- * The memory holds exactly one A, B and C block, so it is allocated once at a fixed size and
+ * 512 columns wide, are only copied (the kernel reads them in place). A block whose lanes (B's
+ * columns, a transposed A's rows) are contiguous is copied row by row into a staging area and
+ * packed there by the module (packLanes); other layouts are packed by a JavaScript loop (a wasm
+ * gather measured no faster: README). Rows and columns past the edge are padding whose results are
+ * never copied out.
+ * The memory holds exactly one A, B, C and staging block, so it is allocated once at a fixed size and
  * never grows; a small product pays only its copies.
  *
  * With threads, the memory is a shared `WebAssembly.Memory`, every worker instantiates the same
