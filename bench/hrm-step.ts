@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { AdamATan2, Rng, SignSGD, getBackend, profile, setBackend, type ProfileReport } from '@hrm-webgpu/tensor';
 import { initBackend, startCpuThreads, stopCpuThreads } from '@hrm-webgpu/tensor/node';
 import { HRM, type HRMConfig, demoSudoku4x4Config, disposeCarry, initialCarry, trainStep, validateConfig } from '@hrm-webgpu/hrm';
-import { DEMO_ARCH, DEMO_TRAINING } from '../packages/hrm/src/commands/demo.js';
+import { DEMO_ARCH, DEMO_TRAINING } from '../packages/hrm/src/presets.js';
 import { isMain, writeReport } from './lib/timing.js';
 
 type PuzzleBatch = Parameters<typeof trainStep>[3];

@@ -10,7 +10,7 @@ import { initBackend, nodeGpu } from '@hrm-webgpu/tensor/node';
 import { describe, expect, it, vi } from 'vitest';
 import { backendPreference } from '../packages/hrm/src/commands/backend.js';
 import { main } from '../packages/hrm/src/commands/main.js';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 
 const adapter = await probeAdapter(nodeGpu());

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hrm } from './hrm-cli.js';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
 import { hrm } from './hrm-cli.js';

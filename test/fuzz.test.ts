@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseSafetensors, serializeSafetensors, setBackend } from '@hrm-webgpu/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { parseArcTask } from '../packages/hrm/src/data/arc/task.js';
 import { readDataset, writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { parseNpy, serializeNpy } from '../packages/hrm/src/data/npy.js';

@@ -4,7 +4,7 @@
  */
 import { setBackend } from '@hrm-webgpu/tensor';
 import { beforeAll, expect, it } from 'vitest';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { demoSudoku4x4Config } from '../packages/hrm/src/config.js';
 import { HRM } from '../packages/hrm/src/model/hrm.js';
 import { evaluateDataset } from '../packages/hrm/src/evaluate.js';

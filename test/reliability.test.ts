@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { SafetensorsMap } from '@hrm-webgpu/tensor';
 import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { MetricsLog, readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
 import { hrm } from './hrm-cli.js';

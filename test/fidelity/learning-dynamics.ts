@@ -22,7 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setBackend } from '@hrm-webgpu/tensor';
 import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
-import { generateDemoData } from '../../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../../packages/hrm/src/data/demo.js';
 import { demoSudoku4x4Config, type HRMConfig } from '../../packages/hrm/src/config.js';
 import { trainBatches } from '../../packages/hrm/src/data/batching.js';
 import { type ActMetrics, reduceMetrics } from '../../packages/hrm/src/losses.js';

@@ -12,10 +12,8 @@ import { runTraining } from '../train/run.js';
 import type { TrainingSettings } from '../train/training-config.js';
 import { boolFlag, numberFlag, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
-import { generateDemoData } from './demo-data.js';
+import { generateDemoData } from '../data/demo.js';
 import { printSolve } from './solve.js';
-
-export { DEMO_ARCH, DEMO_TRAINING };
 
 /** Givens per generated puzzle (16 cells); 0 generates minimal puzzles (4-6 givens, much harder). */
 export const DEMO_GIVENS = 10;

@@ -13,7 +13,7 @@ import { createProgress } from '../report/progress.js';
 import { numberFlag, oneOf, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
 import { loadEvalData } from './data-source.js';
-import { loadModel } from './load-model.js';
+import { loadModel } from '../node/load-model.js';
 import { bucketMeans, difficultyBuckets, type DifficultyBucket } from '../report/difficulty.js';
 import { segmentsReport, segmentsSvg, type SegmentsReport } from '../report/segments.js';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DatasetMetadata } from '../data/types.js';
 import { parseFlags, UsageError } from './args.js';
-import { resolveSettings, settingFlags, splitConfigObject } from './model-flags.js';
+import { splitConfigObject } from '../node/config-file.js';
+import { resolveSettings, settingFlags } from './model-flags.js';
 
 const meta: DatasetMetadata = {
   pad_id: 0, ignore_label_id: 0, blank_identifier_id: 0, vocab_size: 6, seq_len: 16,

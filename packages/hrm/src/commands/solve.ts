@@ -13,7 +13,7 @@ import type { HRM } from '../model/hrm.js';
 import { segmentPredictions } from '../train/segments.js';
 import { numberFlag, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
-import { loadModel } from './load-model.js';
+import { loadModel } from '../node/load-model.js';
 import { renderSudoku, sideBySide } from './sudoku-grid.js';
 
 const usage = `Usage: hrm solve CHECKPOINT (--puzzle TEXT | --file FILE) [flags]

@@ -2,7 +2,7 @@ import { setBackend } from '@hrm-webgpu/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoSudoku4x4Config } from '../config.js';
 import { HRM } from '../model/hrm.js';
-import { generateDemoData } from '../commands/demo-data.js';
+import { generateDemoData } from '../data/demo.js';
 import { streamSeeds, Trainer } from './trainer.js';
 import type { TrainingSettings } from './training-config.js';
 

@@ -10,7 +10,7 @@ import { officialConfigFromYaml } from '../official-config.js';
 import { loadWeights } from '../train/checkpoint.js';
 import { readCheckpoint } from '../train/checkpoint-source.js';
 import { storedStep } from '../train/checkpoint-files.js';
-import { readJsonFile, splitConfigObject } from './model-flags.js';
+import { readJsonFile, splitConfigObject } from './config-file.js';
 
 export interface LoadedModel {
   model: HRM;
