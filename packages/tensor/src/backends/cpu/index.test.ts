@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DTYPE_BYTES, type Storage } from '../../backend.js';
 import { createCpuBackend } from './index.js';
-import { seeded } from './test-support.js';
+import { seeded } from '../../testing/seeded.js';
 
 describe('cpu backend wiring', () => {
   it('out-of-place kernels leave their inputs untouched and return fresh storages counted in bytesAllocated', async () => {

@@ -1,0 +1,17 @@
+/**
+ * WebGPU in tests without an adapter: the suites are skipped with a printed notice, unless
+ * HRM_REQUIRE_WEBGPU=1 (CI), which turns the missing adapter into a failure.
+ */
+import { envFlag } from '../backends/webgpu/env.js';
+
+/** Runs `start`; when it fails, null after a notice, or a thrown error under HRM_REQUIRE_WEBGPU=1. */
+export async function startWebGpuForTests<T>(start: () => Promise<T>): Promise<T | null> {
+  try {
+    return await start();
+  } catch (error) {
+    const message = (error as Error).message;
+    if (envFlag('HRM_REQUIRE_WEBGPU')) throw new Error(`HRM_REQUIRE_WEBGPU=1 but WebGPU is unavailable: ${message}`);
+    console.warn(`[hrm] skipping WebGPU tests: ${message}`);
+    return null;
+  }
+}
