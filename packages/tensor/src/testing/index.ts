@@ -9,4 +9,4 @@ export { cpuData, expectGradient, gradCheck, materialize, numericGradient, type 
 export { awkwardSize, floatDtype, seedArb, seeded, seededInts, smallSize } from './seeded.js';
 export { OP_CASES, randomValues, type CaseInput, type OpCase } from './op-cases.js';
 export { backendsForTests, webgpuForTests } from './backends.js';
-export { startWebGpuForTests } from './require-webgpu.js';
+export { startWebGpuForTests, webgpuRequired } from './require-webgpu.js';
