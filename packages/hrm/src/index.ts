@@ -35,6 +35,7 @@ export { encodeState, decodeState, type EncodedState } from './train/state-codec
 export { learningCurveSvg } from './train/plot.js';
 export type { MetricsRecord } from './train/metrics.js';
 // Reports
+export { arcReport, evalReport, isArcDataset, type EvalReport, type EvalSource } from './report/eval-report.js';
 export { lineChart, barChart, escapeXml, type LineChartOptions, type LineSeries, type BarChartOptions, type BarGroup } from './report/svg.js';
 // Datasets: layout, batching, Sudoku / Maze / ARC builders, ARC voting
 export * from './data/index.js';
