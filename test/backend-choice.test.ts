@@ -45,7 +45,22 @@ describe('auto backend', () => {
     const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const quietErr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      const code = await main(['train', '--data', join(root, 'data'), '--out', join(root, 'run'), '--preset', 'sudoku4x4', '--steps', '1', '--global_batch_size', '4', '--backend', 'cpu', '--no-progress']);
+      const code = await main([
+        'train',
+        '--data',
+        join(root, 'data'),
+        '--out',
+        join(root, 'run'),
+        '--preset',
+        'sudoku4x4',
+        '--steps',
+        '1',
+        '--global_batch_size',
+        '4',
+        '--backend',
+        'cpu',
+        '--no-progress',
+      ]);
       expect(code).toBe(0);
     } finally {
       quiet.mockRestore();

@@ -25,7 +25,8 @@ import { OP_NAMES, opOutputs } from './deno/ops.js';
 const DENO = process.env.HRM_DENO ?? fileURLToPath(new URL('../node_modules/.bin/deno', import.meta.url));
 const hasDeno = existsSync(DENO) && spawnSync(DENO, ['--version'], { stdio: 'ignore' }).status === 0;
 const REQUIRED = process.env.HRM_REQUIRE_DENO === '1';
-if (!hasDeno && !REQUIRED) console.warn(`[tests] Deno test skipped: no runnable deno at ${DENO} (npm ci installs it; HRM_REQUIRE_DENO=1 makes this a failure).`);
+if (!hasDeno && !REQUIRED)
+  console.warn(`[tests] Deno test skipped: no runnable deno at ${DENO} (npm ci installs it; HRM_REQUIRE_DENO=1 makes this a failure).`);
 
 interface BackendReport {
   adapter?: string;
@@ -93,6 +94,11 @@ describe.skipIf(!hasDeno && !REQUIRED)('Deno', () => {
     const gpuSegments = report.webgpu.hrm.segments;
     expect(report.webgpu.hrm.adapter, 'the session ran on WebGPU').not.toMatch(/^CPU backend/);
     expect(gpuSegments.map((s) => s.prediction)).toEqual(nodeHrm.map((s) => s.prediction));
-    expect(normwise(gpuSegments.flatMap((s) => [s.qHalt, s.qContinue]), nodeHrm.flatMap((s) => [s.qHalt, s.qContinue]))).toBeLessThan(1e-4);
+    expect(
+      normwise(
+        gpuSegments.flatMap((s) => [s.qHalt, s.qContinue]),
+        nodeHrm.flatMap((s) => [s.qHalt, s.qContinue]),
+      ),
+    ).toBeLessThan(1e-4);
   });
 });

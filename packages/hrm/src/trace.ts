@@ -124,7 +124,16 @@ export async function traceTrainGradients(model: HRM, batch: PuzzleBatch, opts: 
       const { logits, qHaltLogits, qContinueLogits, targetQContinue } = outputs;
       // The rows leaf (and its gradient) die with this scope; a detached alias keeps the values.
       const rowGrad = outputs.puzzleEmbRows?.grad?.detach() ?? null;
-      return { loss, metrics, rowGrad, next, logits: logits.detach(), qHaltLogits: qHaltLogits.detach(), qContinueLogits: qContinueLogits.detach(), targetQContinue };
+      return {
+        loss,
+        metrics,
+        rowGrad,
+        next,
+        logits: logits.detach(),
+        qHaltLogits: qHaltLogits.detach(),
+        qContinueLogits: qContinueLogits.detach(),
+        targetQContinue,
+      };
     });
     const gradients = new Map<string, HostArray>();
     try {
@@ -198,7 +207,14 @@ export async function traceTrainingSteps(
       const m = result.metrics;
       const weights = new Map<string, HostArray>();
       for (const [key, t] of model.stateDict('')) weights.set(key, await toHostArray(t));
-      steps.push({ lr, puzzleEmbLr, loss: m.lm_loss + 0.5 * (m.q_halt_loss + (m.q_continue_loss ?? 0)), metrics: m, carry: await readCarryState(carry), weights });
+      steps.push({
+        lr,
+        puzzleEmbLr,
+        loss: m.lm_loss + 0.5 * (m.q_halt_loss + (m.q_continue_loss ?? 0)),
+        metrics: m,
+        carry: await readCarryState(carry),
+        weights,
+      });
     }
   } finally {
     optimizers.optimizer.dispose();
@@ -259,7 +275,11 @@ export function trainingStepsTraceFile(steps: readonly TrainingStepTrace[], pref
   const entries: Record<string, SafetensorsTensor> = {};
   steps.forEach((s, k) => {
     const at = `train_steps.${k}.`;
-    Object.assign(entries, { [`${at}lr`]: scalar(s.lr), [`${at}puzzle_emb_lr`]: scalar(s.puzzleEmbLr), [`${at}loss`]: scalar(s.loss) }, carryEntries(`${at}carry`, s.carry));
+    Object.assign(
+      entries,
+      { [`${at}lr`]: scalar(s.lr), [`${at}puzzle_emb_lr`]: scalar(s.puzzleEmbLr), [`${at}loss`]: scalar(s.loss) },
+      carryEntries(`${at}carry`, s.carry),
+    );
     for (const [key, w] of s.weights) entries[at + prefix + key] = entry(w);
   });
   return { entries, metadata: { metrics: JSON.stringify(steps.map((s) => s.metrics)) } };

@@ -47,16 +47,20 @@ function segmentList(raw: string | undefined): number[] | undefined {
 export const evalCommand: Command = {
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, {
-      data: { type: 'string' },
-      split: { type: 'string' },
-      config: { type: 'string' },
-      'batch-size': { type: 'string' },
-      limit: { type: 'string' },
-      report: { type: 'string' },
-      segments: { type: 'string' },
-      ...backendFlags,
-    }, true);
+    const flags = parseFlags(
+      argv,
+      {
+        data: { type: 'string' },
+        split: { type: 'string' },
+        config: { type: 'string' },
+        'batch-size': { type: 'string' },
+        limit: { type: 'string' },
+        report: { type: 'string' },
+        segments: { type: 'string' },
+        ...backendFlags,
+      },
+      true,
+    );
     const [checkpoint, ...extra] = flags.positionals;
     if (checkpoint === undefined) throw new UsageError('missing the checkpoint file');
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
@@ -89,16 +93,28 @@ export const evalCommand: Command = {
       progress.stop();
     }
 
-    const report = evalReport({ checkpoint, data: dataPath, ...(step !== undefined ? { step } : {}) }, data, out, config.halt_max_steps, segmentCounts !== undefined);
+    const report = evalReport(
+      { checkpoint, data: dataPath, ...(step !== undefined ? { step } : {}) },
+      data,
+      out,
+      config.halt_max_steps,
+      segmentCounts !== undefined,
+    );
     const m = out.metrics;
     const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
     console.log(`examples: ${m.count}`);
-    console.log(`exact_accuracy: ${percent(m.exact_accuracy)}  accuracy: ${percent(m.accuracy)}  q_halt_accuracy: ${percent(m.q_halt_accuracy)}  steps: ${m.steps.toFixed(2)}`);
-    console.log(`learned halting: ${out.halting.mean_segments.toFixed(2)} segments on average (of ${out.halting.max_segments}), exact accuracy there ${percent(out.halting.exact_accuracy)}`);
+    console.log(
+      `exact_accuracy: ${percent(m.exact_accuracy)}  accuracy: ${percent(m.accuracy)}  q_halt_accuracy: ${percent(m.q_halt_accuracy)}  steps: ${m.steps.toFixed(2)}`,
+    );
+    console.log(
+      `learned halting: ${out.halting.mean_segments.toFixed(2)} segments on average (of ${out.halting.max_segments}), exact accuracy there ${percent(out.halting.exact_accuracy)}`,
+    );
     if (report.sudoku) {
-      console.log('exact accuracy by difficulty (solver backtracks), and the learned halting\'s mean segments:');
+      console.log("exact accuracy by difficulty (solver backtracks), and the learned halting's mean segments:");
       for (const b of report.sudoku.buckets) {
-        console.log(`  ${b.label.padEnd(12)} ${percent(b.exact_accuracy).padStart(7)}  halts at ${b.mean_halt_segments.toFixed(2).padStart(5)}  (${b.count} puzzles)`);
+        console.log(
+          `  ${b.label.padEnd(12)} ${percent(b.exact_accuracy).padStart(7)}  halts at ${b.mean_halt_segments.toFixed(2).padStart(5)}  (${b.count} puzzles)`,
+        );
       }
     }
     if (report.segments) {

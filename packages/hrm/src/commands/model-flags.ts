@@ -24,7 +24,12 @@ export { PRESETS, type Preset } from '../presets.js';
 /** Every model and training field as a kebab-case flag, with the official snake_case name as an alias. */
 export const settingFlags: FlagSpec = schemaFlagOptions(MODEL_FLAG_SCHEMA, TRAINING_SCHEMA);
 
-export const settingUsage = ['Model (official snake_case names accepted too):', ...schemaUsage(MODEL_FLAG_SCHEMA), 'Training:', ...schemaUsage(TRAINING_SCHEMA)].join('\n');
+export const settingUsage = [
+  'Model (official snake_case names accepted too):',
+  ...schemaUsage(MODEL_FLAG_SCHEMA),
+  'Training:',
+  ...schemaUsage(TRAINING_SCHEMA),
+].join('\n');
 
 function flagValues(flags: ParsedFlags): { arch: Record<string, unknown>; training: Record<string, unknown> } {
   const fail = (message: string) => new UsageError(message);

@@ -86,26 +86,31 @@ function stepHyperparameters(configFile: string | undefined, steps: number): Ste
 function modeOf(flags: ParsedFlags): 'segments' | 'train' | 'train-steps' {
   const given = (['segments', 'train', 'train-steps'] as const).filter((k) => flags.values[k] !== undefined);
   if (given.length > 1) throw new UsageError(`--${given[0]} cannot be combined with --${given[1]}`);
-  if (flags.values.warmup !== undefined && !(given[0] === 'train' || given[0] === 'train-steps')) throw new UsageError('--warmup needs --train or --train-steps');
+  if (flags.values.warmup !== undefined && !(given[0] === 'train' || given[0] === 'train-steps'))
+    throw new UsageError('--warmup needs --train or --train-steps');
   return given[0] ?? 'segments';
 }
 
 export const traceCommand: Command = {
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, {
-      batch: { type: 'string' },
-      config: { type: 'string' },
-      segments: { type: 'string' },
-      train: { type: 'boolean' },
-      'train-steps': { type: 'string' },
-      warmup: { type: 'string' },
-      seed: { type: 'string' },
-      prefix: { type: 'string' },
-      dtype: { type: 'string' },
-      out: { type: 'string' },
-      ...backendFlags,
-    }, true);
+    const flags = parseFlags(
+      argv,
+      {
+        batch: { type: 'string' },
+        config: { type: 'string' },
+        segments: { type: 'string' },
+        train: { type: 'boolean' },
+        'train-steps': { type: 'string' },
+        warmup: { type: 'string' },
+        seed: { type: 'string' },
+        prefix: { type: 'string' },
+        dtype: { type: 'string' },
+        out: { type: 'string' },
+        ...backendFlags,
+      },
+      true,
+    );
     const [checkpoint, ...extra] = flags.positionals;
     if (checkpoint === undefined) throw new UsageError('missing the checkpoint file');
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);

@@ -41,4 +41,3 @@ export function generateDemoData(opts: DemoDataOptions): DemoData {
     test: buildSudokuSplit(test, { box: 2, augmentations: 0, seed: opts.seed + 2 }),
   };
 }
-

@@ -8,10 +8,11 @@ import { randomBatch, randomizeZeroInits, tinyConfig } from './fixtures.testing.
 import { HRM } from './hrm.js';
 
 // Without an adapter: skipped with a notice, or a failure under HRM_REQUIRE_WEBGPU=1.
-const gpu = (await startWebGpuForTests(async () => {
-  await initBackend('webgpu');
-  return true;
-})) === true;
+const gpu =
+  (await startWebGpuForTests(async () => {
+    await initBackend('webgpu');
+    return true;
+  })) === true;
 
 /** The WebGPU values within 1e-4 of the CPU's, relative to the largest |CPU value|, which must be finite and not 0. */
 function expectMatchesCpu(gpuValues: ArrayLike<number>, cpuValues: ArrayLike<number>, what: string): void {

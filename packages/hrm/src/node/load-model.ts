@@ -31,7 +31,9 @@ export async function loadModel(file: string, configFile?: string, dtype: FloatD
   } else if (found !== undefined) {
     config = found;
   } else {
-    throw new Error(`${source.weights} stores no configuration and has no all_config.yaml beside it; pass --config FILE (JSON with the official field names, or all_config.yaml)`);
+    throw new Error(
+      `${source.weights} stores no configuration and has no all_config.yaml beside it; pass --config FILE (JSON with the official field names, or all_config.yaml)`,
+    );
   }
   // The weights are overwritten right away; the seed only fixes the throw-away initial values.
   const model = new HRM(config, { rng: new Rng(0), dtype });

@@ -14,7 +14,8 @@ export async function readTraceBatches(file: string, config: HRMConfig): Promise
     const t = map.get(name);
     if (!t) throw new Error(`${file}: missing tensor '${name}'`);
     if (t.dtype !== 'i32') throw new Error(`${file}: tensor '${name}' must be an integer tensor, found ${t.dtype}`);
-    if (t.shape.length !== rank + (stacked ? 1 : 0)) throw new Error(`${file}: tensor '${name}' must have rank ${rank} (or ${rank + 1}, stacked), found shape [${t.shape.join(', ')}]`);
+    if (t.shape.length !== rank + (stacked ? 1 : 0))
+      throw new Error(`${file}: tensor '${name}' must have rank ${rank} (or ${rank + 1}, stacked), found shape [${t.shape.join(', ')}]`);
     return { data: t.data as Int32Array, shape: stacked ? t.shape.slice(1) : t.shape };
   };
   const tokens = get('inputs', 2);
@@ -26,7 +27,8 @@ export async function readTraceBatches(file: string, config: HRMConfig): Promise
   if (labels.data.length !== tokens.data.length || labels.shape[0] !== size || labels.shape[1] !== len) {
     throw new Error(`${file}: labels shape [${labels.shape.join(', ')}] differs from inputs [${size}, ${len}]`);
   }
-  if (ids.shape[0] !== size || ids.data.length !== count * size) throw new Error(`${file}: puzzle_identifiers has the wrong shape for ${count} batches of ${size} rows`);
+  if (ids.shape[0] !== size || ids.data.length !== count * size)
+    throw new Error(`${file}: puzzle_identifiers has the wrong shape for ${count} batches of ${size} rows`);
   if (size === 0 || count === 0) throw new Error(`${file}: the batch has no rows (inputs [${inputs!.shape.join(', ')}]); give at least one example`);
   const outside = (name: string, data: Int32Array, ok: (v: number) => boolean, range: string) => {
     const i = data.findIndex((v) => !ok(v));

@@ -10,8 +10,15 @@ function sudokuLike(ratings?: number[]): PuzzleDataset {
   const examples = ratings?.length ?? 4;
   return {
     metadata: {
-      pad_id: 0, ignore_label_id: 0, blank_identifier_id: 0, vocab_size: 6, seq_len: 4,
-      num_puzzle_identifiers: 1, total_groups: examples, mean_puzzle_examples: 1, sets: ['all'],
+      pad_id: 0,
+      ignore_label_id: 0,
+      blank_identifier_id: 0,
+      vocab_size: 6,
+      seq_len: 4,
+      num_puzzle_identifiers: 1,
+      total_groups: examples,
+      mean_puzzle_examples: 1,
+      sets: ['all'],
     },
     inputs: new Int32Array(examples * 4),
     labels: new Int32Array(examples * 4),

@@ -44,7 +44,13 @@ function broadcastRead(x: number[], shape: number[], outShape: number[], flat: n
 
 const shapes = fc
   .array(fc.constantFrom(1, 2, 3, 5), { minLength: 0, maxLength: 4 })
-  .chain((out) => fc.tuple(fc.constant(out), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length })))
+  .chain((out) =>
+    fc.tuple(
+      fc.constant(out),
+      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+    ),
+  )
   .map(([out, ka, kb]) => ({ out, a: out.map((n, d) => (ka[d] ? n : 1)), b: out.map((n, d) => (kb[d] ? n : 1)) }));
 
 const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
@@ -56,7 +62,10 @@ describe('cpu unary', () => {
         const x = seeded(7, 20, -4, 4).map((v) => (op === 'log' || op === 'sqrt' || op === 'rsqrt' ? Math.abs(v) + 0.1 : v));
         const input = dtype === 'f32' ? Array.from(new Float32Array(x)) : x;
         const ref = input.map(f);
-        expectClose(await values(backend.unary(op as UnaryOp, store(dtype, x))), dtype === 'f32' ? Array.from(new Float32Array(ref)) : ref, { rtol: 1e-7, atol: 1e-7 });
+        expectClose(await values(backend.unary(op as UnaryOp, store(dtype, x))), dtype === 'f32' ? Array.from(new Float32Array(ref)) : ref, {
+          rtol: 1e-7,
+          atol: 1e-7,
+        });
       }
     }
   });
@@ -83,7 +92,7 @@ describe('cpu binary and where', () => {
     div: (a, b) => a / b,
     maximum: Math.max,
     minimum: Math.min,
-    pow: (a, b) => Math.pow(Math.abs(a), b),
+    pow: (a, b) => Math.abs(a) ** b,
   };
   const CMP: Record<string, (a: number, b: number) => boolean> = {
     eq: (a, b) => a === b,
@@ -146,7 +155,9 @@ describe('cpu binary and where', () => {
 
   it('rejects misuse with clear errors', () => {
     const f = store('f32', [1]);
-    expect(() => backend.binary('add', store('bool', [1]), [1], store('bool', [1]), [1], [1])).toThrow(/cpu\.binary\(add\): expected a of dtype f32 or f64 or i32, found bool/);
+    expect(() => backend.binary('add', store('bool', [1]), [1], store('bool', [1]), [1], [1])).toThrow(
+      /cpu\.binary\(add\): expected a of dtype f32 or f64 or i32, found bool/,
+    );
     expect(() => backend.binary('and', f, [1], f, [1], [1])).toThrow(/expected a of dtype bool, found f32/);
     expect(() => backend.binary('add', f, [1], store('i32', [1]), [1], [1])).toThrow(/expected b to have the dtype of a \(f32\), found i32/);
     expect(() => backend.binary('add', store('f32', [1, 2]), [2], f, [1], [3])).toThrow(/does not broadcast/);

@@ -63,7 +63,10 @@ describe('cpu array pool', () => {
     for (let i = 0; i < 3; i++) b.free(b.unary('exp', x));
     // Every row but the first is ignored, so the backward kernel writes only row 0: the rest must read 0.
     const labels = b.alloc('i32', rows);
-    b.write(labels, Int32Array.from({ length: rows }, (_, r) => (r === 0 ? 1 : -100)));
+    b.write(
+      labels,
+      Int32Array.from({ length: rows }, (_, r) => (r === 0 ? 1 : -100)),
+    );
     const dLoss = b.fill('f32', rows, 1);
     const g = b.crossEntropyBackward(x, labels, dLoss, rows, cols, -100, 'softmax');
     const other = b.unary('neg', x);

@@ -92,8 +92,12 @@ describe('cpu matmul', () => {
 
   it('rejects non-float, mixed-dtype and too-small operands with the kernel name', () => {
     const p: MatmulParams = { batch: 1, m: 2, n: 2, k: 2, transA: false, transB: false, aBatchStride: 4, bBatchStride: 4 };
-    expect(() => backend.matmul(store('bool', [1, 0, 1, 0]), store('bool', [1, 0, 1, 0]), p)).toThrow(/cpu\.matmul: expected a of dtype f32 or f64, found bool/);
-    expect(() => backend.matmul(store('f32', [1, 0, 1, 0]), store('f64', [1, 0, 1, 0]), p)).toThrow(/cpu\.matmul: expected b to have the dtype of a \(f32\), found f64/);
+    expect(() => backend.matmul(store('bool', [1, 0, 1, 0]), store('bool', [1, 0, 1, 0]), p)).toThrow(
+      /cpu\.matmul: expected a of dtype f32 or f64, found bool/,
+    );
+    expect(() => backend.matmul(store('f32', [1, 0, 1, 0]), store('f64', [1, 0, 1, 0]), p)).toThrow(
+      /cpu\.matmul: expected b to have the dtype of a \(f32\), found f64/,
+    );
     expect(() => backend.matmul(store('f32', [1, 0, 1]), store('f32', [1, 0, 1, 0]), p)).toThrow(/cpu\.matmul: a needs at least 4 elements/);
   });
 });

@@ -41,7 +41,14 @@ const OPS: ReduceOp[] = ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'];
 describe('cpu reduce', () => {
   it('matches the fibre reference for every op and dtype (ties pick the first index)', async () => {
     await fc.assert(
-      fc.asyncProperty(smallSize, awkwardSize, smallSize, fc.constantFrom(...OPS), fc.constantFrom('f32', 'f64', 'i32') as fc.Arbitrary<'f32' | 'f64' | 'i32'>, seedArb, async (outer, n, inner, op, dtype, seed) => {
+      fc.asyncProperty(
+        smallSize,
+        awkwardSize,
+        smallSize,
+        fc.constantFrom(...OPS),
+        fc.constantFrom('f32', 'f64', 'i32') as fc.Arbitrary<'f32' | 'f64' | 'i32'>,
+        seedArb,
+        async (outer, n, inner, op, dtype, seed) => {
           // Few distinct values so that ties are common; prod over small ints stays exact.
           const x = seededInts(seed, outer * n * inner, 0, 5).map((v) => v - 2);
           const out = backend.reduce(op, store(dtype, x), outer, n, inner);

@@ -26,14 +26,21 @@ function labelsFor(seed: number, rows: number, cols: number): number[] {
 describe('cpu crossEntropy', () => {
   it('matches the definitions for both kinds, with ignored rows at 0', async () => {
     await fc.assert(
-      fc.asyncProperty(smallSize, awkwardSize, floatDtype, fc.constantFrom<CrossEntropyKind>('softmax', 'stablemax'), seedArb, async (rows, cols, dtype, kind, seed) => {
-        const x = seeded(seed, rows * cols, -5, 5);
-        const xs = dtype === 'f32' ? Array.from(new Float32Array(x)) : x;
-        const labels = labelsFor(seed + 1, rows, cols);
-        const ref = labels.map((l, r) => (l === IGNORE ? 0 : naiveLoss(kind, xs.slice(r * cols, (r + 1) * cols), l)));
-        const tol = dtype === 'f32' ? 1e-6 : 1e-12;
-        expectClose(await values(backend.crossEntropy(store(dtype, x), store('i32', labels), rows, cols, IGNORE, kind)), ref, { rtol: tol, atol: tol });
-      }),
+      fc.asyncProperty(
+        smallSize,
+        awkwardSize,
+        floatDtype,
+        fc.constantFrom<CrossEntropyKind>('softmax', 'stablemax'),
+        seedArb,
+        async (rows, cols, dtype, kind, seed) => {
+          const x = seeded(seed, rows * cols, -5, 5);
+          const xs = dtype === 'f32' ? Array.from(new Float32Array(x)) : x;
+          const labels = labelsFor(seed + 1, rows, cols);
+          const ref = labels.map((l, r) => (l === IGNORE ? 0 : naiveLoss(kind, xs.slice(r * cols, (r + 1) * cols), l)));
+          const tol = dtype === 'f32' ? 1e-6 : 1e-12;
+          expectClose(await values(backend.crossEntropy(store(dtype, x), store('i32', labels), rows, cols, IGNORE, kind)), ref, { rtol: tol, atol: tol });
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -58,13 +65,15 @@ describe('cpu crossEntropy', () => {
     );
   });
 
-  it('stablemax gradient on hand-checked values: s\'/S minus s\'/s at the label', async () => {
+  it("stablemax gradient on hand-checked values: s'/S minus s'/s at the label", async () => {
     // x = [1, -1], label 0: S = 2 + 1/2; s'(1) = 1, s'(-1) = 1/4.
     const g = await values(backend.crossEntropyBackward(store('f64', [1, -1]), store('i32', [0]), store('f64', [1]), 1, 2, IGNORE, 'stablemax'));
     expectClose(g, [1 / 2.5 - 1 / 2, 0.25 / 2.5], { rtol: 1e-14, atol: 1e-15 });
   });
 
   it('rejects labels out of range that are not the ignore index', () => {
-    expect(() => backend.crossEntropy(store('f32', [0, 0]), store('i32', [2]), 1, 2, IGNORE, 'softmax')).toThrow(/cpu\.crossEntropy: labels\[0\] = 2 is outside \[0, 2\)/);
+    expect(() => backend.crossEntropy(store('f32', [0, 0]), store('i32', [2]), 1, 2, IGNORE, 'softmax')).toThrow(
+      /cpu\.crossEntropy: labels\[0\] = 2 is outside \[0, 2\)/,
+    );
   });
 });

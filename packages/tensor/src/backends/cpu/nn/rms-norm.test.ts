@@ -22,7 +22,11 @@ describe('cpu rmsNorm', () => {
         const { y, invRms } = backend.rmsNorm(store(dtype, x), rows, cols, eps);
         const tol = dtype === 'f32' ? 1e-6 : 1e-13;
         expectClose(await values(invRms), inv, { rtol: tol, atol: tol });
-        expectClose(await values(y), xs.map((v, i) => v * inv[Math.floor(i / cols)]), { rtol: tol, atol: tol });
+        expectClose(
+          await values(y),
+          xs.map((v, i) => v * inv[Math.floor(i / cols)]),
+          { rtol: tol, atol: tol },
+        );
       }),
       { numRuns: 30 },
     );

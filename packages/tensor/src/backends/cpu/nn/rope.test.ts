@@ -79,6 +79,8 @@ describe('cpu rope', () => {
   });
 
   it('rejects odd dims', () => {
-    expect(() => backend.rope(store('f32', [1, 2, 3]), store('f32', [1, 1, 1]), store('f32', [0, 0, 0]), 1, 1, 1, 3, false)).toThrow(/cpu\.rope: expected an even dim, found 3/);
+    expect(() => backend.rope(store('f32', [1, 2, 3]), store('f32', [1, 1, 1]), store('f32', [0, 0, 0]), 1, 1, 1, 3, false)).toThrow(
+      /cpu\.rope: expected an even dim, found 3/,
+    );
   });
 });

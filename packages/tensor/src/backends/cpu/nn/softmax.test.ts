@@ -45,7 +45,12 @@ describe('cpu softmax and logSoftmax', () => {
         const y = backend.softmax(store('f64', x), rows, cols);
         expectGradient((v) => cpuData(backend.softmax(store('f64', v), rows, cols)), x, dy, cpuData(backend.softmaxBackward(y, store('f64', dy), rows, cols)));
         const ly = backend.logSoftmax(store('f64', x), rows, cols);
-        expectGradient((v) => cpuData(backend.logSoftmax(store('f64', v), rows, cols)), x, dy, cpuData(backend.logSoftmaxBackward(ly, store('f64', dy), rows, cols)));
+        expectGradient(
+          (v) => cpuData(backend.logSoftmax(store('f64', v), rows, cols)),
+          x,
+          dy,
+          cpuData(backend.logSoftmaxBackward(ly, store('f64', dy), rows, cols)),
+        );
       }),
       { numRuns: 20 },
     );
@@ -53,6 +58,8 @@ describe('cpu softmax and logSoftmax', () => {
 
   it('rejects integer input and mismatched gradients', () => {
     expect(() => backend.softmax(store('i32', [1, 2]), 1, 2)).toThrow(/cpu\.softmax: expected x of dtype f32 or f64, found i32/);
-    expect(() => backend.softmaxBackward(store('f32', [1, 2]), store('f64', [1, 2]), 1, 2)).toThrow(/cpu\.softmaxBackward: expected dy to have the dtype of y \(f32\), found f64/);
+    expect(() => backend.softmaxBackward(store('f32', [1, 2]), store('f64', [1, 2]), 1, 2)).toThrow(
+      /cpu\.softmaxBackward: expected dy to have the dtype of y \(f32\), found f64/,
+    );
   });
 });

@@ -54,7 +54,10 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
         const [k, v] = [seed + 1, seed + 2].map((s) => store('f32', seeded(s, 2 * seqK * headDim, -2, 2)));
         // Some -Infinity entries, and with seqK > 1 a fully masked first row.
         const mask = masked
-          ? store('f32', seededInts(seed + 4, seqQ * seqK, 0, 3).map((m, i) => (i < seqK && seqK > 1 ? -Infinity : m === 0 ? -Infinity : m - 1)))
+          ? store(
+              'f32',
+              seededInts(seed + 4, seqQ * seqK, 0, 3).map((m, i) => (i < seqK && seqK > 1 ? -Infinity : m === 0 ? -Infinity : m - 1)),
+            )
           : undefined;
         const { simd, plain } = await bothWays(() => {
           const { o, lse } = backend.attention(q, k, v, p, mask);
@@ -80,7 +83,11 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
     expect(Array.from(scores.subarray(10, 15))).toEqual([0, 0, 0, 0, 0]);
     const row3 = [0, -200, -90, -50, 1].map((x) => exp32(x - 1));
     const sum = row3.reduce((a, b) => a + b, 0);
-    expectClose(scores.subarray(15, 20), row3.map((e) => e / sum), { rtol: 1e-6, atol: 1e-30 });
+    expectClose(
+      scores.subarray(15, 20),
+      row3.map((e) => e / sum),
+      { rtol: 1e-6, atol: 1e-30 },
+    );
     expectClose([lse[3]], [1 + Math.log(sum)], { rtol: 1e-6, atol: 0 });
   });
 });
