@@ -15,7 +15,12 @@ export default defineConfig([
   {
     ...common,
     // gemm-worker is loaded by URL next to node.js (see node/cpu-threads.ts).
-    entry: { index: 'packages/tensor/src/index.ts', node: 'packages/tensor/src/node.ts', 'gemm-worker': 'packages/tensor/src/node/gemm-worker.ts', testing: 'packages/tensor/src/testing/index.ts' },
+    entry: {
+      index: 'packages/tensor/src/index.ts',
+      node: 'packages/tensor/src/node.ts',
+      'gemm-worker': 'packages/tensor/src/node/gemm-worker.ts',
+      testing: 'packages/tensor/src/testing/index.ts',
+    },
     outDir: 'packages/tensor/dist',
     // The testing entry's test-runner imports stay imports (optional peer dependencies).
     // The package's own dependencies stay imports (tsup reads only the root package.json).

@@ -150,9 +150,22 @@ export async function run() {
     layout: attentionLayout(engine),
     ...machine(),
     shape: SHAPE,
-    medianMs: { fused: t.fused.wallMs, fusedForwardOnly: t.fusedForwardOnly.wallMs, composed: t.composed.wallMs, tfjsWebgpuComposed: t.tfjsWebgpuComposed.wallMs },
-    medianCpuMs: { fused: t.fused.cpuMs, fusedForwardOnly: t.fusedForwardOnly.cpuMs, composed: t.composed.cpuMs, tfjsWebgpuComposed: t.tfjsWebgpuComposed.cpuMs },
-    noReadback: { medianMs: { fused: t.fusedNoReadback.wallMs, composed: t.composedNoReadback.wallMs }, medianCpuMs: { fused: t.fusedNoReadback.cpuMs, composed: t.composedNoReadback.cpuMs } },
+    medianMs: {
+      fused: t.fused.wallMs,
+      fusedForwardOnly: t.fusedForwardOnly.wallMs,
+      composed: t.composed.wallMs,
+      tfjsWebgpuComposed: t.tfjsWebgpuComposed.wallMs,
+    },
+    medianCpuMs: {
+      fused: t.fused.cpuMs,
+      fusedForwardOnly: t.fusedForwardOnly.cpuMs,
+      composed: t.composed.cpuMs,
+      tfjsWebgpuComposed: t.tfjsWebgpuComposed.cpuMs,
+    },
+    noReadback: {
+      medianMs: { fused: t.fusedNoReadback.wallMs, composed: t.composedNoReadback.wallMs },
+      medianCpuMs: { fused: t.fusedNoReadback.cpuMs, composed: t.composedNoReadback.cpuMs },
+    },
     speedupVsComposed: ratio(t.composed.wallMs, t.fused.wallMs),
     speedupVsTfjs: ratio(t.tfjsWebgpuComposed.wallMs, t.fused.wallMs),
     cpuSpeedupVsComposed: ratio(t.composed.cpuMs, t.fused.cpuMs),
@@ -176,7 +189,13 @@ export async function main() {
       ['composed (tfjs-webgpu)', r.medianMs.tfjsWebgpuComposed, `${r.speedupVsTfjs}x`, r.medianCpuMs.tfjsWebgpuComposed, `${r.cpuSpeedupVsTfjs}x`],
       ['fused forward only', r.medianMs.fusedForwardOnly, '', r.medianCpuMs.fusedForwardOnly, ''],
       ['fused (ours), no readback', r.noReadback.medianMs.fused, '1x', r.noReadback.medianCpuMs.fused, '1x'],
-      ['composed (ours), no readback', r.noReadback.medianMs.composed, `${r.noReadbackSpeedupVsComposed}x`, r.noReadback.medianCpuMs.composed, `${r.noReadbackCpuSpeedupVsComposed}x`],
+      [
+        'composed (ours), no readback',
+        r.noReadback.medianMs.composed,
+        `${r.noReadbackSpeedupVsComposed}x`,
+        r.noReadback.medianCpuMs.composed,
+        `${r.noReadbackCpuSpeedupVsComposed}x`,
+      ],
     ],
   );
   writeReport('attention', r);

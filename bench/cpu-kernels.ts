@@ -50,12 +50,15 @@ function random(be: Backend, n: number, seed: number, lo = -2, hi = 2): Storage 
 
 function labels(be: Backend, n: number, bound: number): Storage {
   const s = be.alloc('i32', n);
-  be.write(s, Int32Array.from({ length: n }, (_, i) => (i * 7919) % bound));
+  be.write(
+    s,
+    Int32Array.from({ length: n }, (_, i) => (i * 7919) % bound),
+  );
   return s;
 }
 
 const freeAll = (be: Backend, out: Storage | Storage[] | Record<string, Storage>): void => {
-  for (const s of out instanceof Array ? out : 'size' in out ? [out as Storage] : Object.values(out)) be.free(s);
+  for (const s of Array.isArray(out) ? out : 'size' in out ? [out as Storage] : Object.values(out)) be.free(s);
 };
 
 function cases(s: Shape): Case[] {

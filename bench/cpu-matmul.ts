@@ -219,12 +219,22 @@ export async function run(): Promise<CpuMatmulReport> {
 
 function print(report: CpuMatmulReport): void {
   const blas = report.torch ? `PyTorch ${report.torch.version} on ${report.torch.blas.map((p) => p.split('/').at(-1)).join(', ')}` : 'no PyTorch';
-  console.log(`cpu matmul, f32 (${report.cpu}, ${report.cores} cores, load ${report.loadAverage}, node ${report.node}, SIMD ${report.simd ? 'on' : 'unavailable'}, ${blas})`);
+  console.log(
+    `cpu matmul, f32 (${report.cpu}, ${report.cores} cores, load ${report.loadAverage}, node ${report.node}, SIMD ${report.simd ? 'on' : 'unavailable'}, ${blas})`,
+  );
   console.log('GFLOP/s from the median CPU time (from the median wall time in brackets); all single-threaded but "ours N threads"');
   const cell = (t: MatmulTiming | null) => (t ? `${t.gflopsCpuTime} (${t.gflops})` : '-');
   printTable(
     ['shape', 'ours SIMD', `ours ${report.threads} threads`, 'ours TypeScript', 'tfjs-cpu', 'PyTorch', 'ours/PyTorch'],
-    report.results.map((r) => [r.label, cell(r.ours), cell(r.oursThreaded), cell(r.oursTypeScript), cell(r.tfjsCpu), cell(r.torch), r.oursVsTorch === null ? '-' : `${(100 * r.oursVsTorch).toFixed(0)}%`]),
+    report.results.map((r) => [
+      r.label,
+      cell(r.ours),
+      cell(r.oursThreaded),
+      cell(r.oursTypeScript),
+      cell(r.tfjsCpu),
+      cell(r.torch),
+      r.oursVsTorch === null ? '-' : `${(100 * r.oursVsTorch).toFixed(0)}%`,
+    ]),
   );
 }
 

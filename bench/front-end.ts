@@ -35,8 +35,17 @@ export interface FrontEndReport extends ReturnType<typeof machine> {
 }
 
 function oursPerOp(): PerOp {
-  const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
-  const x = tensor([[0.1, 0], [0, 0.1]]);
+  const w = tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { requiresGrad: true },
+  );
+  const x = tensor([
+    [0.1, 0],
+    [0, 0.1],
+  ]);
   const step = () => {
     tidy(() => {
       let h = x;

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { AdamATan2, Rng, SignSGD, getBackend, profile, setBackend, type ProfileReport } from '@hrm-webgpu/tensor';
 import { initBackend, startCpuThreads, stopCpuThreads } from '@hrm-webgpu/tensor/node';
 import { HRM, type HRMConfig, demoSudoku4x4Config, disposeCarry, initialCarry, trainStep, validateConfig } from '@hrm-webgpu/hrm';
-import { DEMO_ARCH, DEMO_TRAINING } from '../packages/hrm/src/commands/demo.js';
+import { DEMO_ARCH, DEMO_TRAINING } from '../packages/hrm/src/presets.js';
 import { isMain, writeReport } from './lib/timing.js';
 
 type PuzzleBatch = Parameters<typeof trainStep>[3];
@@ -36,7 +36,19 @@ interface BenchSize {
   byDefault: boolean;
 }
 
-const target = { batch_size: 16, H_cycles: 2, L_cycles: 2, H_layers: 2, L_layers: 2, num_heads: 4, expansion: 4, num_puzzle_identifiers: 1, pos_encodings: 'rope', halt_max_steps: 16, halt_exploration_prob: 0.1 };
+const target = {
+  batch_size: 16,
+  H_cycles: 2,
+  L_cycles: 2,
+  H_layers: 2,
+  L_layers: 2,
+  num_heads: 4,
+  expansion: 4,
+  num_puzzle_identifiers: 1,
+  pos_encodings: 'rope',
+  halt_max_steps: 16,
+  halt_exploration_prob: 0.1,
+};
 const SIZES: BenchSize[] = [
   { name: 'demo', config: demoSudoku4x4Config({ ...DEMO_ARCH, batch_size: DEMO_TRAINING.global_batch_size }), byDefault: true },
   { name: 'h64', config: cfg({ ...target, seq_len: 16, vocab_size: 6, hidden_size: 64, puzzle_emb_ndim: 64 }), byDefault: true },
@@ -118,7 +130,10 @@ const WARMUP_STEPS = 2;
 /** A model, its optimisers and a carry, trained step by step on one random batch. */
 async function withTrainer<T>(config: HRMConfig, use: (step: () => Promise<void>) => Promise<T>): Promise<T> {
   const model = new HRM(config, { seed: 0 });
-  const optimizers = { optimizer: new AdamATan2(model.trainableParameters(), { lr: 1e-4, betas: [0.9, 0.95], weightDecay: 1 }), sparse: new SignSGD({ lr: 1e-4, weightDecay: 1 }) };
+  const optimizers = {
+    optimizer: new AdamATan2(model.trainableParameters(), { lr: 1e-4, betas: [0.9, 0.95], weightDecay: 1 }),
+    sparse: new SignSGD({ lr: 1e-4, weightDecay: 1 }),
+  };
   const batch = randomBatch(config, 1);
   const rng = new Rng(2);
   let carry = initialCarry(model, config.batch_size);
@@ -213,7 +228,9 @@ function breakdownOfStep(config: HRMConfig, steps: number): Promise<StepBreakdow
     families['autodiff bookkeeping'] = report.autodiff.ms - (report.autodiff.kernelMs ?? 0);
     families['front end outside kernels'] = report.totalMs - kernelMs - families['autodiff bookkeeping'];
     const perStep = Object.fromEntries(FAMILIES.map((f) => [f, round(families[f] / steps)])) as Record<Family, number>;
-    const kernels = Object.fromEntries(Object.entries(report.kernels).map(([name, k]) => [name, { dispatches: k.dispatches / steps, ms: round(k.ms / steps) }]));
+    const kernels = Object.fromEntries(
+      Object.entries(report.kernels).map(([name, k]) => [name, { dispatches: k.dispatches / steps, ms: round(k.ms / steps) }]),
+    );
     return { cpuMs: round(report.totalMs / steps), families: perStep, gcMs: round(gcMs / steps), kernels };
   });
 }
@@ -243,7 +260,11 @@ function timeTorch(configs: HRMConfig[], threads: number, steps: number): StepTi
   return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: StepTiming[] }).results;
 }
 
-async function oursOn(backend: 'cpu' | 'cpu-threads' | 'webgpu', sizes: BenchSize[], steps: number): Promise<{ timings: (StepTiming | null)[]; adapter: string | null }> {
+async function oursOn(
+  backend: 'cpu' | 'cpu-threads' | 'webgpu',
+  sizes: BenchSize[],
+  steps: number,
+): Promise<{ timings: (StepTiming | null)[]; adapter: string | null }> {
   if (backend !== 'webgpu') {
     await setBackend('cpu');
     if (backend === 'cpu-threads') await startCpuThreads(os.availableParallelism());

@@ -75,7 +75,9 @@ export async function run() {
 /** Runs, prints the table and writes bench/out/rmsnorm.json. */
 export async function main() {
   const r = await run();
-  console.log(`RMSNorm [${r.rows}, ${r.cols}] f32 on ${r.adapter} (${r.cores} cores, load ${r.loadAverage}); median ms per ${r.passesPerRun} passes + one readback`);
+  console.log(
+    `RMSNorm [${r.rows}, ${r.cols}] f32 on ${r.adapter} (${r.cores} cores, load ${r.loadAverage}); median ms per ${r.passesPerRun} passes + one readback`,
+  );
   printTable(
     ['kernel', 'ms', 'GB/s'],
     [

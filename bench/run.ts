@@ -35,7 +35,10 @@ const BENCHES: Record<string, Bench> = {
     load: () => import('./cpu-kernels.js'),
     chart: (r) => ({
       yLabel: 'CPU ms per call (lower is better)',
-      groups: r.results.map((x: any) => ({ label: `${x.shape} ${x.kernel.split(' [')[0]}`, values: { 'SIMD on': x.simd.cpuMs, TypeScript: x.typescript.cpuMs } })),
+      groups: r.results.map((x: any) => ({
+        label: `${x.shape} ${x.kernel.split(' [')[0]}`,
+        values: { 'SIMD on': x.simd.cpuMs, TypeScript: x.typescript.cpuMs },
+      })),
     }),
   },
   'webgpu-matmul': {

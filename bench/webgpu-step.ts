@@ -27,7 +27,19 @@ import { isMain, writeReport } from './lib/timing.js';
 const sudoku = { vocab_size: 11, num_puzzle_identifiers: 1, H_cycles: 2, L_cycles: 2, pos_encodings: 'rope', halt_max_steps: 16, halt_exploration_prob: 0.1 };
 const SIZES: Record<string, HRMConfig> = {
   // 4x4 Sudoku scale: hidden 64, seq 16 (bench/hrm-step.ts's s4x4).
-  s4x4: cfg({ ...sudoku, seq_len: 16, vocab_size: 6, halt_max_steps: 4, batch_size: 64, hidden_size: 64, num_heads: 2, expansion: 2, H_layers: 1, L_layers: 1, puzzle_emb_ndim: 64 }),
+  s4x4: cfg({
+    ...sudoku,
+    seq_len: 16,
+    vocab_size: 6,
+    halt_max_steps: 4,
+    batch_size: 64,
+    hidden_size: 64,
+    num_heads: 2,
+    expansion: 2,
+    H_layers: 1,
+    L_layers: 1,
+    puzzle_emb_ndim: 64,
+  }),
   // 9x9 Sudoku scale (issue 13's reference size).
   h128: cfg({ ...sudoku, seq_len: 81, batch_size: 16, hidden_size: 128, num_heads: 4, expansion: 4, H_layers: 2, L_layers: 2, puzzle_emb_ndim: 128 }),
 };
@@ -46,7 +58,24 @@ function randomBatch(config: HRMConfig, seed: number): PuzzleBatch {
 }
 
 /** Name parts that only say which dtype or variant ran. */
-const VARIANT_WORDS = new Set(['f32', 'i32', 'bool', 'vec4', 'per', 'thread', 'tree', 'blocked', 'tiled', 'staged', 'subgroup', 'softmax', 'stablemax', 'log', 'atan2', 'w']);
+const VARIANT_WORDS = new Set([
+  'f32',
+  'i32',
+  'bool',
+  'vec4',
+  'per',
+  'thread',
+  'tree',
+  'blocked',
+  'tiled',
+  'staged',
+  'subgroup',
+  'softmax',
+  'stablemax',
+  'log',
+  'atan2',
+  'w',
+]);
 
 /** A kernel's family: its name without dtype and variant parts (matmul_staged_vec4 -> matmul). */
 export function kernelFamily(name: string): string {
@@ -103,10 +132,17 @@ function diff(after: EngineCounters, before: EngineCounters, steps: number): Ste
   };
 }
 
-async function measure(name: string, config: HRMConfig, steps: number): Promise<Omit<StepBreakdown, 'torchAllThreadsMs' | 'torchCpuMs' | 'ratioVsTorch' | 'cpuRatioVsTorch'>> {
+async function measure(
+  name: string,
+  config: HRMConfig,
+  steps: number,
+): Promise<Omit<StepBreakdown, 'torchAllThreadsMs' | 'torchCpuMs' | 'ratioVsTorch' | 'cpuRatioVsTorch'>> {
   const engine = (getBackend() as unknown as { engine: WebGpuEngine }).engine;
   const model = new HRM(config, { seed: 0 });
-  const optimizers = { optimizer: new AdamATan2(model.trainableParameters(), { lr: 1e-4, betas: [0.9, 0.95], weightDecay: 1 }), sparse: new SignSGD({ lr: 1e-4, weightDecay: 1 }) };
+  const optimizers = {
+    optimizer: new AdamATan2(model.trainableParameters(), { lr: 1e-4, betas: [0.9, 0.95], weightDecay: 1 }),
+    sparse: new SignSGD({ lr: 1e-4, weightDecay: 1 }),
+  };
   const batch = randomBatch(config, 1);
   const rng = new Rng(2);
   let carry = initialCarry(model, config.batch_size);
@@ -200,7 +236,10 @@ export async function run(opts: { sizes?: string[]; steps?: number } = {}): Prom
     measured.push(await measure(n, SIZES[n]!, steps));
   }
   console.error('webgpu-step: PyTorch, all cores');
-  const torch = torchTimes(names.map((n) => SIZES[n]!), steps);
+  const torch = torchTimes(
+    names.map((n) => SIZES[n]!),
+    steps,
+  );
   const results = measured.map((m, i) => {
     const t = torch?.[i] ?? null;
     return {
@@ -217,12 +256,16 @@ export async function run(opts: { sizes?: string[]; steps?: number } = {}): Prom
 function printReport(report: WebGpuStepReport): void {
   for (const r of report.results) {
     const c = r.config;
-    console.log(`\n${r.size}: batch ${c.batch_size}, seq ${c.seq_len}, hidden ${c.hidden_size}, heads ${c.num_heads}, layers ${c.H_layers}+${c.L_layers}, cycles ${c.H_cycles}x${c.L_cycles}`);
+    console.log(
+      `\n${r.size}: batch ${c.batch_size}, seq ${c.seq_len}, hidden ${c.hidden_size}, heads ${c.num_heads}, layers ${c.H_layers}+${c.L_layers}, cycles ${c.H_cycles}x${c.L_cycles}`,
+    );
     const p = r.perStep;
     console.log(
       `  step ${r.stepMs} ms (${r.stepCpuMs} ms process CPU); PyTorch ${report.cores} threads ${r.torchAllThreadsMs ?? '-'} ms (${r.torchCpuMs ?? '-'} ms CPU); ratio ${r.ratioVsTorch ?? '-'}x wall, ${r.cpuRatioVsTorch ?? '-'}x CPU`,
     );
-    console.log(`  per step: ${p.dispatches} dispatches in ${p.submits} submits; encoding ${p.encodeMs} ms; ${p.bindGroupsCreated} bind groups and ${p.buffersCreated} buffers created; ${p.readbacks} readbacks waiting ${p.readbackMs} ms`);
+    console.log(
+      `  per step: ${p.dispatches} dispatches in ${p.submits} submits; encoding ${p.encodeMs} ms; ${p.bindGroupsCreated} bind groups and ${p.buffersCreated} buffers created; ${p.readbacks} readbacks waiting ${p.readbackMs} ms`,
+    );
     console.log(`  host time outside readback waits ${r.outsideKernelsMs} ms; GPU time in kernels, profiled step (serialised) ${r.gpuMs} ms (${r.timing})`);
     console.table(r.families.map((f) => ({ family: f.family, dispatches: f.dispatches, 'GPU ms': f.gpuMs, share: `${(f.share * 100).toFixed(1)}%` })));
     console.log('  top kernels:');

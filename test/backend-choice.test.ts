@@ -7,18 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeAdapter } from '@hrm-webgpu/tensor';
 import { initBackend, nodeGpu } from '@hrm-webgpu/tensor/node';
+import { webgpuRequired } from '@hrm-webgpu/tensor/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { backendPreference } from '../packages/hrm/src/commands/backend.js';
 import { main } from '../packages/hrm/src/commands/main.js';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 
 const adapter = await probeAdapter(nodeGpu());
-const requireWebGpu = process.env.HRM_REQUIRE_WEBGPU === '1';
 
 describe('auto backend', () => {
-  it.skipIf(!adapter && !requireWebGpu)('prefers the CPU backend over a CPU-emulated adapter, in one line naming it', async () => {
-    expect(adapter, 'no WebGPU adapter, and HRM_REQUIRE_WEBGPU=1').toBeDefined();
+  it.skipIf(!adapter && !webgpuRequired())('prefers the CPU backend over a CPU-emulated adapter, in one line naming it', async () => {
+    expect(adapter, 'no WebGPU adapter, and HRM_REQUIRE_WEBGPU=1').toEqual({ description: expect.stringMatching(/\S/), emulated: expect.any(Boolean) });
     const lines: string[] = [];
     const chosen = await initBackend('auto', (l) => lines.push(l));
     if (adapter!.emulated) {
@@ -45,7 +45,22 @@ describe('auto backend', () => {
     const quiet = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const quietErr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      const code = await main(['train', '--data', join(root, 'data'), '--out', join(root, 'run'), '--preset', 'sudoku4x4', '--steps', '1', '--global_batch_size', '4', '--backend', 'cpu', '--no-progress']);
+      const code = await main([
+        'train',
+        '--data',
+        join(root, 'data'),
+        '--out',
+        join(root, 'run'),
+        '--preset',
+        'sudoku4x4',
+        '--steps',
+        '1',
+        '--global_batch_size',
+        '4',
+        '--backend',
+        'cpu',
+        '--no-progress',
+      ]);
       expect(code).toBe(0);
     } finally {
       quiet.mockRestore();

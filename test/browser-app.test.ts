@@ -31,7 +31,11 @@ describe.skipIf(!hasChromium && !REQUIRED)('examples/browser in Chromium', () =>
   it('loads a checkpoint, solves a puzzle in its worker and shows the model answer segment by segment', { timeout: 240_000 }, async () => {
     expect(hasChromium, `HRM_REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM_PATH}`).toBe(true);
     const site = mkdtempSync(join(tmpdir(), 'hrm-app-'));
-    await build({ configFile: fileURLToPath(new URL('../examples/browser/vite.config.ts', import.meta.url)), logLevel: 'warn', build: { outDir: site, emptyOutDir: true } });
+    await build({
+      configFile: fileURLToPath(new URL('../examples/browser/vite.config.ts', import.meta.url)),
+      logLevel: 'warn',
+      build: { outDir: site, emptyOutDir: true },
+    });
 
     // A small model of the demo's layout with its own random weights; the expected boards come from Node.
     await setBackend('cpu');

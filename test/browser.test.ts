@@ -49,10 +49,15 @@ async function runPage(url: string): Promise<BrowserReport> {
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await timed('load', page.goto(url));
-  await page.waitForFunction(() => 'runBrowserChecks' in globalThis, undefined, { timeout: 10_000 }).catch(() => {
-    throw new Error(`the test page did not load: ${pageErrors.join('; ') || 'no page error reported'}`);
-  });
-  return timed('checks', page.evaluate(() => (globalThis as unknown as { runBrowserChecks(): Promise<BrowserReport> }).runBrowserChecks()));
+  await page
+    .waitForFunction(() => 'runBrowserChecks' in globalThis, undefined, { timeout: 10_000 })
+    .catch(() => {
+      throw new Error(`the test page did not load: ${pageErrors.join('; ') || 'no page error reported'}`);
+    });
+  return timed(
+    'checks',
+    page.evaluate(() => (globalThis as unknown as { runBrowserChecks(): Promise<BrowserReport> }).runBrowserChecks()),
+  );
 }
 
 beforeAll(async () => {
@@ -85,7 +90,9 @@ describe('browser bundle', () => {
     await mkdir(src);
     await writeFile(join(src, 'entry.ts'), "export { hash } from './middle.js';\n");
     await writeFile(join(src, 'middle.ts'), "import { createHash } from 'node:crypto';\nexport const hash = createHash;\n");
-    await expect(bundleForBrowser(join(src, 'entry.ts'), join(src, 'out.js'))).rejects.toThrow(/"node:crypto" is Node-only .*entry\.ts -> .*middle\.ts -> node:crypto/);
+    await expect(bundleForBrowser(join(src, 'entry.ts'), join(src, 'out.js'))).rejects.toThrow(
+      /"node:crypto" is Node-only .*entry\.ts -> .*middle\.ts -> node:crypto/,
+    );
   });
 });
 
@@ -108,7 +115,10 @@ describe('the engine in headless Chromium on WebGPU', () => {
   });
 
   it('trains: the loss falls over the steps', (ctx) => {
-    const losses = report?.checks.find((c) => c.name === 'mlpTraining')?.webgpu?.outputs.slice(0, -2).map((o) => o[0]!);
+    const losses = report?.checks
+      .find((c) => c.name === 'mlpTraining')
+      ?.webgpu?.outputs.slice(0, -2)
+      .map((o) => o[0]!);
     if (!losses) return ctx.skip();
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
   });

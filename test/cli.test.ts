@@ -8,14 +8,33 @@ import { join } from 'node:path';
 import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hrm } from './hrm-cli.js';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hrm-cli-'));
 const data = join(root, 'sudoku4');
-const tiny = ['--preset', 'sudoku4x4', '--hidden_size', '16', '--num_heads', '2', '--puzzle_emb_ndim', '16', '--halt_max_steps', '3',
-  '--global_batch_size', '8', '--lr', '0.003', '--lr_warmup_steps', '2', '--backend', 'cpu', '--no-progress'];
+const tiny = [
+  '--preset',
+  'sudoku4x4',
+  '--hidden_size',
+  '16',
+  '--num_heads',
+  '2',
+  '--puzzle_emb_ndim',
+  '16',
+  '--halt_max_steps',
+  '3',
+  '--global_batch_size',
+  '8',
+  '--lr',
+  '0.003',
+  '--lr_warmup_steps',
+  '2',
+  '--backend',
+  'cpu',
+  '--no-progress',
+];
 
 const withoutTime = (file: string) => readMetricsLog(file).map(({ time: _time, ...rest }) => rest);
 
@@ -140,7 +159,18 @@ describe('hrm CLI', () => {
     const cfg = join(root, 'other.json');
     writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(join(root, 'straight', 'run.json'), 'utf8')).arch, hidden_size: 32, puzzle_emb_ndim: 32 }));
     const batch = join(root, 'batch.safetensors');
-    const mismatch = await hrm('trace', join(root, 'straight', 'step_6.safetensors'), '--config', cfg, '--batch', batch, '--out', join(root, 't.safetensors'), '--backend', 'cpu');
+    const mismatch = await hrm(
+      'trace',
+      join(root, 'straight', 'step_6.safetensors'),
+      '--config',
+      cfg,
+      '--batch',
+      batch,
+      '--out',
+      join(root, 't.safetensors'),
+      '--backend',
+      'cpu',
+    );
     expect(mismatch.code).toBe(1);
     expect(mismatch.err).toMatch(/embed_tokens\.embedding_weight.*shape expected \[6, 32\], found \[6, 16\]/);
   });

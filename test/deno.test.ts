@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, serializeSafetensors, setBackend } from '@hrm-webgpu/tensor';
+import { relativeError, webgpuRequired } from '@hrm-webgpu/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { demoSudoku4x4Config } from '../packages/hrm/src/config.js';
 import { sudokuTokens } from '../packages/hrm/src/data/sudoku/build.js';
@@ -24,7 +25,8 @@ import { OP_NAMES, opOutputs } from './deno/ops.js';
 const DENO = process.env.HRM_DENO ?? fileURLToPath(new URL('../node_modules/.bin/deno', import.meta.url));
 const hasDeno = existsSync(DENO) && spawnSync(DENO, ['--version'], { stdio: 'ignore' }).status === 0;
 const REQUIRED = process.env.HRM_REQUIRE_DENO === '1';
-if (!hasDeno && !REQUIRED) console.warn(`[tests] Deno test skipped: no runnable deno at ${DENO} (npm ci installs it; HRM_REQUIRE_DENO=1 makes this a failure).`);
+if (!hasDeno && !REQUIRED)
+  console.warn(`[tests] Deno test skipped: no runnable deno at ${DENO} (npm ci installs it; HRM_REQUIRE_DENO=1 makes this a failure).`);
 
 interface BackendReport {
   adapter?: string;
@@ -33,15 +35,10 @@ interface BackendReport {
   hrm: { adapter: string; segments: { prediction: number[]; qHalt: number; qContinue: number }[] };
 }
 
-/** max |a - b| over max |b|. */
+/** max |a - b| over max |b| (expected values finite). */
 function normwise(actual: readonly number[], expected: readonly number[]): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
+  expect(expected.every(Number.isFinite), 'expected values finite').toBe(true);
+  return relativeError(actual, expected, 1e-30);
 }
 
 describe.skipIf(!hasDeno && !REQUIRED)('Deno', () => {
@@ -86,7 +83,7 @@ describe.skipIf(!hasDeno && !REQUIRED)('Deno', () => {
     }
 
     if (report.webgpu.unavailable) {
-      expect(process.env.HRM_REQUIRE_WEBGPU, `Deno ${report.deno} has no WebGPU: ${report.webgpu.unavailable}`).not.toBe('1');
+      expect(webgpuRequired(), `HRM_REQUIRE_WEBGPU=1 but Deno ${report.deno} has no WebGPU: ${report.webgpu.unavailable}`).toBe(false);
       console.warn(`[tests] Deno ${report.deno}: WebGPU part skipped (${report.webgpu.unavailable})`);
       return;
     }
@@ -97,6 +94,11 @@ describe.skipIf(!hasDeno && !REQUIRED)('Deno', () => {
     const gpuSegments = report.webgpu.hrm.segments;
     expect(report.webgpu.hrm.adapter, 'the session ran on WebGPU').not.toMatch(/^CPU backend/);
     expect(gpuSegments.map((s) => s.prediction)).toEqual(nodeHrm.map((s) => s.prediction));
-    expect(normwise(gpuSegments.flatMap((s) => [s.qHalt, s.qContinue]), nodeHrm.flatMap((s) => [s.qHalt, s.qContinue]))).toBeLessThan(1e-4);
+    expect(
+      normwise(
+        gpuSegments.flatMap((s) => [s.qHalt, s.qContinue]),
+        nodeHrm.flatMap((s) => [s.qHalt, s.qContinue]),
+      ),
+    ).toBeLessThan(1e-4);
   });
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
 import { hrm } from './hrm-cli.js';
@@ -47,10 +47,38 @@ vi.mock('node:fs', async (importOriginal) => {
 
 const root = mkdtempSync(join(tmpdir(), 'hrm-disk-full-'));
 const data = join(root, 'sudoku4');
-const run = ['--preset', 'sudoku4x4', '--hidden-size', '16', '--num-heads', '2', '--puzzle-emb-ndim', '16', '--halt-max-steps', '3',
-  '--global-batch-size', '8', '--lr', '0.003', '--lr-warmup-steps', '2', '--backend', 'cpu', '--no-progress', '--steps', '4', '--eval-every', '2', '--log-every', '1'];
+const run = [
+  '--preset',
+  'sudoku4x4',
+  '--hidden-size',
+  '16',
+  '--num-heads',
+  '2',
+  '--puzzle-emb-ndim',
+  '16',
+  '--halt-max-steps',
+  '3',
+  '--global-batch-size',
+  '8',
+  '--lr',
+  '0.003',
+  '--lr-warmup-steps',
+  '2',
+  '--backend',
+  'cpu',
+  '--no-progress',
+  '--steps',
+  '4',
+  '--eval-every',
+  '2',
+  '--log-every',
+  '1',
+];
 const strip = (dir: string) => readMetricsLog(join(dir, 'metrics.jsonl')).map(({ time: _t, ...rest }) => rest);
-const files = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('step_') || f.endsWith('.tmp')).sort();
+const files = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('step_') || f.endsWith('.tmp'))
+    .sort();
 
 beforeAll(() => {
   const { train, test } = generateDemoData({ trainPuzzles: 40, testPuzzles: 8, augmentations: 0, seed: 5 });

@@ -51,7 +51,10 @@ describe('built packages', () => {
   });
 
   it('run the CPU backend products on worker threads, with the same results as one thread', () => {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', threadsScript], { encoding: 'utf8', env: { ...process.env, HRM_CPU_THREADS: '2' } });
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', threadsScript], {
+      encoding: 'utf8',
+      env: { ...process.env, HRM_CPU_THREADS: '2' },
+    });
     expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ threads: 2, identical: true, finite: true });
   });
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseSafetensors, serializeSafetensors, setBackend } from '@hrm-webgpu/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { parseArcTask } from '../packages/hrm/src/data/arc/task.js';
 import { readDataset, writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { parseNpy, serializeNpy } from '../packages/hrm/src/data/npy.js';
@@ -34,7 +34,8 @@ beforeAll(async () => {
 const CASE_LIMIT_MS = 10_000;
 
 /** Messages of engine failures that mean a reader trusted what it read. */
-const CRASH = /Cannot read properties|is not a function|is not iterable|Invalid typed array length|Invalid array length|Maximum call stack|out of memory|Array buffer allocation failed|of undefined|undefined is not|of null|null is not/;
+const CRASH =
+  /Cannot read properties|is not a function|is not iterable|Invalid typed array length|Invalid array length|Maximum call stack|out of memory|Array buffer allocation failed|of undefined|undefined is not|of null|null is not/;
 
 /** Runs `load`; it must return, or throw an Error whose message names `source` and is not an engine crash. */
 async function loadsOrExplains<T>(source: string, load: () => T | Promise<T>): Promise<T | undefined> {
@@ -70,7 +71,11 @@ const byteMutation = (size: number) =>
 type Json = unknown;
 /** JSON-level mutations of an object: replace a (nested) field by any JSON value, delete one, or add one. */
 const jsonMutation = fc.oneof(
-  fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 })).map(([pick, value]) => (o: Json) => edit(o, pick, () => value)),
+  fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 })).map(
+    ([pick, value]) =>
+      (o: Json) =>
+        edit(o, pick, () => value),
+  ),
   fc.nat().map((pick) => (o: Json) => edit(o, pick, () => undefined)),
   fc.tuple(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 })).map(([key, value]) => (o: Json) => ({ ...(o as object), [key]: value })),
   fc.constantFrom<number | string>(-5, 10.5, 1e30, '1', 'a/b', -0, 2 ** 53).chain((v) => fc.nat().map((pick) => (o: Json) => edit(o, pick, () => v))),
@@ -139,7 +144,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
       fc.asyncProperty(fc.constantFrom(...files), byteMutation(64), jsonMutation, async (file, mutateBytes, mutateJson) => {
         for (const [f, bytes] of originals) writeFileSync(join(dir, 'train', f), bytes);
         const original = originals.get(file)!;
-        const mutated = file === 'dataset.json' ? JSON.stringify(mutateJson(metadata)) ?? 'null' : mutateBytes(original.subarray(0, 64));
+        const mutated = file === 'dataset.json' ? (JSON.stringify(mutateJson(metadata)) ?? 'null') : mutateBytes(original.subarray(0, 64));
         writeFileSync(join(dir, 'train', file), file === 'dataset.json' ? mutated : Buffer.concat([mutated as Uint8Array, original.subarray(64)]));
         await loadsOrExplains(dir, () => readDataset(dir, 'train'));
       }),
@@ -151,7 +156,19 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
     const { train } = generateDemoData({ trainPuzzles: 6, testPuzzles: 2, augmentations: 0, seed: 3 });
     const config = { ...tinyConfig({ halt_max_steps: 2 }), seq_len: 16, vocab_size: 6 };
     const demoModel = new HRM(config, { seed: 1 });
-    const training = { global_batch_size: 4, steps: 2, lr: 1e-3, lr_min_ratio: 1, lr_warmup_steps: 0, weight_decay: 0, beta1: 0.9, beta2: 0.95, puzzle_emb_lr: 1e-3, puzzle_emb_weight_decay: 0, seed: 0 };
+    const training = {
+      global_batch_size: 4,
+      steps: 2,
+      lr: 1e-3,
+      lr_min_ratio: 1,
+      lr_warmup_steps: 0,
+      weight_decay: 0,
+      beta1: 0.9,
+      beta2: 0.95,
+      puzzle_emb_lr: 1e-3,
+      puzzle_emb_weight_decay: 0,
+      seed: 0,
+    };
     const trainer = Trainer.start(demoModel, train, training);
     await trainer.next();
     const dir = join(root, 'state');
@@ -181,7 +198,19 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
     const file = join(dir, 'run.json');
     const run = {
       arch: { ...tinyConfig(), seq_len: 16 },
-      training: { global_batch_size: 4, steps: 2, lr: 1e-3, lr_min_ratio: 1, lr_warmup_steps: 0, weight_decay: 0, beta1: 0.9, beta2: 0.95, puzzle_emb_lr: 1e-3, puzzle_emb_weight_decay: 0, seed: 0 },
+      training: {
+        global_batch_size: 4,
+        steps: 2,
+        lr: 1e-3,
+        lr_min_ratio: 1,
+        lr_warmup_steps: 0,
+        weight_decay: 0,
+        beta1: 0.9,
+        beta2: 0.95,
+        puzzle_emb_lr: 1e-3,
+        puzzle_emb_weight_decay: 0,
+        seed: 0,
+      },
       data: 'data/sudoku4',
       dataOptions: { seed: 0, augmentations: 2 },
     };
@@ -196,10 +225,21 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
   });
 
   it('ARC task JSON', async () => {
-    const task = { train: [{ input: [[1, 2], [3, 4]], output: [[4]] }], test: [{ input: [[0]], output: [[9, 9]] }] };
+    const task = {
+      train: [
+        {
+          input: [
+            [1, 2],
+            [3, 4],
+          ],
+          output: [[4]],
+        },
+      ],
+      test: [{ input: [[0]], output: [[9, 9]] }],
+    };
     await fc.assert(
       fc.asyncProperty(jsonMutation, fc.boolean(), fc.string({ maxLength: 30 }), async (mutate, raw, text) => {
-        await loadsOrExplains('t.json', () => parseArcTask(raw ? text : JSON.stringify(mutate(task)) ?? 'null', 't.json'));
+        await loadsOrExplains('t.json', () => parseArcTask(raw ? text : (JSON.stringify(mutate(task)) ?? 'null'), 't.json'));
       }),
       { numRuns: 300, timeout: CASE_LIMIT_MS },
     );

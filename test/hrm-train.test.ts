@@ -4,7 +4,7 @@
  */
 import { setBackend } from '@hrm-webgpu/tensor';
 import { beforeAll, expect, it } from 'vitest';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { demoSudoku4x4Config } from '../packages/hrm/src/config.js';
 import { HRM } from '../packages/hrm/src/model/hrm.js';
 import { evaluateDataset } from '../packages/hrm/src/evaluate.js';
@@ -20,11 +20,29 @@ beforeAll(async () => {
 it('a tiny HRM solves held-out 4x4 Sudoku far above chance after a few hundred steps', async () => {
   const data = generateDemoData({ trainPuzzles: 2000, testPuzzles: 200, augmentations: 0, seed: 1, givens: 12 });
   const training: TrainingSettings = {
-    global_batch_size: 32, steps: 200, lr: 0.003, lr_min_ratio: 1, lr_warmup_steps: 50, weight_decay: 0.1,
-    beta1: 0.9, beta2: 0.95, puzzle_emb_lr: 0.003, puzzle_emb_weight_decay: 0.1, seed: 0, eval_every: 0,
+    global_batch_size: 32,
+    steps: 200,
+    lr: 0.003,
+    lr_min_ratio: 1,
+    lr_warmup_steps: 50,
+    weight_decay: 0.1,
+    beta1: 0.9,
+    beta2: 0.95,
+    puzzle_emb_lr: 0.003,
+    puzzle_emb_weight_decay: 0.1,
+    seed: 0,
+    eval_every: 0,
   };
   const arch = demoSudoku4x4Config({
-    hidden_size: 32, num_heads: 4, expansion: 2, puzzle_emb_ndim: 32, pos_encodings: 'learned', H_cycles: 1, L_cycles: 1, halt_max_steps: 2, batch_size: 32,
+    hidden_size: 32,
+    num_heads: 4,
+    expansion: 2,
+    puzzle_emb_ndim: 32,
+    pos_encodings: 'learned',
+    H_cycles: 1,
+    L_cycles: 1,
+    halt_max_steps: 2,
+    batch_size: 32,
   });
   const model = new HRM(arch, { seed: streamSeeds(training.seed).init });
   const trainer = Trainer.start(model, data.train, training);

@@ -10,16 +10,38 @@ import { join } from 'node:path';
 import type { SafetensorsMap } from '@hrm-webgpu/tensor';
 import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { generateDemoData } from '../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { MetricsLog, readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
 import { hrm } from './hrm-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hrm-reliability-'));
 const data = join(root, 'sudoku4');
-const tiny = ['--preset', 'sudoku4x4', '--hidden-size', '16', '--num-heads', '2', '--puzzle-emb-ndim', '16', '--halt-max-steps', '3',
-  '--global-batch-size', '8', '--lr', '0.003', '--lr-warmup-steps', '2', '--backend', 'cpu', '--no-progress'];
-const checkpoints = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('step_')).sort();
+const tiny = [
+  '--preset',
+  'sudoku4x4',
+  '--hidden-size',
+  '16',
+  '--num-heads',
+  '2',
+  '--puzzle-emb-ndim',
+  '16',
+  '--halt-max-steps',
+  '3',
+  '--global-batch-size',
+  '8',
+  '--lr',
+  '0.003',
+  '--lr-warmup-steps',
+  '2',
+  '--backend',
+  'cpu',
+  '--no-progress',
+];
+const checkpoints = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('step_'))
+    .sort();
 
 /** A run of `steps` steps stopped at `stopAt`, checkpointed every `every` steps. */
 async function stoppedRun(name: string, stopAt = 2, extra: string[] = []): Promise<string> {
@@ -182,9 +204,20 @@ describe('interrupted writes and runs', () => {
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).training.eval_limit).toBe(4);
     const resumed = await hrm('train', '--out', out, '--resume', '--backend', 'cpu', '--no-progress');
     expect(resumed.code, resumed.err).toBe(0);
-    expect(checkpoints(out)).toEqual(['step_3.safetensors', 'step_3.train.safetensors', 'step_4.safetensors', 'step_4.train.safetensors', 'step_6.safetensors', 'step_6.train.safetensors']);
+    expect(checkpoints(out)).toEqual([
+      'step_3.safetensors',
+      'step_3.train.safetensors',
+      'step_4.safetensors',
+      'step_4.train.safetensors',
+      'step_6.safetensors',
+      'step_6.train.safetensors',
+    ]);
     // --eval-limit came back from run.json: 4 of the 8 test examples.
-    expect(readMetricsLog(join(out, 'metrics.jsonl')).filter((x) => x.kind === 'eval').map((x) => x.count)).toEqual([4, 4]);
+    expect(
+      readMetricsLog(join(out, 'metrics.jsonl'))
+        .filter((x) => x.kind === 'eval')
+        .map((x) => x.count),
+    ).toEqual([4, 4]);
     expect(existsSync(join(out, 'eval.json'))).toBe(true);
   });
 });

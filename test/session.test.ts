@@ -61,7 +61,9 @@ describe('HRMSession', () => {
 
   it('names what is wrong: no configuration, a wrong input length', async () => {
     const bare = serializeSafetensors(await weightEntries(model));
-    await expect(HRMSession.create(bare, { backend: 'cpu', name: 'bare.safetensors' })).rejects.toThrow('bare.safetensors: this safetensors file stores no configuration; pass configYaml');
+    await expect(HRMSession.create(bare, { backend: 'cpu', name: 'bare.safetensors' })).rejects.toThrow(
+      'bare.safetensors: this safetensors file stores no configuration; pass configYaml',
+    );
     const session = await HRMSession.create(bare, { backend: 'cpu', config });
     await expect(session.solve([1, 2, 3])).rejects.toThrow('the model takes 16 tokens, got 3');
     session.dispose();

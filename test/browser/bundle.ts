@@ -45,7 +45,9 @@ function refuseNodeOnlyImports(): Plugin {
       builder.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === OWN_REQUEST || args.kind === 'entry-point') return undefined;
         if (isNodeOnly(args.path)) {
-          return { errors: [{ text: `"${args.path}" is Node-only but reachable from the browser entry: ${[...chainTo(args.importer), args.path].join(' -> ')}` }] };
+          return {
+            errors: [{ text: `"${args.path}" is Node-only but reachable from the browser entry: ${[...chainTo(args.importer), args.path].join(' -> ')}` }],
+          };
         }
         const resolved = await builder.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: OWN_REQUEST });
         if (resolved.path && !firstImporter.has(resolved.path)) firstImporter.set(resolved.path, args.importer);

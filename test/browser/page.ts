@@ -67,7 +67,10 @@ const checks: Record<string, Check> = {
   mlpTraining: () => {
     // A two-layer MLP, five AdamATan2 steps; the losses and the trained weights are compared.
     const x = randn([16, 6], { seed: 12 });
-    const labels = tensor(Int32Array.from({ length: 16 }, (_, i) => (i * 7) % 3), { shape: [16] });
+    const labels = tensor(
+      Int32Array.from({ length: 16 }, (_, i) => (i * 7) % 3),
+      { shape: [16] },
+    );
     const w1 = randn([24, 6], { seed: 13, std: 0.4, requiresGrad: true });
     const w2 = randn([3, 24], { seed: 14, std: 0.2, requiresGrad: true });
     const opt = new AdamATan2([w1, w2], { lr: 0.01, weightDecay: 0.1 });

@@ -15,7 +15,13 @@ const checks: Record<string, () => Tensor[]> = {
   },
   embeddingSum: () => {
     const table = randn([11, 24], { seed: 8 });
-    const ids = tensor([[3, 0, 10, 7], [1, 1, 2, 9]], { dtype: 'i32' });
+    const ids = tensor(
+      [
+        [3, 0, 10, 7],
+        [1, 1, 2, 9],
+      ],
+      { dtype: 'i32' },
+    );
     return [sum(embedding(table, ids), 1)];
   },
 };

@@ -22,7 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setBackend } from '@hrm-webgpu/tensor';
 import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
-import { generateDemoData } from '../../packages/hrm/src/commands/demo-data.js';
+import { generateDemoData } from '../../packages/hrm/src/data/demo.js';
 import { demoSudoku4x4Config, type HRMConfig } from '../../packages/hrm/src/config.js';
 import { trainBatches } from '../../packages/hrm/src/data/batching.js';
 import { type ActMetrics, reduceMetrics } from '../../packages/hrm/src/losses.js';
@@ -216,10 +216,34 @@ export function dynamicsSvg(r: DynamicsResult): string {
       xLabel: 'step',
       yLabel: 'accuracy',
       series: [
-        { name: 'token, ours', points: windowMeans(pts(halted(r.ours), (s) => s.accuracy), Math.ceil(r.ours.length / 10)) },
-        { name: 'token, PyTorch', points: windowMeans(pts(halted(r.reference), (s) => s.accuracy), Math.ceil(r.ours.length / 10)) },
-        { name: 'exact, ours', points: windowMeans(pts(halted(r.ours), (s) => s.exact_accuracy), Math.ceil(r.ours.length / 10)) },
-        { name: 'exact, PyTorch', points: windowMeans(pts(halted(r.reference), (s) => s.exact_accuracy), Math.ceil(r.ours.length / 10)) },
+        {
+          name: 'token, ours',
+          points: windowMeans(
+            pts(halted(r.ours), (s) => s.accuracy),
+            Math.ceil(r.ours.length / 10),
+          ),
+        },
+        {
+          name: 'token, PyTorch',
+          points: windowMeans(
+            pts(halted(r.reference), (s) => s.accuracy),
+            Math.ceil(r.ours.length / 10),
+          ),
+        },
+        {
+          name: 'exact, ours',
+          points: windowMeans(
+            pts(halted(r.ours), (s) => s.exact_accuracy),
+            Math.ceil(r.ours.length / 10),
+          ),
+        },
+        {
+          name: 'exact, PyTorch',
+          points: windowMeans(
+            pts(halted(r.reference), (s) => s.exact_accuracy),
+            Math.ceil(r.ours.length / 10),
+          ),
+        },
       ],
     }),
     lineChart({
@@ -241,7 +265,9 @@ export function dynamicsSummary(r: DynamicsResult): string[] {
     return `step ${String(s).padStart(4)}: loss ours ${o.loss.toFixed(6)}  PyTorch ${p.loss.toFixed(6)}  rel. diff ${r.lossRelError[s - 1]!.toExponential(2)}  token acc. ${o.accuracy.toFixed(3)} / ${p.accuracy.toFixed(3)}`;
   });
   const maxUpTo = (n: number) => Math.max(...r.lossRelError.slice(0, n));
-  lines.push(`max rel. loss diff: steps 1-10 ${maxUpTo(10).toExponential(2)}, 1-50 ${maxUpTo(50).toExponential(2)}, all ${maxUpTo(r.ours.length).toExponential(2)}`);
+  lines.push(
+    `max rel. loss diff: steps 1-10 ${maxUpTo(10).toExponential(2)}, 1-50 ${maxUpTo(50).toExponential(2)}, all ${maxUpTo(r.ours.length).toExponential(2)}`,
+  );
   const mean = (rs: StepRecord[]) => rs.reduce((s, x) => s + x.loss, 0) / rs.length;
   const last = Math.min(50, r.ours.length);
   lines.push(`mean loss of the last ${last} steps: ours ${mean(r.ours.slice(-last)).toFixed(4)}, PyTorch ${mean(r.reference.slice(-last)).toFixed(4)}`);

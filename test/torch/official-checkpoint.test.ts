@@ -42,9 +42,22 @@ afterEach(() => vi.restoreAllMocks());
 // The official Sudoku model's layout (RoPE, seq_len 81 from data_path, vocab 11) at a tiny width.
 const config = validateConfig(
   {
-    batch_size: 384, seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1, puzzle_emb_ndim: 16, H_cycles: 2, L_cycles: 2,
-    H_layers: 1, L_layers: 1, hidden_size: 16, num_heads: 2, expansion: 4, pos_encodings: 'rope', halt_max_steps: 3,
-    halt_exploration_prob: 0.1, loss_type: 'stablemax_cross_entropy',
+    batch_size: 384,
+    seq_len: 81,
+    vocab_size: 11,
+    num_puzzle_identifiers: 1,
+    puzzle_emb_ndim: 16,
+    H_cycles: 2,
+    L_cycles: 2,
+    H_layers: 1,
+    L_layers: 1,
+    hidden_size: 16,
+    num_heads: 2,
+    expansion: 4,
+    pos_encodings: 'rope',
+    halt_max_steps: 3,
+    halt_exploration_prob: 0.1,
+    loss_type: 'stablemax_cross_entropy',
   },
   'test config',
 );
@@ -60,7 +73,11 @@ describe.skipIf(!runTorchTests)('official torch.save checkpoints', () => {
     writeFileSync(join(dir, 'spec.json'), JSON.stringify({ config, shapes }));
     runTorchScript('write_official_checkpoint.py', [join(dir, 'spec.json'), dir]);
     const rng = Rng.fromSeed(4);
-    const solved = Array.from({ length: 5 }, () => generateSudoku({ box: 3, targetGivens: 30 }, rng)).map((g) => ({ puzzle: g.puzzle, solution: g.solution, rating: 0 }));
+    const solved = Array.from({ length: 5 }, () => generateSudoku({ box: 3, targetGivens: 30 }, rng)).map((g) => ({
+      puzzle: g.puzzle,
+      solution: g.solution,
+      rating: 0,
+    }));
     const split = buildSudokuSplit(solved, { box: 3, augmentations: 0, seed: 1 });
     writeDataset(join(dir, 'sudoku9'), { train: split, test: split });
     // A batch of two puzzles for trace.
@@ -110,7 +127,10 @@ describe.skipIf(!runTorchTests)('official torch.save checkpoints', () => {
 
   it('HRMSession loads the official file with its all_config.yaml, as the safetensors route', async () => {
     const tokens = sudokuTokens(puzzle.puzzle);
-    const official9 = await HRMSession.create(readFileSync(join(official, 'checkpoint')), { backend: 'cpu', configYaml: readFileSync(join(official, 'all_config.yaml'), 'utf8') });
+    const official9 = await HRMSession.create(readFileSync(join(official, 'checkpoint')), {
+      backend: 'cpu',
+      configYaml: readFileSync(join(official, 'all_config.yaml'), 'utf8'),
+    });
     const safetensors = await HRMSession.create(readFileSync(reference), { backend: 'cpu' });
     expect(official9.config).toEqual(safetensors.config);
     expect(await official9.solve(tokens)).toEqual(await safetensors.solve(tokens));
@@ -124,7 +144,14 @@ describe.skipIf(!runTorchTests)('official torch.save checkpoints', () => {
     const info = JSON.parse(run.out) as { prefix: string; config: Record<string, unknown>; tensors: { name: string; dtype: string }[] };
     expect(info.prefix).toBe('_orig_mod.model.inner.');
     expect(info.tensors.find((t) => t.name.endsWith('H_init'))!.dtype).toBe('BF16');
-    expect(info.config).toMatchObject({ seq_len: 81, vocab_size: 11, num_puzzle_identifiers: 1, hidden_size: 16, batch_size: 384, loss_type: 'stablemax_cross_entropy' });
+    expect(info.config).toMatchObject({
+      seq_len: 81,
+      vocab_size: 11,
+      num_puzzle_identifiers: 1,
+      hidden_size: 16,
+      batch_size: 384,
+      loss_type: 'stablemax_cross_entropy',
+    });
   });
 
   it('names what is missing: a torch file without a configuration, a folder without weights', async () => {

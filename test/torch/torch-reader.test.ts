@@ -13,7 +13,16 @@ import { runTorchScript, runTorchTests, tempDir, warnIfSkipped } from './python.
 
 warnIfSkipped('torch.save reader tests against PyTorch-written files');
 
-const ENGINE_DTYPE: Record<string, string> = { float32: 'f32', bfloat16: 'f32', float16: 'f32', float64: 'f64', int64: 'i32', int32: 'i32', uint8: 'i32', bool: 'i32' };
+const ENGINE_DTYPE: Record<string, string> = {
+  float32: 'f32',
+  bfloat16: 'f32',
+  float16: 'f32',
+  float64: 'f64',
+  int64: 'i32',
+  int32: 'i32',
+  uint8: 'i32',
+  bool: 'i32',
+};
 
 /** A pickle assembled from opcode text and bytes. */
 const pickle = (...parts: (string | number[])[]) => Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...strToU8(p, true)] : p)));
@@ -43,8 +52,10 @@ describe('hostile pickles', () => {
   }
 
   it('refuses a pickle that is not a dict of tensors, naming what it holds', () => {
-    expect(() => parseTorchStateDict(archive(pickle('\x80\x02]q\x00.')), 'x.pt')).toThrow("x.pt: the pickled object is a list of 0, not a state dict");
-    expect(() => parseTorchStateDict(archive(pickle('\x80\x02}X', [1, 0, 0, 0], 'aK\x05s.')), 'x.pt')).toThrow("state dict entry 'a' is number 5, not a tensor");
+    expect(() => parseTorchStateDict(archive(pickle('\x80\x02]q\x00.')), 'x.pt')).toThrow('x.pt: the pickled object is a list of 0, not a state dict');
+    expect(() => parseTorchStateDict(archive(pickle('\x80\x02}X', [1, 0, 0, 0], 'aK\x05s.')), 'x.pt')).toThrow(
+      "state dict entry 'a' is number 5, not a tensor",
+    );
   });
 
   it('refuses archives without one data.pkl, and non-torch bytes', () => {
@@ -92,7 +103,10 @@ describe.skipIf(!runTorchTests)('files written by torch.save', () => {
       (e instanceof PickleError || e instanceof TorchFileError || e instanceof SafetensorsError) && (e as Error).message.startsWith('mutant.pt');
     const mutation = fc.record({
       target: fc.constantFrom('pickle', 'file', 'storage'),
-      edits: fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), kind: fc.constantFrom('set', 'insert', 'delete', 'truncate') }), { minLength: 1, maxLength: 4 }),
+      edits: fc.array(fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), kind: fc.constantFrom('set', 'insert', 'delete', 'truncate') }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
     });
     const apply = (bytes: Uint8Array, edits: { at: number; byte: number; kind: string }[]) => {
       let out = [...bytes];

@@ -23,7 +23,11 @@ function setStatus(text: string, error = false): void {
   status.className = error ? 'error' : '';
 }
 
-function drawGrid(board: readonly number[], box: BoxSize, opts: { given?: readonly number[]; changed?: ReadonlySet<number>; small?: boolean } = {}): HTMLElement {
+function drawGrid(
+  board: readonly number[],
+  box: BoxSize,
+  opts: { given?: readonly number[]; changed?: ReadonlySet<number>; small?: boolean } = {},
+): HTMLElement {
   const side = box * box;
   const grid = document.createElement('div');
   grid.className = `grid${opts.small ? ' small' : ''}`;
@@ -46,11 +50,18 @@ function drawGrid(board: readonly number[], box: BoxSize, opts: { given?: readon
 
 function readPuzzle(): void {
   const text = ($('puzzle-text') as HTMLTextAreaElement).value;
-  const cells = text.split('\n').filter((l) => !l.trim().startsWith('#')).join('').replace(/[\s|+\-]/g, '');
+  const cells = text
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('#'))
+    .join('')
+    .replace(/[\s|+-]/g, '');
   $('puzzle-grid').replaceChildren();
   $('puzzle-error').textContent = '';
   puzzle = undefined;
-  if (cells === '') return updateSolveButton();
+  if (cells === '') {
+    updateSolveButton();
+    return;
+  }
   try {
     const { board, box } = parseBoard(cells, 'the puzzle');
     puzzle = { board: Array.from(board), box };
@@ -95,7 +106,8 @@ async function load(source: string | File, yaml?: string | File): Promise<void> 
   try {
     const configYaml = yaml === undefined ? undefined : typeof yaml === 'string' ? await (await fetch(yaml)).text() : await yaml.text();
     const backend = ($('backend') as HTMLSelectElement).value as SessionBackend;
-    if (typeof source === 'string') send({ type: 'load', source: new URL(source, location.href).href, backend, name: source, ...(configYaml ? { configYaml } : {}) });
+    if (typeof source === 'string')
+      send({ type: 'load', source: new URL(source, location.href).href, backend, name: source, ...(configYaml ? { configYaml } : {}) });
     else {
       const bytes = await source.arrayBuffer();
       send({ type: 'load', source: bytes, backend, name: source.name, ...(configYaml ? { configYaml } : {}) }, [bytes]);
@@ -145,7 +157,8 @@ function showAnswer(ms: number): void {
   const board = Int32Array.from(previous);
   const valid = isValidSolution(board, puzzle.box) && solvesPuzzle(Int32Array.from(puzzle.board), board);
   $('answer-grid').replaceChildren(drawGrid(previous, puzzle.box, { given: puzzle.board }));
-  $('answer-status').innerHTML = `<span class="${valid ? 'ok' : 'bad'}">${valid ? 'A valid solution' : 'Not a valid solution'}</span> after ${$('segments').childElementCount} segments${haltedAt !== undefined ? ` (ACT would stop after segment ${haltedAt})` : ''}, ${ms.toFixed(0)} ms on ${model?.backend}.`;
+  $('answer-status').innerHTML =
+    `<span class="${valid ? 'ok' : 'bad'}">${valid ? 'A valid solution' : 'Not a valid solution'}</span> after ${$('segments').childElementCount} segments${haltedAt !== undefined ? ` (ACT would stop after segment ${haltedAt})` : ''}, ${ms.toFixed(0)} ms on ${model?.backend}.`;
   $('answer-panel').dataset.done = 'true';
   solving = false;
   updateSolveButton();

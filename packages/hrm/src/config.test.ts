@@ -40,7 +40,9 @@ describe('validateConfig', () => {
   });
 
   it('names the field, the expectation and what it found', () => {
-    expect(() => validateConfig({ ...tiny, hidden_size: 16.5 }, 'cfg.json')).toThrow(/cfg\.json: field "hidden_size" must be an integer in \[1, 8192\], found 16\.5/);
+    expect(() => validateConfig({ ...tiny, hidden_size: 16.5 }, 'cfg.json')).toThrow(
+      /cfg\.json: field "hidden_size" must be an integer in \[1, 8192\], found 16\.5/,
+    );
     expect(() => validateConfig({ ...tiny, pos_encodings: 'alibi' }, 'x')).toThrow(/"pos_encodings" must be one of "rope", "learned", found "alibi"/);
     expect(() => validateConfig({ ...tiny, halt_exploration_prob: 2 }, 'x')).toThrow(/"halt_exploration_prob" must be a number in \[0, 1\], found 2/);
     const { H_cycles: _, ...withoutH } = tiny;
@@ -68,7 +70,15 @@ describe('validateConfig', () => {
   });
 
   it('accepts the extra keys of official config files', () => {
-    const c = validateConfig({ ...tiny, name: 'hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1', causal: false, loss: { name: 'losses@ACTLossHead', loss_type: 'softmax_cross_entropy' } }, 'x');
+    const c = validateConfig(
+      {
+        ...tiny,
+        name: 'hrm.hrm_act_v1@HierarchicalReasoningModel_ACTV1',
+        causal: false,
+        loss: { name: 'losses@ACTLossHead', loss_type: 'softmax_cross_entropy' },
+      },
+      'x',
+    );
     expect(c.loss_type).toBe('softmax_cross_entropy');
   });
 });

@@ -80,7 +80,9 @@ export function validateConfig(obj: unknown, source: string): HRMConfig {
   }
   const input = { ...(obj as Record<string, unknown>) };
   if (input.name !== undefined && !(typeof input.name === 'string' && NAME_PATTERN.test(input.name))) {
-    throw new SettingsError(`${source}: field "name" must be a class path of at most 128 letters, digits and _.@:-, found ${JSON.stringify(input.name)?.slice(0, 80)}.`);
+    throw new SettingsError(
+      `${source}: field "name" must be a class path of at most 128 letters, digits and _.@:-, found ${JSON.stringify(input.name)?.slice(0, 80)}.`,
+    );
   }
   if (input.causal !== undefined && input.causal !== false) {
     throw new SettingsError(`${source}: field "causal" must be false (HRM attention is non-causal), found ${JSON.stringify(input.causal)?.slice(0, 80)}.`);
@@ -90,9 +92,7 @@ export function validateConfig(obj: unknown, source: string): HRMConfig {
 
   const config = parseSettings(HRM_CONFIG_SCHEMA, input, source, { ignore: OFFICIAL_EXTRAS });
   if (config.hidden_size % config.num_heads !== 0) {
-    throw new SettingsError(
-      `${source}: field "hidden_size" (${config.hidden_size}) must be divisible by "num_heads" (${config.num_heads}).`,
-    );
+    throw new SettingsError(`${source}: field "hidden_size" (${config.hidden_size}) must be divisible by "num_heads" (${config.num_heads}).`);
   }
   if (config.pos_encodings === 'rope' && headDim(config) % 2 !== 0) {
     throw new SettingsError(`${source}: RoPE needs an even head dimension; hidden_size / num_heads = ${headDim(config)}.`);

@@ -28,8 +28,15 @@ function fixtureDataset(config: HRMConfig, count: number, seed: number): PuzzleD
   }
   return {
     metadata: {
-      pad_id: 0, ignore_label_id: 0, blank_identifier_id: 0, vocab_size: config.vocab_size, seq_len: s,
-      num_puzzle_identifiers: config.num_puzzle_identifiers, total_groups: count, mean_puzzle_examples: 1, sets: ['all'],
+      pad_id: 0,
+      ignore_label_id: 0,
+      blank_identifier_id: 0,
+      vocab_size: config.vocab_size,
+      seq_len: s,
+      num_puzzle_identifiers: config.num_puzzle_identifiers,
+      total_groups: count,
+      mean_puzzle_examples: 1,
+      sets: ['all'],
     },
     inputs,
     labels,
@@ -54,7 +61,7 @@ function withHaltMax(model: HRM, haltMax: number): HRM {
 }
 
 describe('evaluateDataset over several segment counts', () => {
-  it('ends its curve at halt_max_steps with the plain evaluation\'s figures, and frees every tensor', async () => {
+  it("ends its curve at halt_max_steps with the plain evaluation's figures, and frees every tensor", async () => {
     const model = fixtureModel({ halt_max_steps: 3 }, 1);
     const data = fixtureDataset(model.config, 23, 2);
     const before = memory().tensors;
@@ -84,16 +91,20 @@ describe('evaluateDataset over several segment counts', () => {
       m.dispose();
     }
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 9 }), async (counts, batchSize) => {
-        const out = await evaluateDataset(model, data, { batchSize, segmentCounts: counts });
-        const sorted = [...counts].sort((a, b) => a - b);
-        expect(out.curve.map((p) => p.metrics.steps)).toEqual(sorted);
-        sorted.forEach((k, i) => {
-          expect(out.curve[i]!.metrics).toEqual(separate.get(k)!.metrics);
-          expect([...out.curve[i]!.exact]).toEqual([...separate.get(k)!.exact]);
-        });
-        expect(out.metrics).toEqual(separate.get(2)!.metrics);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 9 }),
+        async (counts, batchSize) => {
+          const out = await evaluateDataset(model, data, { batchSize, segmentCounts: counts });
+          const sorted = [...counts].sort((a, b) => a - b);
+          expect(out.curve.map((p) => p.metrics.steps)).toEqual(sorted);
+          sorted.forEach((k, i) => {
+            expect(out.curve[i]!.metrics).toEqual(separate.get(k)!.metrics);
+            expect([...out.curve[i]!.exact]).toEqual([...separate.get(k)!.exact]);
+          });
+          expect(out.metrics).toEqual(separate.get(2)!.metrics);
+        },
+      ),
       { numRuns: 6 },
     );
     model.dispose();
@@ -103,7 +114,11 @@ describe('evaluateDataset over several segment counts', () => {
     const model = fixtureModel({ halt_max_steps: 4 }, 5);
     const data = fixtureDataset(model.config, 7, 6);
     const out = await evaluateDataset(model, data, { batchSize: 7 });
-    const trace = await traceSegments(model, { size: 7, seqLen: model.config.seq_len, inputs: data.inputs, labels: data.labels, puzzleIdentifiers: data.puzzleIdentifiers }, 4);
+    const trace = await traceSegments(
+      model,
+      { size: 7, seqLen: model.config.seq_len, inputs: data.inputs, labels: data.labels, puzzleIdentifiers: data.puzzleIdentifiers },
+      4,
+    );
     const expected = Array.from({ length: 6 }, (_, r) => {
       const at = trace.findIndex((t) => t.qHaltLogits.data[r]! > t.qContinueLogits.data[r]!);
       return at < 0 ? 4 : at + 1;

@@ -10,12 +10,33 @@ beforeAll(async () => {
 
 // 4 slots, 3 tokens, vocab 4.
 const logits = [
-  [[0.1, 2.0, -1.0, 0.3], [0.0, -0.5, 1.5, 0.2], [3.0, 0.0, 0.0, 0.0]], // labels 1, 2, ignored: all correct
-  [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -2.0], [-1.0, 0.5, 0.0, 0.0]], // labels 0, 3, 1: token 2 wrong (argmax 0)
-  [[0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]], // all ignored
-  [[0.0, 0.0, 4.0, 0.0], [0.0, 0.0, 2.5, -3.0], [0.0, 1.0, 0.5, 0.0]], // labels 2, 2, 2: 2 of 3 correct
+  [
+    [0.1, 2.0, -1.0, 0.3],
+    [0.0, -0.5, 1.5, 0.2],
+    [3.0, 0.0, 0.0, 0.0],
+  ], // labels 1, 2, ignored: all correct
+  [
+    [1.0, 0.0, 0.0, 0.0],
+    [0.0, 0.0, 0.0, -2.0],
+    [-1.0, 0.5, 0.0, 0.0],
+  ], // labels 0, 3, 1: token 2 wrong (argmax 0)
+  [
+    [0.0, 1.0, 0.0, 0.0],
+    [0.0, 1.0, 0.0, 0.0],
+    [0.0, 1.0, 0.0, 0.0],
+  ], // all ignored
+  [
+    [0.0, 0.0, 4.0, 0.0],
+    [0.0, 0.0, 2.5, -3.0],
+    [0.0, 1.0, 0.5, 0.0],
+  ], // labels 2, 2, 2: 2 of 3 correct
 ];
-const labels = [[1, 2, -100], [0, 3, 1], [-100, -100, -100], [2, 2, 2]];
+const labels = [
+  [1, 2, -100],
+  [0, 3, 1],
+  [-100, -100, -100],
+  [2, 2, 2],
+];
 const qHalt = [0.5, -1.0, 2.0, 0.0];
 const qContinue = [0.2, -0.3, 0.1, 1.0];
 const target = [0.9, 0.1, 0.5, 0.3];
@@ -88,7 +109,11 @@ describe('actLoss', () => {
 
   it('has no q_continue term or metric without a target (evaluation)', async () => {
     const { loss, metrics } = tidy(() =>
-      actLoss({ logits: tensor(logits, { dtype: 'f64' }), qHaltLogits: tensor(qHalt, { dtype: 'f64' }), qContinueLogits: tensor(qContinue, { dtype: 'f64' }) }, handCarry(), 'softmax_cross_entropy'),
+      actLoss(
+        { logits: tensor(logits, { dtype: 'f64' }), qHaltLogits: tensor(qHalt, { dtype: 'f64' }), qContinueLogits: tensor(qContinue, { dtype: 'f64' }) },
+        handCarry(),
+        'softmax_cross_entropy',
+      ),
     );
     const e = expectedLosses('softmax_cross_entropy');
     expect(await loss.item()).toBeCloseTo(e.lm + 0.5 * e.qh, 10);
@@ -104,7 +129,16 @@ describe('metric reduction', () => {
   const m = { count: 4, accuracy: 3, exact_accuracy: 2, q_halt_accuracy: 1, steps: 8, lm_loss: 10, q_halt_loss: 6, q_continue_loss: 2 };
 
   it('divides losses by the global batch and the rest by the count in training', () => {
-    expect(reduceMetrics(m, 'train', 8)).toEqual({ count: 4, accuracy: 0.75, exact_accuracy: 0.5, q_halt_accuracy: 0.25, steps: 2, lm_loss: 1.25, q_halt_loss: 0.75, q_continue_loss: 0.25 });
+    expect(reduceMetrics(m, 'train', 8)).toEqual({
+      count: 4,
+      accuracy: 0.75,
+      exact_accuracy: 0.5,
+      q_halt_accuracy: 0.25,
+      steps: 2,
+      lm_loss: 1.25,
+      q_halt_loss: 0.75,
+      q_continue_loss: 0.25,
+    });
   });
 
   it('divides everything by the count in evaluation, and adds sums across batches', () => {

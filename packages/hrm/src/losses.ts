@@ -3,25 +3,7 @@
  * halted or not; the metrics count only slots that halted at this step and have labels.
  * Metrics stay on the device as one packed vector until read, so a step costs one readback.
  */
-import {
-  type Tensor,
-  add,
-  argmax,
-  cast,
-  concat,
-  div,
-  eq,
-  ge,
-  gt,
-  logicalAnd,
-  maximum,
-  mul,
-  ne,
-  nn,
-  noGrad,
-  reshape,
-  sum,
-} from '@hrm-webgpu/tensor';
+import { type Tensor, add, argmax, cast, concat, div, eq, ge, gt, logicalAnd, maximum, mul, ne, nn, noGrad, reshape, sum } from '@hrm-webgpu/tensor';
 import type { ACTCarry } from './act/carry.js';
 import type { ActOutputs } from './act/step.js';
 import type { LossType } from './config.js';
@@ -94,7 +76,10 @@ export function actLoss(outputs: ActOutputs, carry: ACTCarry, lossType: LossType
       qHaltLoss.detach(),
       ...(qContinueLoss ? [qContinueLoss.detach()] : []),
     ];
-    return concat(values.map((v) => reshape(v, [1])), 0);
+    return concat(
+      values.map((v) => reshape(v, [1])),
+      0,
+    );
   });
   return { loss, metrics };
 }

@@ -52,7 +52,7 @@ export function officialConfigFromYaml(text: string, tensors: Shapes, source: st
   if (!isObject(doc) || !isObject(doc.arch)) throw new Error(`${source}: expected the reference's all_config.yaml, with the model under "arch"`);
   const { name: _name, seq_len: yamlSeqLen, ...arch } = resolveSiblings(doc.arch, source);
   const embed = shapeOf(tensors, KEYS.embedTokens);
-  if (!embed || embed.length !== 2) throw new Error(`${source}: the weights have no ${KEYS.embedTokens} [vocab, hidden] tensor to take vocab_size from`);
+  if (embed?.length !== 2) throw new Error(`${source}: the weights have no ${KEYS.embedTokens} [vocab, hidden] tensor to take vocab_size from`);
   const puzzle = shapeOf(tensors, KEYS.puzzleEmb);
   const fields: Record<string, unknown> = {
     batch_size: typeof doc.global_batch_size === 'number' ? doc.global_batch_size : 1,

@@ -12,7 +12,9 @@ const schema = {
 describe('settings schema', () => {
   it('fills defaults, keeps optional fields absent and refuses unknown ones', () => {
     expect(parseSettings(schema, { H_cycles: 2 }, 'f.json')).toEqual({ H_cycles: 2, lr: 0.1, mode: 'a' });
-    expect(() => parseSettings(schema, { H_cycles: 2, h_cycles: 3 }, 'f.json')).toThrow('f.json: unknown field(s) "h_cycles"; known fields: H_cycles, lr, beta, mode, name.');
+    expect(() => parseSettings(schema, { H_cycles: 2, h_cycles: 3 }, 'f.json')).toThrow(
+      'f.json: unknown field(s) "h_cycles"; known fields: H_cycles, lr, beta, mode, name.',
+    );
     expect(() => parseSettings(schema, {}, 'f.json')).toThrow('f.json: field "H_cycles" is required (an integer in [1, 64]), found nothing.');
     expect(() => parseSettings(schema, null, 'f.json')).toThrow('f.json: expected an object of settings, found null.');
   });
@@ -34,7 +36,7 @@ describe('settings schema', () => {
     expect([flagName('H_cycles'), flagAlias('H_cycles'), flagName('lr'), flagAlias('lr')]).toEqual(['h-cycles', 'H_cycles', 'lr', undefined]);
     expect(Object.keys(schemaFlagOptions(schema))).toEqual(['h-cycles', 'H_cycles', 'lr', 'beta', 'mode', 'name']);
     const fail = (m: string) => new Error(m);
-    expect(schemaFlagValues(schema, { 'H_cycles': '3', lr: '1e-3', mode: 'b' }, fail)).toEqual({ H_cycles: 3, lr: 0.001, mode: 'b' });
+    expect(schemaFlagValues(schema, { H_cycles: '3', lr: '1e-3', mode: 'b' }, fail)).toEqual({ H_cycles: 3, lr: 0.001, mode: 'b' });
     expect(() => schemaFlagValues(schema, { 'h-cycles': '3', H_cycles: '3' }, fail)).toThrow('--h-cycles and --H_cycles are the same setting; give it once');
     expect(() => schemaFlagValues(schema, { 'h-cycles': '2.5' }, fail)).toThrow("--h-cycles expects an integer, got '2.5'");
     expect(() => schemaFlagValues(schema, { 'h-cycles': '65' }, fail)).toThrow("--h-cycles must be an integer in [1, 64], got '65'");

@@ -98,12 +98,7 @@ function accepts(f: Field, v: unknown): boolean {
     case 'int':
       return typeof v === 'number' && Number.isInteger(v) && v >= f.min && v <= f.max;
     case 'number':
-      return (
-        typeof v === 'number' &&
-        Number.isFinite(v) &&
-        (f.minExclusive ? v > f.min : v >= f.min) &&
-        (f.maxExclusive ? v < f.max : v <= f.max)
-      );
+      return typeof v === 'number' && Number.isFinite(v) && (f.minExclusive ? v > f.min : v >= f.min) && (f.maxExclusive ? v < f.max : v <= f.max);
     case 'enum':
       return typeof v === 'string' && (f.values as readonly string[]).includes(v);
     case 'string':
@@ -189,11 +184,7 @@ export function schemaUsage(schema: Schema, skip: readonly string[] = []): strin
  * value that is not a number where one is meant or lies outside the field's bounds, is an error
  * naming the flag.
  */
-export function schemaFlagValues(
-  schema: Schema,
-  values: Readonly<Record<string, unknown>>,
-  fail: (message: string) => Error,
-): Record<string, unknown> {
+export function schemaFlagValues(schema: Schema, values: Readonly<Record<string, unknown>>, fail: (message: string) => Error): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, f] of Object.entries(schema)) {
     const flag = flagName(name);

@@ -12,16 +12,7 @@
  * CPU backend otherwise (a CPU-emulated adapter is slower than the CPU backend); `backend`
  * forces either.
  */
-import {
-  backendName,
-  parseStateDictFile,
-  probeAdapter,
-  Rng,
-  setBackend,
-  stateDictFormat,
-  type BackendName,
-  type SafetensorsMap,
-} from '@hrm-webgpu/tensor';
+import { backendName, parseStateDictFile, probeAdapter, Rng, setBackend, stateDictFormat, type BackendName, type SafetensorsMap } from '@hrm-webgpu/tensor';
 import { evaluateBatch } from './evaluate.js';
 import { validateConfig, type HRMConfig } from './config.js';
 import { IGNORE_LABEL_ID } from './data/dataset.js';

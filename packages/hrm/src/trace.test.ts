@@ -58,7 +58,10 @@ describe('traceTrainGradients', () => {
     expect(t.gradients.get('puzzle_emb.local_weights')!.shape).toEqual([3, 16]);
     for (const [key, g] of t.gradients) {
       expect(g.data.every(Number.isFinite), key).toBe(true);
-      expect(g.data.some((v) => v !== 0), key).toBe(true);
+      expect(
+        g.data.some((v) => v !== 0),
+        key,
+      ).toBe(true);
     }
     expect(t.lossDivisor).toBe(3);
     expect(t.loss).toBeCloseTo(t.metrics.lm_loss + 0.5 * (t.metrics.q_halt_loss + t.metrics.q_continue_loss!), 4);

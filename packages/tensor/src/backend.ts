@@ -23,13 +23,7 @@
 export type DType = 'f32' | 'f64' | 'i32' | 'bool';
 
 /** Typed array for each dtype as it is read back: bool is one byte per element (0 or 1). */
-export type TypedArrayFor<D extends DType> = D extends 'f32'
-  ? Float32Array
-  : D extends 'f64'
-    ? Float64Array
-    : D extends 'i32'
-      ? Int32Array
-      : Uint8Array;
+export type TypedArrayFor<D extends DType> = D extends 'f32' ? Float32Array : D extends 'f64' ? Float64Array : D extends 'i32' ? Int32Array : Uint8Array;
 export type AnyTypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /** Opaque handle to a backend's memory. Only the backend that made it may look inside. */
@@ -223,15 +217,7 @@ export interface Backend {
    * for stablemax the exact derivative s'_j / S - [j = label] s'_l / s_l (s' = 1 for x >= 0,
    * s^2 for x < 0, with S the row sum of s), times dLoss.
    */
-  crossEntropyBackward(
-    logits: Storage,
-    labels: Storage,
-    dLoss: Storage,
-    rows: number,
-    cols: number,
-    ignoreIndex: number,
-    kind: CrossEntropyKind,
-  ): Storage;
+  crossEntropyBackward(logits: Storage, labels: Storage, dLoss: Storage, rows: number, cols: number, ignoreIndex: number, kind: CrossEntropyKind): Storage;
 
   // ---- optimiser updates (in place on param and moments) ----
   /** AdamATan2 (HRM spec section 6), decoupled weight decay first, no epsilon. */

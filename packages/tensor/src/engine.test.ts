@@ -2,8 +2,41 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AdamATan2, AdamW, add, arange, argmax, backward, concat, exp, expand, full, matmul, max, mean, memory, mul, nn, noGrad, ones, rand,
-  reshape, setBackend, SignSGD, sum, tensor, tidy, transpose, truncNormal, where, zeros, gt, Rng, slice, eq, all, sumToShape,
+  AdamATan2,
+  AdamW,
+  add,
+  arange,
+  argmax,
+  backward,
+  concat,
+  exp,
+  expand,
+  full,
+  matmul,
+  max,
+  mean,
+  memory,
+  mul,
+  nn,
+  noGrad,
+  ones,
+  rand,
+  reshape,
+  setBackend,
+  SignSGD,
+  sum,
+  tensor,
+  tidy,
+  transpose,
+  truncNormal,
+  where,
+  zeros,
+  gt,
+  Rng,
+  slice,
+  eq,
+  all,
+  sumToShape,
 } from './index.js';
 
 beforeAll(async () => {
@@ -132,10 +165,16 @@ describe('memory', () => {
 
 describe('creation and readback', () => {
   it('builds tensors from nested arrays, typed arrays and shapes', async () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
-    expect(await t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
-    expect((await tensor(new Int32Array([1, 2]), { shape: [2, 1] }).toArray())).toEqual([[1], [2]]);
+    expect(await t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(await tensor(new Int32Array([1, 2]), { shape: [2, 1] }).toArray()).toEqual([[1], [2]]);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(/3 values do not fill shape \[2, 2\]/);
     expect(await values(arange(2, 8, 2))).toEqual([2, 4, 6]);
     expect(await values(full([2], 7, { dtype: 'i32' }))).toEqual([7, 7]);
@@ -215,7 +254,10 @@ async function gatherRows(x: ReturnType<typeof tensor>, idx: ReturnType<typeof t
   const data = await x.data();
   const ids = await idx.data();
   const cols = x.shape[1]!;
-  return tensor(Array.from(ids, (j, i) => data[i * cols + j]!), { shape: [ids.length, 1] });
+  return tensor(
+    Array.from(ids, (j, i) => data[i * cols + j]!),
+    { shape: [ids.length, 1] },
+  );
 }
 
 describe('optimisers (hand-computed)', () => {
@@ -243,9 +285,21 @@ describe('optimisers (hand-computed)', () => {
   });
 
   it('SignSGD sums duplicate ids and moves only touched rows', async () => {
-    const table = tensor([[1, 1], [2, 2], [3, 3]]);
+    const table = tensor([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
     const opt = new SignSGD({ lr: 0.5, weightDecay: 0.2 });
-    opt.stepRows(table, tensor(new Int32Array([2, 0, 2])), tensor([[1, -3], [-1, 0], [-2, 2]]));
+    opt.stepRows(
+      table,
+      tensor(new Int32Array([2, 0, 2])),
+      tensor([
+        [1, -3],
+        [-1, 0],
+        [-2, 2],
+      ]),
+    );
     // row 2: summed grad [-1, -1] -> 3 * 0.9 + 0.5; row 0: grad [-1, 0] -> [0.9 + 0.5, 0.9]; row 1 untouched.
     const out = await values(table);
     [1.4, 0.9, 2, 2, 3.2, 3.2].forEach((v, i) => expect(out[i]).toBeCloseTo(v, 6));
@@ -261,13 +315,24 @@ describe('nn functions (hand-computed)', () => {
   });
 
   it('cross entropy ignores -100 labels in the mean', async () => {
-    const logits = tensor([[0, 0], [5, 0]]);
+    const logits = tensor([
+      [0, 0],
+      [5, 0],
+    ]);
     const labels = tensor(new Int32Array([1, -100]), { shape: [2] });
     expect(await nn.crossEntropy(logits, labels).item()).toBeCloseTo(Math.log(2), 6);
   });
 
   it('rmsNorm has unit root-mean-square rows', async () => {
-    const y = await nn.rmsNorm(tensor([[3, 4], [1, 1]]), 0).data();
+    const y = await nn
+      .rmsNorm(
+        tensor([
+          [3, 4],
+          [1, 1],
+        ]),
+        0,
+      )
+      .data();
     expect(y[0]! ** 2 + y[1]! ** 2).toBeCloseTo(2, 5);
   });
 });
@@ -305,7 +370,7 @@ describe('profile', async () => {
     expect(report.result).toBe(7);
     expect(report.backend).toBe('cpu');
     expect(report.timing).toBe('cpu-clock');
-    expect(report.kernels['matmul']!.dispatches).toBe(2); // forward, and dW in backward
+    expect(report.kernels.matmul!.dispatches).toBe(2); // forward, and dW in backward
     expect(report.kernels['unary.exp']!.dispatches).toBe(1);
     expect(report.kernels['reduce.sum']!.dispatches).toBe(1);
     expect(Object.values(report.kernels).every((k) => k.ms >= 0)).toBe(true);
@@ -319,14 +384,18 @@ describe('profile', async () => {
   it('times with the clock it is given', async () => {
     let ticks = 0;
     const report = await profile(() => tidy(() => sum(matmul(rand([4, 4], { seed: 1 }), rand([4, 4], { seed: 2 })))).dispose(), { clock: () => ticks++ });
-    expect(report.kernels['matmul']).toEqual({ dispatches: 1, ms: 1 }); // one tick between its start and end
+    expect(report.kernels.matmul).toEqual({ dispatches: 1, ms: 1 }); // one tick between its start and end
     expect(report.totalMs).toBe(ticks - 1);
   });
 
   it('leaves the CPU backend untouched outside profile(), also when fn throws', async () => {
     const backend = cpuBackend();
     const matmulBefore = backend.matmul;
-    await expect(profile(() => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      profile(() => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await profile(() => 1);
     expect(backend.matmul).toBe(matmulBefore);
   });

@@ -14,10 +14,58 @@ export { backendName, getBackend, setBackend, type SetBackendOptions } from './b
 export { describeAdapterInfo, isCpuEmulatedAdapter, probeAdapter, type AdapterProbe } from './backends/webgpu/adapter-kind.js';
 export { cpuSimdEnabled, setCpuSimd } from './backends/cpu/wasm/features.js';
 export { profile, type KernelProfile, type ProfileOptions, type ProfileReport } from './profile.js';
-export { arange, full, fullLike, ones, onesLike, rand, randn, tensor, truncNormal, zeros, zerosLike, type CreateOptions, type RandomOptions } from './ops/creation.js';
 export {
-  abs, add, cast, cos, div, eq, exp, floor, ge, gt, le, log, logicalAnd, logicalNot, logicalOr, lt, maximum, minimum, mul, ne, neg, pow,
-  reciprocal, relu, rsqrt, scalar, sigmoid, sign, silu, sin, sqrt, square, sub, tanh, where, type Operand,
+  arange,
+  full,
+  fullLike,
+  ones,
+  onesLike,
+  rand,
+  randn,
+  tensor,
+  truncNormal,
+  zeros,
+  zerosLike,
+  type CreateOptions,
+  type RandomOptions,
+} from './ops/creation.js';
+export {
+  abs,
+  add,
+  cast,
+  cos,
+  div,
+  eq,
+  exp,
+  floor,
+  ge,
+  gt,
+  le,
+  log,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  pow,
+  reciprocal,
+  relu,
+  rsqrt,
+  scalar,
+  sigmoid,
+  sign,
+  silu,
+  sin,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  where,
+  type Operand,
 } from './ops/elementwise.js';
 export { all, any, argmax, argmin, max, mean, min, sum, sumToShape } from './ops/reduce.js';
 export { concat, contiguous, expand, flatten, permute, reshape, slice, squeeze, stack, transpose, unsqueeze } from './ops/movement.js';
@@ -29,9 +77,19 @@ export { SignSGD } from './optim/sign-sgd.js';
 export { Rng, TRUNC_NORMAL_STD_CORRECTION, erf, erfinv, fillNormal, fillTruncNormal, fillUniform } from './random.js';
 export { warmupCosineLr, type WarmupCosineOptions } from './schedule.js';
 export {
-  MAX_HEADER_BYTES, parseSafetensors, parseSafetensorsHeader, serializeSafetensors, SafetensorsError,
-  type HeaderOptions, type LoadedTensor, type SafetensorsDtype, type SafetensorsHeader, type SafetensorsHeaderEntry,
-  type SafetensorsMap, type SafetensorsTensor, type StoredDtype,
+  MAX_HEADER_BYTES,
+  parseSafetensors,
+  parseSafetensorsHeader,
+  serializeSafetensors,
+  SafetensorsError,
+  type HeaderOptions,
+  type LoadedTensor,
+  type SafetensorsDtype,
+  type SafetensorsHeader,
+  type SafetensorsHeaderEntry,
+  type SafetensorsMap,
+  type SafetensorsTensor,
+  type StoredDtype,
 } from './io/safetensors.js';
 export { isTorchFile, parseTorchStateDict, TorchFileError } from './io/torch.js';
 export { PickleError } from './io/pickle.js';

@@ -61,8 +61,34 @@ declare module './tensor.js' {
   }
 }
 
-const binary = { add: ew.add, sub: ew.sub, mul: ew.mul, div: ew.div, pow: ew.pow, maximum: ew.maximum, minimum: ew.minimum, eq: ew.eq, ne: ew.ne, lt: ew.lt, le: ew.le, gt: ew.gt, ge: ew.ge };
-const unary = { neg: ew.neg, exp: ew.exp, log: ew.log, sqrt: ew.sqrt, rsqrt: ew.rsqrt, tanh: ew.tanh, sigmoid: ew.sigmoid, silu: ew.silu, relu: ew.relu, abs: ew.abs, square: ew.square };
+const binary = {
+  add: ew.add,
+  sub: ew.sub,
+  mul: ew.mul,
+  div: ew.div,
+  pow: ew.pow,
+  maximum: ew.maximum,
+  minimum: ew.minimum,
+  eq: ew.eq,
+  ne: ew.ne,
+  lt: ew.lt,
+  le: ew.le,
+  gt: ew.gt,
+  ge: ew.ge,
+};
+const unary = {
+  neg: ew.neg,
+  exp: ew.exp,
+  log: ew.log,
+  sqrt: ew.sqrt,
+  rsqrt: ew.rsqrt,
+  tanh: ew.tanh,
+  sigmoid: ew.sigmoid,
+  silu: ew.silu,
+  relu: ew.relu,
+  abs: ew.abs,
+  square: ew.square,
+};
 
 /**
  * Attaches the methods to Tensor.prototype (idempotent). A call rather than an import for its side
@@ -71,25 +97,63 @@ const unary = { neg: ew.neg, exp: ew.exp, log: ew.log, sqrt: ew.sqrt, rsqrt: ew.
  */
 export function installTensorMethods(): void {
   const proto = Tensor.prototype as unknown as Record<string, unknown>;
-  for (const [name, fn] of Object.entries(binary)) proto[name] = function (this: Tensor, b: Operand) { return fn(this, b); };
-  for (const [name, fn] of Object.entries(unary)) proto[name] = function (this: Tensor) { return fn(this); };
+  for (const [name, fn] of Object.entries(binary))
+    proto[name] = function (this: Tensor, b: Operand) {
+      return fn(this, b);
+    };
+  for (const [name, fn] of Object.entries(unary))
+    proto[name] = function (this: Tensor) {
+      return fn(this);
+    };
 
   Object.assign(Tensor.prototype, {
-    backward(this: Tensor, grad?: Tensor) { backward(this, grad); },
-    cast(this: Tensor, dtype: DType) { return ew.cast(this, dtype); },
-    sum(this: Tensor, axes?: Axes, keepdim?: boolean) { return rd.sum(this, axes, keepdim); },
-    mean(this: Tensor, axes?: Axes, keepdim?: boolean) { return rd.mean(this, axes, keepdim); },
-    max(this: Tensor, axes?: Axes, keepdim?: boolean) { return rd.max(this, axes, keepdim); },
-    min(this: Tensor, axes?: Axes, keepdim?: boolean) { return rd.min(this, axes, keepdim); },
-    argmax(this: Tensor, axis: number, keepdim?: boolean) { return rd.argmax(this, axis, keepdim); },
-    argmin(this: Tensor, axis: number, keepdim?: boolean) { return rd.argmin(this, axis, keepdim); },
-    matmul(this: Tensor, b: Tensor) { return matmul(this, b); },
-    reshape(this: Tensor, shape: Shape) { return mv.reshape(this, shape); },
-    transpose(this: Tensor, a?: number, b?: number) { return mv.transpose(this, a, b); },
-    permute(this: Tensor, axes: readonly number[]) { return mv.permute(this, axes); },
-    slice(this: Tensor, axis: number, start: number, end?: number) { return mv.slice(this, axis, start, end); },
-    expand(this: Tensor, shape: Shape) { return mv.expand(this, shape); },
-    contiguous(this: Tensor) { return mv.contiguous(this); },
-    gather(this: Tensor, ids: Tensor, axis?: number) { return gather(this, ids, axis); },
+    backward(this: Tensor, grad?: Tensor) {
+      backward(this, grad);
+    },
+    cast(this: Tensor, dtype: DType) {
+      return ew.cast(this, dtype);
+    },
+    sum(this: Tensor, axes?: Axes, keepdim?: boolean) {
+      return rd.sum(this, axes, keepdim);
+    },
+    mean(this: Tensor, axes?: Axes, keepdim?: boolean) {
+      return rd.mean(this, axes, keepdim);
+    },
+    max(this: Tensor, axes?: Axes, keepdim?: boolean) {
+      return rd.max(this, axes, keepdim);
+    },
+    min(this: Tensor, axes?: Axes, keepdim?: boolean) {
+      return rd.min(this, axes, keepdim);
+    },
+    argmax(this: Tensor, axis: number, keepdim?: boolean) {
+      return rd.argmax(this, axis, keepdim);
+    },
+    argmin(this: Tensor, axis: number, keepdim?: boolean) {
+      return rd.argmin(this, axis, keepdim);
+    },
+    matmul(this: Tensor, b: Tensor) {
+      return matmul(this, b);
+    },
+    reshape(this: Tensor, shape: Shape) {
+      return mv.reshape(this, shape);
+    },
+    transpose(this: Tensor, a?: number, b?: number) {
+      return mv.transpose(this, a, b);
+    },
+    permute(this: Tensor, axes: readonly number[]) {
+      return mv.permute(this, axes);
+    },
+    slice(this: Tensor, axis: number, start: number, end?: number) {
+      return mv.slice(this, axis, start, end);
+    },
+    expand(this: Tensor, shape: Shape) {
+      return mv.expand(this, shape);
+    },
+    contiguous(this: Tensor) {
+      return mv.contiguous(this);
+    },
+    gather(this: Tensor, ids: Tensor, axis?: number) {
+      return gather(this, ids, axis);
+    },
   });
 }

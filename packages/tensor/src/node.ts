@@ -12,7 +12,14 @@ import { startCpuThreads } from './node/cpu-threads.js';
 
 export { nodeGpu } from './backends/webgpu/dawn-node.js';
 export { cpuThreadCount, startCpuThreads, stopCpuThreads } from './node/cpu-threads.js';
-export { readSafetensorsFile, readSafetensorsHeaderFile, readStateDictFile, removeStaleTemporaries, writeFileAtomic, writeSafetensorsFile } from './node/files.js';
+export {
+  readSafetensorsFile,
+  readSafetensorsHeaderFile,
+  readStateDictFile,
+  removeStaleTemporaries,
+  writeFileAtomic,
+  writeSafetensorsFile,
+} from './node/files.js';
 
 export type BackendPreference = BackendName | 'auto';
 
@@ -29,7 +36,9 @@ export async function initBackend(preference?: BackendPreference, log: (line: st
   if (choice === 'auto') {
     const probe = await probeAdapter(nodeGpu());
     if (probe?.emulated) {
-      log(`hrm-webgpu: using the CPU backend: the WebGPU adapter (${probe.description}) is a CPU emulation, slower than the CPU backend; ask for webgpu (HRM_BACKEND=webgpu, --backend webgpu) to use it anyway.`);
+      log(
+        `hrm-webgpu: using the CPU backend: the WebGPU adapter (${probe.description}) is a CPU emulation, slower than the CPU backend; ask for webgpu (HRM_BACKEND=webgpu, --backend webgpu) to use it anyway.`,
+      );
       return useCpu();
     }
   }

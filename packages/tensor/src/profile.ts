@@ -77,7 +77,15 @@ export async function profile<T>(fn: () => T | Promise<T>, opts: ProfileOptions 
     try {
       const result = await fn();
       const totalMs = clock() - start;
-      return { result, backend: backend.name, kernels: session.kernelReport(), timing: 'cpu-clock', bytesAllocated: session.bytes, totalMs, autodiff: session.autodiffReport(session.kernelMsInBackward) };
+      return {
+        result,
+        backend: backend.name,
+        kernels: session.kernelReport(),
+        timing: 'cpu-clock',
+        bytesAllocated: session.bytes,
+        totalMs,
+        autodiff: session.autodiffReport(session.kernelMsInBackward),
+      };
     } finally {
       restore();
     }

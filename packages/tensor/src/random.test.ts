@@ -1,14 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  Rng,
-  TRUNC_NORMAL_STD_CORRECTION,
-  erf,
-  erfinv,
-  fillNormal,
-  fillTruncNormal,
-  fillUniform,
-} from './random.js';
+import { Rng, TRUNC_NORMAL_STD_CORRECTION, erf, erfinv, fillNormal, fillTruncNormal, fillUniform } from './random.js';
 
 const draw = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.nextUint32());
 

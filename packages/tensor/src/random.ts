@@ -223,8 +223,7 @@ const standardNormalPdf = (x: number) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * 
  * Phi(b) - Phi(-b) = erf(b / sqrt 2)). Dividing by it makes the realised std the requested one:
  * about 1.1368472.
  */
-export const TRUNC_NORMAL_STD_CORRECTION =
-  1 / Math.sqrt(1 - (2 * TRUNCATION * standardNormalPdf(TRUNCATION)) / erf(TRUNCATION / SQRT2));
+export const TRUNC_NORMAL_STD_CORRECTION = 1 / Math.sqrt(1 - (2 * TRUNCATION * standardNormalPdf(TRUNCATION)) / erf(TRUNCATION / SQRT2));
 
 /**
  * Fills with a normal truncated at +-2 of its std whose realised std is `std`: u ~ U(erf(-sqrt2),

@@ -27,7 +27,9 @@ function makeModel(overrides: Partial<HRMConfig>): HRM {
 function fixQ(model: HRM, halt: number, cont: number): void {
   tidy(() =>
     noGrad(() => {
-      model.param('q_head.weight').assign(tensor(new Float64Array(model.param('q_head.weight').size), { shape: model.param('q_head.weight').shape, dtype: 'f64' }));
+      model
+        .param('q_head.weight')
+        .assign(tensor(new Float64Array(model.param('q_head.weight').size), { shape: model.param('q_head.weight').shape, dtype: 'f64' }));
       model.param('q_head.bias').assign(tensor([halt, cont], { dtype: 'f64' }));
     }),
   );
@@ -73,7 +75,8 @@ function setHalted(carry: ACTCarry, halted: boolean[]): void {
   carry.halted = tensor(Uint8Array.from(halted, Number), { dtype: 'bool' }).keep();
 }
 
-const rows = (a: Int32Array | Float64Array, width: number) => Array.from({ length: a.length / width }, (_, i) => Array.from(a.subarray(i * width, (i + 1) * width)));
+const rows = (a: Int32Array | Float64Array, width: number) =>
+  Array.from({ length: a.length / width }, (_, i) => Array.from(a.subarray(i * width, (i + 1) * width)));
 
 describe('actStep: reset and data swap', () => {
   it('resets only halted slots to H_init/L_init and swaps in only their new data', async () => {
@@ -120,10 +123,22 @@ describe('actStep: halting', () => {
     }
     disposeCarry(carry);
     expect(seen).toEqual([
-      [[1, 1], [false, false]],
-      [[2, 2], [false, false]],
-      [[3, 3], [true, true]],
-      [[1, 1], [false, false]],
+      [
+        [1, 1],
+        [false, false],
+      ],
+      [
+        [2, 2],
+        [false, false],
+      ],
+      [
+        [3, 3],
+        [true, true],
+      ],
+      [
+        [1, 1],
+        [false, false],
+      ],
     ]);
   });
 

@@ -57,7 +57,11 @@ describe('trainStep', () => {
     for (let id = 0; id < 6; id++) {
       const row = table.subarray(id * 16, (id + 1) * 16);
       if (used.has(id)) expect(row.every((v) => Math.abs(Math.abs(v) - 1e-2) < 1e-9 || v === 0) && row.some((v) => v !== 0), `row ${id}`).toBe(true);
-      else expect(row.every((v) => v === 0), `row ${id}`).toBe(true);
+      else
+        expect(
+          row.every((v) => v === 0),
+          `row ${id}`,
+        ).toBe(true);
     }
     disposeCarry(carry);
     model.dispose();
@@ -67,7 +71,9 @@ describe('trainStep', () => {
     const model = new HRM(tinyConfig());
     const carry = initialCarry(model, 2);
     const optimizer = new AdamATan2(model.trainableParameters(), { lr: 0 });
-    await expect(trainStep(model, { optimizer }, carry, randomBatch(model.config, 2, 1), { lr: 0, puzzleEmbLr: 0, rng: new Rng(0) })).rejects.toThrow(/SignSGD/);
+    await expect(trainStep(model, { optimizer }, carry, randomBatch(model.config, 2, 1), { lr: 0, puzzleEmbLr: 0, rng: new Rng(0) })).rejects.toThrow(
+      /SignSGD/,
+    );
     disposeCarry(carry);
     model.dispose();
   });

@@ -48,7 +48,10 @@ export interface DeviceTrainStep {
 /** Sum of squares of every gradient the step produced: one reduction per tensor, summed on the device. */
 function gradNormSquared(grads: Tensor[], dtype: Tensor['dtype']): Tensor {
   if (grads.length === 0) return zeros([], { dtype });
-  return cast(grads.map((g) => sum(mul(g, g))).reduce((a, b) => add(a, b)), dtype);
+  return cast(
+    grads.map((g) => sum(mul(g, g))).reduce((a, b) => add(a, b)),
+    dtype,
+  );
 }
 
 /** Reads one packed step vector (or `values`, a slice of several) as metric sums. */

@@ -2,7 +2,7 @@
 import type { Command } from './main.js';
 import { writeModelCheckpoint } from '../train/checkpoint-files.js';
 import { parseFlags, stringFlag, UsageError } from './args.js';
-import { loadModel } from './load-model.js';
+import { loadModel } from '../node/load-model.js';
 
 const usage = `Usage: hrm convert CHECKPOINT OUT.safetensors [--config FILE]
 

@@ -147,12 +147,35 @@ function buildMaze(flags: ParsedFlags, common: CommonOptions): Splits {
 
 const builders = {
   sudoku: {
-    flags: { source: { type: 'string' }, 'test-source': { type: 'string' }, 'test-fraction': { type: 'string' }, subsample: { type: 'string' }, 'min-rating': { type: 'string' }, generate: { type: 'string' }, size: { type: 'string' }, test: { type: 'string' }, givens: { type: 'string' }, 'min-backtracks': { type: 'string' }, 'max-backtracks': { type: 'string' }, 'skip-invalid': { type: 'boolean' } },
+    flags: {
+      source: { type: 'string' },
+      'test-source': { type: 'string' },
+      'test-fraction': { type: 'string' },
+      subsample: { type: 'string' },
+      'min-rating': { type: 'string' },
+      generate: { type: 'string' },
+      size: { type: 'string' },
+      test: { type: 'string' },
+      givens: { type: 'string' },
+      'min-backtracks': { type: 'string' },
+      'max-backtracks': { type: 'string' },
+      'skip-invalid': { type: 'boolean' },
+    },
     defaultAug: 0,
     build: buildSudoku,
   },
   maze: {
-    flags: { source: { type: 'string' }, 'test-source': { type: 'string' }, 'test-fraction': { type: 'string' }, size: { type: 'string' }, count: { type: 'string' }, test: { type: 'string' }, 'min-path': { type: 'string' }, openings: { type: 'string' }, dihedral: { type: 'boolean' } },
+    flags: {
+      source: { type: 'string' },
+      'test-source': { type: 'string' },
+      'test-fraction': { type: 'string' },
+      size: { type: 'string' },
+      count: { type: 'string' },
+      test: { type: 'string' },
+      'min-path': { type: 'string' },
+      openings: { type: 'string' },
+      dihedral: { type: 'boolean' },
+    },
     defaultAug: 0,
     build: buildMaze,
   },

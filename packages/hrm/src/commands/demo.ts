@@ -12,10 +12,8 @@ import { runTraining } from '../train/run.js';
 import type { TrainingSettings } from '../train/training-config.js';
 import { boolFlag, numberFlag, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
-import { generateDemoData } from './demo-data.js';
+import { generateDemoData } from '../data/demo.js';
 import { printSolve } from './solve.js';
-
-export { DEMO_ARCH, DEMO_TRAINING };
 
 /** Givens per generated puzzle (16 cells); 0 generates minimal puzzles (4-6 givens, much harder). */
 export const DEMO_GIVENS = 10;
@@ -59,7 +57,9 @@ export const demoCommand: Command = {
     const givens = numberFlag(flags, 'givens', 'integer') ?? DEMO_GIVENS;
     if (givens < 0 || givens > 16) throw new UsageError('--givens must lie in 0..16');
     const data = generateDemoData({ trainPuzzles: 4000, testPuzzles: 500, augmentations: 0, seed, givens });
-    console.log(`train: ${data.train.puzzleIdentifiers.length} puzzles; held-out test: ${data.test.puzzleIdentifiers.length} puzzles (${givens || 'minimal'} givens)`);
+    console.log(
+      `train: ${data.train.puzzleIdentifiers.length} puzzles; held-out test: ${data.test.puzzleIdentifiers.length} puzzles (${givens || 'minimal'} givens)`,
+    );
 
     const arch = demoSudoku4x4Config({ ...DEMO_ARCH, batch_size: DEMO_TRAINING.global_batch_size });
     const training: TrainingSettings = { ...DEMO_TRAINING, steps, seed };
@@ -83,7 +83,11 @@ export const demoCommand: Command = {
     const s = data.test.metadata.seq_len;
     const first = data.test.inputs.subarray(0, s);
     console.log('\nSolving a held-out puzzle segment by segment:');
-    await printSolve(model, arch, Int32Array.from(first, (t) => Math.max(0, t - 1)));
+    await printSolve(
+      model,
+      arch,
+      Int32Array.from(first, (t) => Math.max(0, t - 1)),
+    );
     console.log(`\nrun folder: ${out}`);
   },
 };

@@ -6,16 +6,14 @@
  */
 import { writeFileAtomic } from '@hrm-webgpu/tensor/node';
 import type { Command } from './main.js';
-import { examplePuzzles, type PuzzleDataset } from '../data/dataset.js';
-import { ArcVoter, type ArcReport } from '../data/arc/vote.js';
 import { evaluateDataset, type EvalOutputs } from '../evaluate.js';
 import { createProgress } from '../report/progress.js';
 import { numberFlag, oneOf, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
 import { loadEvalData } from './data-source.js';
-import { loadModel } from './load-model.js';
-import { bucketMeans, difficultyBuckets, type DifficultyBucket } from '../report/difficulty.js';
-import { segmentsReport, segmentsSvg, type SegmentsReport } from '../report/segments.js';
+import { loadModel } from '../node/load-model.js';
+import { evalReport } from '../report/eval-report.js';
+import { segmentsSvg } from '../report/segments.js';
 
 const usage = `Usage: hrm eval CHECKPOINT --data PATH [flags]
 
@@ -36,38 +34,6 @@ ARC pass@1 and pass@2. Writes the JSON report to --report.
   --report FILE      where to write the JSON report (default: CHECKPOINT with .eval.json)
   --backend B        cpu | webgpu | auto`;
 
-export interface EvalReport {
-  checkpoint: string;
-  data: string;
-  step?: number;
-  metrics: EvalOutputs['metrics'];
-  /** Mean first segment with q_halt > q_continue (capped at the segments run). */
-  learned_halting_segments: number;
-  segments?: SegmentsReport;
-  sudoku?: { buckets: (DifficultyBucket & { mean_halt_segments: number })[] };
-  arc?: Omit<ArcReport, 'perTask'> & { perTask: { task: string; solved: Record<number, boolean> }[] };
-}
-
-const isArc = (d: PuzzleDataset) => d.metadata.vocab_size === 12 && d.metadata.seq_len === 900 && d.identifiers !== undefined;
-
-function arcReport(data: PuzzleDataset, out: EvalOutputs): EvalReport['arc'] {
-  const voter = new ArcVoter();
-  const s = data.metadata.seq_len;
-  const puzzles = examplePuzzles(data);
-  for (let e = 0; e < out.exact.length; e++) {
-    const row = (a: Int32Array) => a.slice(e * s, (e + 1) * s);
-    voter.add({
-      puzzleName: data.identifiers![data.puzzleIdentifiers[puzzles[e]!]!]!,
-      input: row(data.inputs),
-      label: row(data.labels).map((t) => Math.max(t, 0)),
-      prediction: row(out.predictions),
-      qHaltLogit: out.qHalt[e]!,
-    });
-  }
-  const report = voter.report([1, 2]);
-  return { ...report, perTask: report.perTask.map((t) => ({ task: t.task, solved: t.solved })) };
-}
-
 /** --segments 1,2,4: positive integers, comma-separated. */
 function segmentList(raw: string | undefined): number[] | undefined {
   if (raw === undefined) return undefined;
@@ -81,16 +47,20 @@ function segmentList(raw: string | undefined): number[] | undefined {
 export const evalCommand: Command = {
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, {
-      data: { type: 'string' },
-      split: { type: 'string' },
-      config: { type: 'string' },
-      'batch-size': { type: 'string' },
-      limit: { type: 'string' },
-      report: { type: 'string' },
-      segments: { type: 'string' },
-      ...backendFlags,
-    }, true);
+    const flags = parseFlags(
+      argv,
+      {
+        data: { type: 'string' },
+        split: { type: 'string' },
+        config: { type: 'string' },
+        'batch-size': { type: 'string' },
+        limit: { type: 'string' },
+        report: { type: 'string' },
+        segments: { type: 'string' },
+        ...backendFlags,
+      },
+      true,
+    );
     const [checkpoint, ...extra] = flags.positionals;
     if (checkpoint === undefined) throw new UsageError('missing the checkpoint file');
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
@@ -123,39 +93,39 @@ export const evalCommand: Command = {
       progress.stop();
     }
 
-    const report: EvalReport = {
-      checkpoint,
-      data: dataPath,
-      ...(step !== undefined ? { step } : {}),
-      metrics: out.metrics,
-      learned_halting_segments: out.halting.mean_segments,
-    };
+    const report = evalReport(
+      { checkpoint, data: dataPath, ...(step !== undefined ? { step } : {}) },
+      data,
+      out,
+      config.halt_max_steps,
+      segmentCounts !== undefined,
+    );
     const m = out.metrics;
     const percent = (v: number) => `${(100 * v).toFixed(2)}%`;
     console.log(`examples: ${m.count}`);
-    console.log(`exact_accuracy: ${percent(m.exact_accuracy)}  accuracy: ${percent(m.accuracy)}  q_halt_accuracy: ${percent(m.q_halt_accuracy)}  steps: ${m.steps.toFixed(2)}`);
-    console.log(`learned halting: ${out.halting.mean_segments.toFixed(2)} segments on average (of ${out.halting.max_segments}), exact accuracy there ${percent(out.halting.exact_accuracy)}`);
-    const ratings = data.ratings && !isArc(data) ? data.ratings.subarray(0, out.exact.length) : undefined;
-    if (ratings) {
-      const halts = bucketMeans(ratings, out.halting.segments);
-      const buckets = difficultyBuckets(ratings, out.exact).map((b, i) => ({ ...b, mean_halt_segments: halts[i]!.mean }));
-      report.sudoku = { buckets };
-      console.log('exact accuracy by difficulty (solver backtracks), and the learned halting\'s mean segments:');
-      for (const b of buckets) {
-        console.log(`  ${b.label.padEnd(12)} ${percent(b.exact_accuracy).padStart(7)}  halts at ${b.mean_halt_segments.toFixed(2).padStart(5)}  (${b.count} puzzles)`);
+    console.log(
+      `exact_accuracy: ${percent(m.exact_accuracy)}  accuracy: ${percent(m.accuracy)}  q_halt_accuracy: ${percent(m.q_halt_accuracy)}  steps: ${m.steps.toFixed(2)}`,
+    );
+    console.log(
+      `learned halting: ${out.halting.mean_segments.toFixed(2)} segments on average (of ${out.halting.max_segments}), exact accuracy there ${percent(out.halting.exact_accuracy)}`,
+    );
+    if (report.sudoku) {
+      console.log("exact accuracy by difficulty (solver backtracks), and the learned halting's mean segments:");
+      for (const b of report.sudoku.buckets) {
+        console.log(
+          `  ${b.label.padEnd(12)} ${percent(b.exact_accuracy).padStart(7)}  halts at ${b.mean_halt_segments.toFixed(2).padStart(5)}  (${b.count} puzzles)`,
+        );
       }
     }
-    if (segmentCounts) {
-      report.segments = segmentsReport(out, config.halt_max_steps, ratings);
+    if (report.segments) {
       console.log('exact accuracy by segments run:');
       report.segments.segments.forEach((s, i) => console.log(`  ${String(s).padStart(4)}  ${percent(report.segments!.exact_accuracy[i]!).padStart(7)}`));
       const svgFile = reportFile.replace(/\.json$/, '') + '.segments.svg';
       await writeFileAtomic(svgFile, new TextEncoder().encode(segmentsSvg(report.segments)));
       console.log(`accuracy against segments: ${svgFile}`);
     }
-    if (isArc(data)) {
-      report.arc = arcReport(data, out);
-      console.log(`ARC: ${report.arc!.tasks} tasks, pass@1 ${(100 * report.arc!.passAt[1]!).toFixed(2)}%, pass@2 ${(100 * report.arc!.passAt[2]!).toFixed(2)}%`);
+    if (report.arc) {
+      console.log(`ARC: ${report.arc.tasks} tasks, pass@1 ${(100 * report.arc.passAt[1]!).toFixed(2)}%, pass@2 ${(100 * report.arc.passAt[2]!).toFixed(2)}%`);
     }
     await writeFileAtomic(reportFile, new TextEncoder().encode(JSON.stringify(report, null, 2) + '\n'));
     console.log(`report: ${reportFile}`);

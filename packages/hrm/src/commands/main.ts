@@ -41,7 +41,9 @@ const summaries: Record<string, string> = {
 function mainUsage(): string {
   const width = Math.max(...Object.keys(summaries).map((k) => k.length));
   const lines = Object.entries(summaries).map(([name, text]) => `  ${name.padEnd(width)}  ${text}`);
-  return ['Usage: hrm <command> [flags]   (hrm --version prints the version)', '', 'Commands:', ...lines, '', 'Run `hrm <command> --help` for its flags.'].join('\n');
+  return ['Usage: hrm <command> [flags]   (hrm --version prints the version)', '', 'Commands:', ...lines, '', 'Run `hrm <command> --help` for its flags.'].join(
+    '\n',
+  );
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */

@@ -4,11 +4,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DatasetMetadata } from '../data/types.js';
 import { parseFlags, UsageError } from './args.js';
-import { resolveSettings, settingFlags, splitConfigObject } from './model-flags.js';
+import { splitConfigObject } from '../node/config-file.js';
+import { resolveSettings, settingFlags } from './model-flags.js';
 
 const meta: DatasetMetadata = {
-  pad_id: 0, ignore_label_id: 0, blank_identifier_id: 0, vocab_size: 6, seq_len: 16,
-  num_puzzle_identifiers: 1, total_groups: 10, mean_puzzle_examples: 1, sets: ['all'],
+  pad_id: 0,
+  ignore_label_id: 0,
+  blank_identifier_id: 0,
+  vocab_size: 6,
+  seq_len: 16,
+  num_puzzle_identifiers: 1,
+  total_groups: 10,
+  mean_puzzle_examples: 1,
+  sets: ['all'],
 };
 const flags = (argv: string[]) => parseFlags(argv, settingFlags);
 
@@ -29,7 +37,7 @@ describe('resolveSettings', () => {
     expect(resolveSettings({ preset: 'sudoku', flags: flags([]) }, { ...meta, seq_len: 81, vocab_size: 11 }).training.lr).toBe(1e-4);
   });
 
-  it('takes the sudoku9 recipe\'s architecture and training settings, under file and flags', () => {
+  it("takes the sudoku9 recipe's architecture and training settings, under file and flags", () => {
     const sudoku9: DatasetMetadata = { ...meta, vocab_size: 11, seq_len: 81 };
     const { arch, training } = resolveSettings({ preset: 'sudoku9', flags: flags(['--lr', '0.001']) }, sudoku9);
     expect(arch).toMatchObject({ H_cycles: 2, L_cycles: 2, halt_max_steps: 4, hidden_size: 64, seq_len: 81, vocab_size: 11, batch_size: 64 });
@@ -56,7 +64,9 @@ describe('resolveSettings', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hrm-flags-'));
     const file = join(dir, 'cfg.json');
     writeFileSync(file, JSON.stringify({ seq_len: 81 }));
-    expect(() => resolveSettings({ preset: 'sudoku4x4', configFile: file, flags: flags([]) }, meta)).toThrow(/seq_len is 81 in the configuration but 16 in the data/);
+    expect(() => resolveSettings({ preset: 'sudoku4x4', configFile: file, flags: flags([]) }, meta)).toThrow(
+      /seq_len is 81 in the configuration but 16 in the data/,
+    );
   });
 
   it('names a missing config file', () => {
@@ -64,12 +74,26 @@ describe('resolveSettings', () => {
   });
 
   it('takes kebab-case flags with the official snake_case names as aliases, checking bounds by flag', () => {
-    const a = resolveSettings({ preset: 'sudoku4x4', flags: flags(['--h-cycles', '3', '--hidden-size', '32', '--num-heads', '4', '--steps', '5', '--skip-nonfinite', '2', '--eval-limit', '9']) }, meta);
-    const b = resolveSettings({ preset: 'sudoku4x4', flags: flags(['--H_cycles', '3', '--hidden_size', '32', '--num_heads', '4', '--steps', '5', '--skip_nonfinite', '2', '--eval_limit', '9']) }, meta);
+    const a = resolveSettings(
+      {
+        preset: 'sudoku4x4',
+        flags: flags(['--h-cycles', '3', '--hidden-size', '32', '--num-heads', '4', '--steps', '5', '--skip-nonfinite', '2', '--eval-limit', '9']),
+      },
+      meta,
+    );
+    const b = resolveSettings(
+      {
+        preset: 'sudoku4x4',
+        flags: flags(['--H_cycles', '3', '--hidden_size', '32', '--num_heads', '4', '--steps', '5', '--skip_nonfinite', '2', '--eval_limit', '9']),
+      },
+      meta,
+    );
     expect(a).toEqual(b);
     expect(a.arch).toMatchObject({ H_cycles: 3, hidden_size: 32 });
     expect(a.training).toMatchObject({ skip_nonfinite: 2, eval_limit: 9, log_every: 10 });
-    expect(() => resolveSettings({ preset: 'sudoku4x4', flags: flags(['--h-cycles', '3', '--H_cycles', '4']) }, meta)).toThrow(/--h-cycles and --H_cycles are the same setting/);
+    expect(() => resolveSettings({ preset: 'sudoku4x4', flags: flags(['--h-cycles', '3', '--H_cycles', '4']) }, meta)).toThrow(
+      /--h-cycles and --H_cycles are the same setting/,
+    );
     expect(() => resolveSettings({ preset: 'sudoku4x4', flags: flags(['--h-cycles', '1000000000', '--steps', '1']) }, meta)).toThrow(
       /--h-cycles must be an integer in \[1, 64\], got '1000000000'/,
     );
@@ -80,7 +104,9 @@ describe('resolveSettings', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hrm-flags-'));
     const file = join(dir, 'cfg.json');
     writeFileSync(file, JSON.stringify({ beta2: 1, steps: 3 }));
-    expect(() => resolveSettings({ preset: 'sudoku4x4', configFile: file, flags: flags([]) }, meta)).toThrow(`${file}: field "beta2" must be a number in [0, 1), found 1.`);
+    expect(() => resolveSettings({ preset: 'sudoku4x4', configFile: file, flags: flags([]) }, meta)).toThrow(
+      `${file}: field "beta2" must be a number in [0, 1), found 1.`,
+    );
     writeFileSync(file, '{"steps": 3,');
     expect(() => resolveSettings({ preset: 'sudoku4x4', configFile: file, flags: flags([]) }, meta)).toThrow(`config file ${file}: not valid JSON`);
   });

@@ -3,12 +3,12 @@
  * a preset, then a JSON file (flat, or with the model fields under "arch" as the reference's
  * Hydra configs have them), then individual flags, each overriding the one before.
  */
-import { readFileSync } from 'node:fs';
 import { HRM_CONFIG_SCHEMA, validateConfig, type HRMConfig } from '../config.js';
 import type { DatasetMetadata } from '../data/types.js';
 import { PRESETS, presetArch, presetTraining, type Preset } from '../presets.js';
 import { parseSettings, schemaFlagOptions, schemaFlagValues, schemaUsage, SettingsError, type Schema } from '../schema.js';
-import { DEFAULT_TRAINING, TRAINING_KEYS, TRAINING_SCHEMA, validateTrainingConfig, type TrainingConfig } from '../train/training-config.js';
+import { DEFAULT_TRAINING, TRAINING_SCHEMA, validateTrainingConfig, type TrainingConfig } from '../train/training-config.js';
+import { readJsonFile, splitConfigObject } from '../node/config-file.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from './args.js';
 
 /** Model fields that come from the data (or the training batch), not from flags. */
@@ -24,38 +24,12 @@ export { PRESETS, type Preset } from '../presets.js';
 /** Every model and training field as a kebab-case flag, with the official snake_case name as an alias. */
 export const settingFlags: FlagSpec = schemaFlagOptions(MODEL_FLAG_SCHEMA, TRAINING_SCHEMA);
 
-export const settingUsage = ['Model (official snake_case names accepted too):', ...schemaUsage(MODEL_FLAG_SCHEMA), 'Training:', ...schemaUsage(TRAINING_SCHEMA)].join('\n');
-
-/** Reads and parses a JSON file; every failure (missing, unreadable, not JSON) names the file. */
-export function readJsonFile(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${what} ${file} not found` : `cannot read ${what} ${file}: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${what} ${file}: not valid JSON (${(e as Error).message})`);
-  }
-}
-
-/** Splits a JSON configuration into model and training fields; unknown fields are errors. */
-export function splitConfigObject(obj: unknown, source: string): { arch: Record<string, unknown>; training: Record<string, unknown> } {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`${source}: expected a JSON object`);
-  const { arch: nested, ...rest } = obj as Record<string, unknown>;
-  const arch: Record<string, unknown> = nested && typeof nested === 'object' ? { ...(nested as Record<string, unknown>) } : {};
-  const training: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rest)) {
-    if ((TRAINING_KEYS as readonly string[]).includes(k)) training[k] = v;
-    else arch[k] = v;
-  }
-  // The reference nests the batch size in the training config and copies it into the arch.
-  if (arch.batch_size !== undefined && training.global_batch_size === undefined) training.global_batch_size = arch.batch_size;
-  return { arch, training };
-}
+export const settingUsage = [
+  'Model (official snake_case names accepted too):',
+  ...schemaUsage(MODEL_FLAG_SCHEMA),
+  'Training:',
+  ...schemaUsage(TRAINING_SCHEMA),
+].join('\n');
 
 function flagValues(flags: ParsedFlags): { arch: Record<string, unknown>; training: Record<string, unknown> } {
   const fail = (message: string) => new UsageError(message);

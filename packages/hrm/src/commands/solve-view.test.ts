@@ -17,13 +17,25 @@ describe('grids', () => {
   it('draws boxes and marks the chosen cells', () => {
     const lines = renderSudoku(Int32Array.from([1, 0, 0, 0, 0, 0, 2, 0, 0, 3, 0, 0, 0, 0, 0, 4]), 2, { marked: new Set([0]) });
     expect(lines).toEqual(['[1] . | .  . ', ' .  . | 2  . ', '------+------', ' .  3 | .  . ', ' .  . | .  4 ']);
-    expect(sideBySide([{ caption: 'a', lines: ['x'] }, { caption: 'b', lines: ['y', 'z'] }], 1).split('\n')).toEqual(['a b', 'x y', '  z']);
+    expect(
+      sideBySide(
+        [
+          { caption: 'a', lines: ['x'] },
+          { caption: 'b', lines: ['y', 'z'] },
+        ],
+        1,
+      ).split('\n'),
+    ).toEqual(['a b', 'x y', '  z']);
   });
 });
 
 describe('difficulty buckets', () => {
   it('groups exactness by rating range and drops empty buckets', () => {
     const buckets = difficultyBuckets([0, 0, 2, 150], [1, 0, 1, 0]);
-    expect(buckets.map((b) => [b.label, b.count, b.exact_accuracy])).toEqual([['0', 2, 0.5], ['1-2', 1, 1], ['100+', 1, 0]]);
+    expect(buckets.map((b) => [b.label, b.count, b.exact_accuracy])).toEqual([
+      ['0', 2, 0.5],
+      ['1-2', 1, 1],
+      ['100+', 1, 0],
+    ]);
   });
 });

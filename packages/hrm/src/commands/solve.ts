@@ -13,7 +13,7 @@ import type { HRM } from '../model/hrm.js';
 import { segmentPredictions } from '../train/segments.js';
 import { numberFlag, parseFlags, stringFlag, UsageError } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
-import { loadModel } from './load-model.js';
+import { loadModel } from '../node/load-model.js';
 import { renderSudoku, sideBySide } from './sudoku-grid.js';
 
 const usage = `Usage: hrm solve CHECKPOINT (--puzzle TEXT | --file FILE) [flags]
@@ -30,7 +30,7 @@ Solves one Sudoku (4x4 or 9x9) and shows each segment's prediction, the cells it
 /** Accepts one-line puzzles and drawn grids: keeps digits and '.', drops layout characters. */
 export function parsePuzzleText(text: string, where: string): { board: Board; box: BoxSize } {
   const lines = text.split('\n').filter((l) => !l.trim().startsWith('#'));
-  const cells = lines.join('').replace(/[\s|+\-]/g, '');
+  const cells = lines.join('').replace(/[\s|+-]/g, '');
   return parseBoard(cells, where);
 }
 
@@ -75,13 +75,17 @@ function checkSolvable(board: Board, box: BoxSize, where: string): void {
 export const solveCommand: Command = {
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, {
-      puzzle: { type: 'string' },
-      file: { type: 'string' },
-      segments: { type: 'string' },
-      config: { type: 'string' },
-      ...backendFlags,
-    }, true);
+    const flags = parseFlags(
+      argv,
+      {
+        puzzle: { type: 'string' },
+        file: { type: 'string' },
+        segments: { type: 'string' },
+        config: { type: 'string' },
+        ...backendFlags,
+      },
+      true,
+    );
     const [checkpoint, ...extra] = flags.positionals;
     if (checkpoint === undefined) throw new UsageError('missing the checkpoint file');
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
@@ -91,7 +95,9 @@ export const solveCommand: Command = {
     let parsed: { board: Board; box: BoxSize };
     if (file !== undefined) {
       if (!existsSync(file)) throw new Error(`puzzle file ${file} not found`);
-      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+      const lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
       const oneLine = lines.length > 0 && /^[.0-9]{16}$|^[.0-9]{81}$/.test(lines[0]!.trim());
       parsed = parsePuzzleText(oneLine ? lines[0]! : lines.join('\n'), file);
     } else {

@@ -21,9 +21,7 @@ export function renderSudoku(board: Board, box: BoxSize, opts: GridOptions = {})
   const lines: string[] = [];
   for (let r = 0; r < n; r++) {
     if (r > 0 && r % box === 0) lines.push(separator);
-    const groups = Array.from({ length: box }, (_, b) =>
-      Array.from({ length: box }, (_, k) => cell(r * n + b * box + k)).join(''),
-    );
+    const groups = Array.from({ length: box }, (_, b) => Array.from({ length: box }, (_, k) => cell(r * n + b * box + k)).join(''));
     lines.push(groups.join('|'));
   }
   return lines;
@@ -31,6 +29,7 @@ export function renderSudoku(board: Board, box: BoxSize, opts: GridOptions = {})
 
 /** Several grids side by side, each with a caption above it. */
 export function sideBySide(blocks: { caption: string; lines: string[] }[], gap = 4): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's colour escapes (ESC [ ... m)
   const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const widths = blocks.map((b) => Math.max(visible(b.caption), ...b.lines.map(visible)));
   const height = Math.max(...blocks.map((b) => b.lines.length)) + 1;

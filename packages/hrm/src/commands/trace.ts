@@ -4,22 +4,28 @@
  * other implementations.
  */
 import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
-import { Rng, type SafetensorsTensor } from '@hrm-webgpu/tensor';
+import { Rng } from '@hrm-webgpu/tensor';
 import type { Command } from './main.js';
-import { type ACTCarry, disposeCarry, initialCarry } from '../act/carry.js';
-import type { HRMConfig } from '../config.js';
-import { IGNORE_LABEL_ID } from '../data/dataset.js';
+import { disposeCarry, initialCarry } from '../act/carry.js';
 import type { PuzzleBatch } from '../data/types.js';
-import type { HRM } from '../model/hrm.js';
-import { advanceCarry, type CarryState, segmentTraceEntries, traceSegments, traceTrainGradients, type HostArray } from '../trace.js';
-import { readCheckpointFile } from '../train/checkpoint-files.js';
+import { readJsonFile, splitConfigObject } from '../node/config-file.js';
+import { loadModel } from '../node/load-model.js';
+import { readTraceBatches } from '../node/trace-batches.js';
+import {
+  advanceCarry,
+  gradientTraceFile,
+  segmentTraceFile,
+  traceSegments,
+  traceTrainGradients,
+  traceTrainingSteps,
+  trainingStepsTraceFile,
+  type StepHyperparameters,
+  type TraceFile,
+} from '../trace.js';
 import { WEIGHTS_PREFIX } from '../train/checkpoint.js';
 import { DEFAULT_TRAINING, validateTrainingConfig, type TrainingConfig } from '../train/training-config.js';
-import { boolFlag, numberFlag, oneOf, parseFlags, requiredStringFlag, stringFlag, UsageError, type ParsedFlags } from './args.js';
+import { numberFlag, oneOf, parseFlags, requiredStringFlag, stringFlag, UsageError, type ParsedFlags } from './args.js';
 import { backendFlags, initBackendFromFlags } from './backend.js';
-import { loadModel } from './load-model.js';
-import { readJsonFile, splitConfigObject } from './model-flags.js';
-import { traceTrainingSteps, type StepHyperparameters } from './trace-steps.js';
 
 const usage = `Usage: hrm trace CHECKPOINT --batch FILE --out FILE [--config FILE]
                  [--segments N | --train | --train-steps K] [--warmup N]
@@ -62,47 +68,6 @@ Runs a checkpoint on a batch and writes the results as safetensors:
   --out FILE        output safetensors file
   --backend B       cpu | webgpu | auto`;
 
-/** One batch, or one per segment from stacked tensors ([T, B, seq_len] and [T, B]). */
-async function readBatches(file: string, config: HRMConfig): Promise<PuzzleBatch[]> {
-  const seqLen = config.seq_len;
-  const map = await readCheckpointFile(file);
-  const inputs = map.get('inputs');
-  const stacked = inputs !== undefined && inputs.shape.length === 3;
-  const get = (name: string, rank: number) => {
-    const t = map.get(name);
-    if (!t) throw new Error(`${file}: missing tensor '${name}'`);
-    if (t.dtype !== 'i32') throw new Error(`${file}: tensor '${name}' must be an integer tensor, found ${t.dtype}`);
-    if (t.shape.length !== rank + (stacked ? 1 : 0)) throw new Error(`${file}: tensor '${name}' must have rank ${rank} (or ${rank + 1}, stacked), found shape [${t.shape.join(', ')}]`);
-    return { data: t.data as Int32Array, shape: stacked ? t.shape.slice(1) : t.shape };
-  };
-  const tokens = get('inputs', 2);
-  const labels = get('labels', 2);
-  const ids = get('puzzle_identifiers', 1);
-  const [size, len] = tokens.shape as [number, number];
-  const count = stacked ? inputs.shape[0]! : 1;
-  if (len !== seqLen) throw new Error(`${file}: inputs have ${len} positions, the configuration's seq_len is ${seqLen}`);
-  if (labels.data.length !== tokens.data.length || labels.shape[0] !== size || labels.shape[1] !== len) {
-    throw new Error(`${file}: labels shape [${labels.shape.join(', ')}] differs from inputs [${size}, ${len}]`);
-  }
-  if (ids.shape[0] !== size || ids.data.length !== count * size) throw new Error(`${file}: puzzle_identifiers has the wrong shape for ${count} batches of ${size} rows`);
-  if (size === 0 || count === 0) throw new Error(`${file}: the batch has no rows (inputs [${inputs!.shape.join(', ')}]); give at least one example`);
-  const outside = (name: string, data: Int32Array, ok: (v: number) => boolean, range: string) => {
-    const i = data.findIndex((v) => !ok(v));
-    if (i >= 0) throw new Error(`${file}: tensor '${name}' holds ${data[i]} at index ${i}, outside ${range}`);
-  };
-  outside('inputs', tokens.data, (v) => v >= 0 && v < config.vocab_size, `[0, ${config.vocab_size})`);
-  outside('labels', labels.data, (v) => v === IGNORE_LABEL_ID || (v >= 0 && v < config.vocab_size), `[0, ${config.vocab_size}) or -100`);
-  outside('puzzle_identifiers', ids.data, (v) => v >= 0 && v < config.num_puzzle_identifiers, `[0, ${config.num_puzzle_identifiers})`);
-  const rows = size * len;
-  return Array.from({ length: count }, (_, t) => ({
-    size,
-    seqLen,
-    inputs: tokens.data.subarray(t * rows, (t + 1) * rows),
-    labels: labels.data.subarray(t * rows, (t + 1) * rows),
-    puzzleIdentifiers: ids.data.subarray(t * size, (t + 1) * size),
-  }));
-}
-
 /** `count` batches: the single one repeated, or the stack, which must hold exactly `count`. */
 function batchesFor(batches: PuzzleBatch[], count: number, file: string): PuzzleBatch[] {
   if (batches.length === 1) return Array.from({ length: count }, () => batches[0]!);
@@ -118,83 +83,34 @@ function stepHyperparameters(configFile: string | undefined, steps: number): Ste
   return { ...training, steps: training.steps! };
 }
 
-function entry(a: HostArray): SafetensorsTensor {
-  return a.data instanceof Float64Array ? { dtype: 'f64', shape: a.shape, data: a.data } : { dtype: 'f32', shape: a.shape, data: Float32Array.from(a.data) };
-}
-
-function scalar(value: number): SafetensorsTensor {
-  return { dtype: 'f64', shape: [], data: Float64Array.of(value) };
-}
-
-function carryEntries(name: string, state: CarryState): Record<string, SafetensorsTensor> {
-  const rows = [state.steps.length];
-  return {
-    [`${name}.steps`]: { dtype: 'i32', shape: rows, data: Int32Array.from(state.steps) },
-    [`${name}.halted`]: { dtype: 'i32', shape: rows, data: Int32Array.from(state.halted, Number) },
-  };
-}
-
-type Trace = { entries: Record<string, SafetensorsTensor>; metadata: Record<string, string>; summary: string };
-
-async function traceGradients(model: HRM, carry: ACTCarry, batch: PuzzleBatch, rng: Rng, prefix: string): Promise<Trace> {
-  const trace = await traceTrainGradients(model, batch, { rng, carry });
-  const { logits, qHaltLogits, qContinueLogits, targetQContinue } = trace.outputs;
-  const entries: Record<string, SafetensorsTensor> = {
-    loss: scalar(trace.loss),
-    logits: entry(logits),
-    q_halt_logits: entry(qHaltLogits),
-    q_continue_logits: entry(qContinueLogits),
-    ...(targetQContinue ? { target_q_continue: entry(targetQContinue) } : {}),
-    ...carryEntries('carry_in', trace.carryIn),
-    ...carryEntries('carry_out', trace.carryOut),
-  };
-  for (const [key, g] of trace.gradients) entries[prefix + key] = entry(g);
-  return {
-    entries,
-    metadata: { loss_divisor: String(trace.lossDivisor), metrics: JSON.stringify(trace.metrics) },
-    summary: `loss ${trace.loss} (gradients of loss / ${trace.lossDivisor}); ${trace.gradients.size} gradients`,
-  };
-}
-
-async function traceSteps(model: HRM, carry: ACTCarry, batches: PuzzleBatch[], hyper: StepHyperparameters, rng: Rng, prefix: string): Promise<Trace> {
-  const result = await traceTrainingSteps(model, carry, batches, hyper, rng);
-  disposeCarry(result.carry);
-  const entries: Record<string, SafetensorsTensor> = {};
-  result.steps.forEach((s, k) => {
-    const at = `train_steps.${k}.`;
-    Object.assign(entries, { [`${at}lr`]: scalar(s.lr), [`${at}puzzle_emb_lr`]: scalar(s.puzzleEmbLr), [`${at}loss`]: scalar(s.loss) }, carryEntries(`${at}carry`, s.carry));
-    for (const [key, w] of s.weights) entries[at + prefix + key] = entry(w);
-  });
-  return {
-    entries,
-    metadata: { metrics: JSON.stringify(result.steps.map((s) => s.metrics)) },
-    summary: `${result.steps.length} training steps, losses ${result.steps.map((s) => s.loss.toPrecision(6)).join(', ')}`,
-  };
-}
-
 function modeOf(flags: ParsedFlags): 'segments' | 'train' | 'train-steps' {
   const given = (['segments', 'train', 'train-steps'] as const).filter((k) => flags.values[k] !== undefined);
   if (given.length > 1) throw new UsageError(`--${given[0]} cannot be combined with --${given[1]}`);
-  if (flags.values.warmup !== undefined && !(given[0] === 'train' || given[0] === 'train-steps')) throw new UsageError('--warmup needs --train or --train-steps');
+  if (flags.values.warmup !== undefined && !(given[0] === 'train' || given[0] === 'train-steps'))
+    throw new UsageError('--warmup needs --train or --train-steps');
   return given[0] ?? 'segments';
 }
 
 export const traceCommand: Command = {
   usage,
   async run(argv) {
-    const flags = parseFlags(argv, {
-      batch: { type: 'string' },
-      config: { type: 'string' },
-      segments: { type: 'string' },
-      train: { type: 'boolean' },
-      'train-steps': { type: 'string' },
-      warmup: { type: 'string' },
-      seed: { type: 'string' },
-      prefix: { type: 'string' },
-      dtype: { type: 'string' },
-      out: { type: 'string' },
-      ...backendFlags,
-    }, true);
+    const flags = parseFlags(
+      argv,
+      {
+        batch: { type: 'string' },
+        config: { type: 'string' },
+        segments: { type: 'string' },
+        train: { type: 'boolean' },
+        'train-steps': { type: 'string' },
+        warmup: { type: 'string' },
+        seed: { type: 'string' },
+        prefix: { type: 'string' },
+        dtype: { type: 'string' },
+        out: { type: 'string' },
+        ...backendFlags,
+      },
+      true,
+    );
     const [checkpoint, ...extra] = flags.positionals;
     if (checkpoint === undefined) throw new UsageError('missing the checkpoint file');
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
@@ -212,15 +128,15 @@ export const traceCommand: Command = {
 
     await initBackendFromFlags(flags);
     const { model, config } = await loadModel(checkpoint, configFile, dtype);
-    const batches = await readBatches(batchFile, config);
-    let trace: Trace;
+    const batches = await readTraceBatches(batchFile, config);
+    let trace: TraceFile;
+    let summary: string;
     if (mode === 'segments') {
       const segments = numberFlag(flags, 'segments', 'integer') ?? config.halt_max_steps;
       if (segments < 1) throw new UsageError('--segments must be at least 1');
       const [batch] = batchesFor(batches, 1, batchFile);
-      const entries: Record<string, SafetensorsTensor> = {};
-      for (const [name, a] of Object.entries(segmentTraceEntries(await traceSegments(model, batch!, segments)))) entries[name] = entry(a);
-      trace = { entries, metadata: {}, summary: `${segments} segments of ${batch!.size} rows` };
+      trace = segmentTraceFile(await traceSegments(model, batch!, segments));
+      summary = `${segments} segments of ${batch!.size} rows`;
     } else {
       const traced = mode === 'train' ? 1 : trainSteps!;
       const all = batchesFor(batches, warmup + traced, batchFile);
@@ -228,13 +144,20 @@ export const traceCommand: Command = {
       const carry = advanceCarry(model, initialCarry(model, all[0]!.size), all.slice(0, warmup), rng);
       if (mode === 'train') {
         try {
-          trace = await traceGradients(model, carry, all[warmup]!, rng, prefix);
+          const gradients = await traceTrainGradients(model, all[warmup]!, { rng, carry });
+          trace = gradientTraceFile(gradients, prefix);
+          summary = `loss ${gradients.loss} (gradients of loss / ${gradients.lossDivisor}); ${gradients.gradients.size} gradients`;
         } finally {
           disposeCarry(carry);
         }
-      } else trace = await traceSteps(model, carry, all.slice(warmup), hyper!, rng, prefix);
+      } else {
+        const result = await traceTrainingSteps(model, carry, all.slice(warmup), hyper!, rng);
+        disposeCarry(result.carry);
+        trace = trainingStepsTraceFile(result.steps, prefix);
+        summary = `${result.steps.length} training steps, losses ${result.steps.map((s) => s.loss.toPrecision(6)).join(', ')}`;
+      }
     }
     await writeSafetensorsFile(out, trace.entries, { checkpoint, batch: batchFile, warmup: String(warmup), ...trace.metadata });
-    console.log(`${trace.summary}${warmup > 0 ? ` after ${warmup} warm-up segments` : ''} -> ${out}`);
+    console.log(`${summary}${warmup > 0 ? ` after ${warmup} warm-up segments` : ''} -> ${out}`);
   },
 };

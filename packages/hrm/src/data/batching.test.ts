@@ -9,10 +9,13 @@ function dataset(groups: number[][]): PuzzleDataset {
   let e = 0;
   groups.forEach((puzzles, g) => {
     puzzles.forEach((count, p) => {
-      b.addPuzzle(1 + g * 10 + p, Array.from({ length: count }, () => {
-        const t = (e++ % 200) + 1;
-        return { input: Int32Array.of(t, t), label: Int32Array.of(t, IGNORE_LABEL_ID) };
-      }));
+      b.addPuzzle(
+        1 + g * 10 + p,
+        Array.from({ length: count }, () => {
+          const t = (e++ % 200) + 1;
+          return { input: Int32Array.of(t, t), label: Int32Array.of(t, IGNORE_LABEL_ID) };
+        }),
+      );
     });
     b.endGroup();
   });
@@ -66,7 +69,9 @@ describe('trainBatches', () => {
 
   it('visits every group once per epoch', () => {
     const d = dataset(Array.from({ length: 10 }, () => [1, 1, 1]));
-    const seen = [...trainBatches(d, { globalBatchSize: 5, seed: 3, epochs: 1 })].flatMap(({ batch }) => Array.from(batch.puzzleIdentifiers, (id) => Math.floor((id - 1) / 10)));
+    const seen = [...trainBatches(d, { globalBatchSize: 5, seed: 3, epochs: 1 })].flatMap(({ batch }) =>
+      Array.from(batch.puzzleIdentifiers, (id) => Math.floor((id - 1) / 10)),
+    );
     expect(seen.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 

@@ -115,7 +115,10 @@ export class DatasetBuilder {
     this.groupIndices.push(puzzles);
   }
 
-  finish(meta: Omit<DatasetMetadata, 'seq_len' | 'total_groups' | 'mean_puzzle_examples' | 'sets'>, extras: { identifiers?: string[]; withRatings?: boolean } = {}): PuzzleDataset {
+  finish(
+    meta: Omit<DatasetMetadata, 'seq_len' | 'total_groups' | 'mean_puzzle_examples' | 'sets'>,
+    extras: { identifiers?: string[]; withRatings?: boolean } = {},
+  ): PuzzleDataset {
     if (this.groupIndices[this.groupIndices.length - 1] !== this.puzzleIdentifiers.length) {
       throw new Error('finish() called with an unclosed group');
     }

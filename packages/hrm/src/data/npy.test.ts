@@ -33,7 +33,10 @@ describe('npy', () => {
   it('reads v2 and v3 headers, bool and int64 (narrowed)', () => {
     const i8 = [5, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
     expect(Array.from(parseNpy(npyBytes(2, "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }\n", i8)).data)).toEqual([5, -1]);
-    expect(parseNpy(npyBytes(3, "{'descr': '|b1', 'fortran_order': False, 'shape': (1, 2), }\n", [1, 0]))).toEqual({ shape: [1, 2], data: Int32Array.of(1, 0) });
+    expect(parseNpy(npyBytes(3, "{'descr': '|b1', 'fortran_order': False, 'shape': (1, 2), }\n", [1, 0]))).toEqual({
+      shape: [1, 2],
+      data: Int32Array.of(1, 0),
+    });
   });
 
   it('rejects what it cannot read, naming the file', () => {
@@ -51,7 +54,13 @@ describe('npy', () => {
     const payload = [7, 0, 0, 0];
     expect(parseNpy(npyBytes(1, `${ok}    \n`, payload), 'x.npy').data).toEqual(Int32Array.of(7));
     expect(parseNpy(npyBytes(1, "{'shape': (1,), 'descr': '<i4', 'fortran_order': False}\n", payload), 'x.npy').data).toEqual(Int32Array.of(7));
-    for (const bad of [`${ok}  junk \n`, `${ok}\n\n`, `x${ok}\n`, `${ok.slice(0, -1)}'extra': 1, }\n`, "{'descr': '<i4', 'descr': '<i4', 'fortran_order': False, 'shape': (1,)}\n"]) {
+    for (const bad of [
+      `${ok}  junk \n`,
+      `${ok}\n\n`,
+      `x${ok}\n`,
+      `${ok.slice(0, -1)}'extra': 1, }\n`,
+      "{'descr': '<i4', 'descr': '<i4', 'fortran_order': False, 'shape': (1,)}\n",
+    ]) {
       expect(() => parseNpy(npyBytes(1, bad, payload), 'x.npy'), JSON.stringify(bad)).toThrow(/x\.npy: malformed \.npy header/);
     }
     expect(() => parseNpy(npyBytes(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (1e3,), }\n", payload), 'x.npy')).toThrow(/bad shape entry '1e3'/);

@@ -22,10 +22,14 @@ export function datasetKind(m: DatasetMetadata): DatasetKind {
 function tokenChar(kind: DatasetKind, t: number): string {
   if (t === IGNORE_LABEL_ID || t === 0) return t === 0 ? '·' : '?';
   switch (kind) {
-    case 'sudoku': return t === 1 ? '.' : String(t - 1);
-    case 'maze': return MAZE_CHARS[t - 1] ?? '?';
-    case 'arc': return t === 1 ? '|' : String(t - 2);
-    case 'unknown': return t < 36 ? t.toString(36) : '+';
+    case 'sudoku':
+      return t === 1 ? '.' : String(t - 1);
+    case 'maze':
+      return MAZE_CHARS[t - 1] ?? '?';
+    case 'arc':
+      return t === 1 ? '|' : String(t - 2);
+    case 'unknown':
+      return t < 36 ? t.toString(36) : '+';
   }
 }
 

@@ -15,7 +15,10 @@ export function holdOut<T>(items: T[], testFraction: number, seed: number): { tr
 export function subsample<T>(items: T[], count: number, seed: number): T[] {
   if (count >= items.length) return items;
   const keep = new Uint8Array(items.length);
-  Rng.fromSeed(seed, 2).permutation(items.length).subarray(0, count).forEach((i) => (keep[i] = 1));
+  Rng.fromSeed(seed, 2)
+    .permutation(items.length)
+    .subarray(0, count)
+    .forEach((i) => (keep[i] = 1));
   return items.filter((_, i) => keep[i]);
 }
 

@@ -84,10 +84,16 @@ async function deviationFromReference(config: HRMConfig, seed: number, batchSize
   expect(memory().tensors).toBe(before);
   model.dispose();
   return Math.max(
-    maxAbsDiff(logits!, expected.logits.flatMap((a) => [...a])),
+    maxAbsDiff(
+      logits!,
+      expected.logits.flatMap((a) => [...a]),
+    ),
     maxAbsDiff(qHalt!, expected.qHalt),
     maxAbsDiff(qCont!, expected.qContinue),
-    maxAbsDiff(zH!, expected.zH.flatMap((a) => [...a])),
+    maxAbsDiff(
+      zH!,
+      expected.zH.flatMap((a) => [...a]),
+    ),
   );
 }
 

@@ -52,7 +52,10 @@ export function parameterSpecs(config: HRMConfig): Map<string, TensorSpec> {
   // Q head: zero weight and bias -5, so that sigmoid(q) starts near 0.0067 (halting is rare at first).
   specs.set(KEYS.qHeadWeight, { shape: [2, hidden], init: { kind: 'constant', value: 0 } });
   specs.set(KEYS.qHeadBias, { shape: [2], init: { kind: 'constant', value: -5 } });
-  for (const [level, layers] of [['H', config.H_layers], ['L', config.L_layers]] as const) {
+  for (const [level, layers] of [
+    ['H', config.H_layers],
+    ['L', config.L_layers],
+  ] as const) {
     for (let i = 0; i < layers; i++) {
       const keys = blockKeys(level, i);
       specs.set(keys.qkv, linear(3 * hidden, hidden));

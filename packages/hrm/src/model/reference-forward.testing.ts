@@ -41,7 +41,7 @@ function block(cfg: HRMConfig, P: Params, prefix: string, h: Float64Array, S: nu
     if (cfg.pos_encodings !== 'rope') return vec;
     const half = D / 2;
     return vec.map((v, j) => {
-      const angle = t * Math.pow(cfg.rope_theta, -(2 * (j % half)) / D);
+      const angle = t * cfg.rope_theta ** (-(2 * (j % half)) / D);
       const rotated = j < half ? -vec[j + half]! : vec[j - half]!;
       return v * Math.cos(angle) + rotated * Math.sin(angle);
     });

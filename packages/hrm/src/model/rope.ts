@@ -6,7 +6,7 @@
 export function ropeTables(seqLen: number, headDim: number, theta: number, f32: boolean): { cos: Float64Array; sin: Float64Array } {
   const r = f32 ? Math.fround : (x: number) => x;
   const half = headDim / 2;
-  const invFreq = Array.from({ length: half }, (_, i) => r(1 / r(Math.pow(theta, r((2 * i) / headDim)))));
+  const invFreq = Array.from({ length: half }, (_, i) => r(1 / r(theta ** r((2 * i) / headDim))));
   const cos = new Float64Array(seqLen * headDim);
   const sin = new Float64Array(seqLen * headDim);
   for (let t = 0; t < seqLen; t++) {

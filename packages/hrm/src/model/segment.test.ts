@@ -100,7 +100,10 @@ describe('the 1-step gradient', () => {
     expect([...oneStep.keys()]).toEqual([...lastStepsOnly.keys()]);
     for (const [k, g] of oneStep) {
       expect(maxAbsDiff(g, lastStepsOnly.get(k)!), k).toBeLessThan(1e-12);
-      expect(g.some((v) => v !== 0), k).toBe(true);
+      expect(
+        g.some((v) => v !== 0),
+        k,
+      ).toBe(true);
     }
     // ...and is a different quantity from the full gradient.
     expect(maxAbsDiff(oneStep.get('L_level.layers.0.mlp.down_proj.weight')!, bptt.get('L_level.layers.0.mlp.down_proj.weight')!)).toBeGreaterThan(1e-6);
@@ -120,7 +123,10 @@ describe('the 1-step gradient', () => {
       });
       expect(reached, mode).toEqual(mode === 'one-step' ? [false, false] : [true, true]);
     }
-    for (const p of model.parameters.values()) p.grad?.dispose(), (p.grad = null);
+    for (const p of model.parameters.values()) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
     model.dispose();
   });
 
@@ -167,7 +173,7 @@ describe('memory of a training step', () => {
 
   it('does not grow with H_cycles x L_cycles under the 1-step gradient', () => {
     const [m1, m2, m4] = cycles.map((c) => bytesBeforeBackward(tinyConfig(c)));
-    if (process.env.HRM_PRINT_MEMORY) console.log("one-step bytes held before backward at 1x1, 2x2, 4x4:", m1, m2, m4);
+    if (process.env.HRM_PRINT_MEMORY) console.log('one-step bytes held before backward at 1x1, 2x2, 4x4:', m1, m2, m4);
     const stateBytes = B * modelSeqLen(tinyConfig()) * 16 * 4;
     expect(m4).toBe(m2);
     // 2x2 keeps one intermediate z_H and z_L that 1x1 does not have, nothing more.
@@ -176,7 +182,7 @@ describe('memory of a training step', () => {
 
   it('grows with the cycles under bptt', () => {
     const [m1, m2, m4] = cycles.map((c) => bytesBeforeBackward(tinyConfig({ ...c, gradient: 'bptt' })));
-    if (process.env.HRM_PRINT_MEMORY) console.log("bptt bytes held before backward at 1x1, 2x2, 4x4:", m1, m2, m4);
+    if (process.env.HRM_PRINT_MEMORY) console.log('bptt bytes held before backward at 1x1, 2x2, 4x4:', m1, m2, m4);
     expect(m2).toBeGreaterThan(m1! * 1.5);
     expect(m4).toBeGreaterThan(m2! * 2);
   });

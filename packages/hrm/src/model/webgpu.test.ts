@@ -1,25 +1,24 @@
 import { Rng, setBackend } from '@hrm-webgpu/tensor';
 import { initBackend } from '@hrm-webgpu/tensor/node';
+import { relativeError, startWebGpuForTests } from '@hrm-webgpu/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import type { HRMConfig } from '../config.js';
 import { traceSegments, traceTrainGradients } from '../trace.js';
 import { randomBatch, randomizeZeroInits, tinyConfig } from './fixtures.testing.js';
 import { HRM } from './hrm.js';
 
-const gpu = await initBackend('webgpu').then(
-  () => true,
-  () => false,
-);
+// Without an adapter: skipped with a notice, or a failure under HRM_REQUIRE_WEBGPU=1.
+const gpu =
+  (await startWebGpuForTests(async () => {
+    await initBackend('webgpu');
+    return true;
+  })) === true;
 
-/** Largest |a - b| relative to the largest |a|. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(a[i]!));
-  }
-  return diff / scale;
+/** The WebGPU values within 1e-4 of the CPU's, relative to the largest |CPU value|, which must be finite and not 0. */
+function expectMatchesCpu(gpuValues: ArrayLike<number>, cpuValues: ArrayLike<number>, what: string): void {
+  const scale = Array.from(cpuValues).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  expect(Number.isFinite(scale) && scale > 0, `${what}: CPU values finite, not all 0 (largest |value| ${scale})`).toBe(true);
+  expect(relativeError(gpuValues, cpuValues), what).toBeLessThan(1e-4);
 }
 
 async function traces(config: HRMConfig) {
@@ -40,13 +39,13 @@ describe.skipIf(!gpu)('HRM on WebGPU', () => {
     await initBackend('webgpu');
     const gpuRun = await traces(config);
     cpu.segments.forEach((s, i) => {
-      expect(relativeError(s.logits.data, gpuRun.segments[i]!.logits.data), `segment ${i} logits`).toBeLessThan(1e-4);
-      expect(relativeError(s.qHaltLogits.data, gpuRun.segments[i]!.qHaltLogits.data), `segment ${i} q_halt`).toBeLessThan(1e-4);
-      expect(relativeError(s.qContinueLogits.data, gpuRun.segments[i]!.qContinueLogits.data), `segment ${i} q_continue`).toBeLessThan(1e-4);
+      expectMatchesCpu(gpuRun.segments[i]!.logits.data, s.logits.data, `segment ${i} logits`);
+      expectMatchesCpu(gpuRun.segments[i]!.qHaltLogits.data, s.qHaltLogits.data, `segment ${i} q_halt`);
+      expectMatchesCpu(gpuRun.segments[i]!.qContinueLogits.data, s.qContinueLogits.data, `segment ${i} q_continue`);
     });
     expect(Math.abs(cpu.gradients.loss - gpuRun.gradients.loss) / cpu.gradients.loss).toBeLessThan(1e-5);
     for (const [key, g] of cpu.gradients.gradients) {
-      expect(relativeError(g.data, gpuRun.gradients.gradients.get(key)!.data), key).toBeLessThan(1e-4);
+      expectMatchesCpu(gpuRun.gradients.gradients.get(key)!.data, g.data, key);
     }
   });
 });

@@ -10,7 +10,13 @@ export interface DifficultyBucket {
 }
 
 /** Bucket edges: 0, 1-2, 3-9, 10-99, 100+ backtracks. */
-const EDGES: [number, number][] = [[0, 0], [1, 2], [3, 9], [10, 99], [100, Infinity]];
+const EDGES: [number, number][] = [
+  [0, 0],
+  [1, 2],
+  [3, 9],
+  [10, 99],
+  [100, Infinity],
+];
 
 /** The mean of `values` over the examples of each non-empty bucket. */
 export function bucketMeans(ratings: ArrayLike<number>, values: ArrayLike<number>): { label: string; min: number; max: number; count: number; mean: number }[] {

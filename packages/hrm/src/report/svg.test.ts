@@ -104,8 +104,21 @@ describe('lineChart', () => {
     const svg = lineChart({
       ...base,
       series: [
-        { name: 'train <loss>', points: [[1, 2.5], [2, 1.2], [3, 0.7]] },
-        { name: "eval 'exact'", points: [[1, 0.1], [3, 0.4]] },
+        {
+          name: 'train <loss>',
+          points: [
+            [1, 2.5],
+            [2, 1.2],
+            [3, 0.7],
+          ],
+        },
+        {
+          name: "eval 'exact'",
+          points: [
+            [1, 0.1],
+            [3, 0.4],
+          ],
+        },
       ],
     });
     const names = checkXml(svg);
@@ -120,7 +133,18 @@ describe('lineChart', () => {
     const svg = lineChart({
       ...base,
       series: [
-        { name: 'gappy', points: [[0, 1], [1, 2], [2, NaN], [3, 4], [4, Infinity], [5, 3], [6, 2]] },
+        {
+          name: 'gappy',
+          points: [
+            [0, 1],
+            [1, 2],
+            [2, NaN],
+            [3, 4],
+            [4, Infinity],
+            [5, 3],
+            [6, 2],
+          ],
+        },
         { name: 'single', points: [[2, 5]] },
         { name: 'empty', points: [] },
       ],
@@ -133,13 +157,39 @@ describe('lineChart', () => {
   });
 
   it('handles all-equal values, no data at all, and log axes', () => {
-    const flat = lineChart({ ...base, series: [{ name: 'flat', points: [[1, 3], [2, 3], [3, 3]] }] });
+    const flat = lineChart({
+      ...base,
+      series: [
+        {
+          name: 'flat',
+          points: [
+            [1, 3],
+            [2, 3],
+            [3, 3],
+          ],
+        },
+      ],
+    });
     checkXml(flat);
     expect(flat).not.toContain('NaN');
     const nothing = lineChart({ ...base, series: [{ name: 'none', points: [[1, NaN]] }] });
     checkXml(nothing);
     expect(nothing).toContain('no data');
-    const log = lineChart({ ...base, logY: true, series: [{ name: 'loss', points: [[1, 100], [2, 0], [3, 0.01], [4, 0.001]] }] });
+    const log = lineChart({
+      ...base,
+      logY: true,
+      series: [
+        {
+          name: 'loss',
+          points: [
+            [1, 100],
+            [2, 0],
+            [3, 0.01],
+            [4, 0.001],
+          ],
+        },
+      ],
+    });
     checkXml(log);
     expect(log).toContain('>100</text>');
     expect(log).toContain('>0.001</text>');
@@ -181,7 +231,14 @@ describe('barChart', () => {
   });
 
   it('handles negative, missing, NaN, equal and log values', () => {
-    const mixed = barChart({ title: 't', yLabel: 'y', groups: [{ label: 'a', values: { x: -2, y: NaN } }, { label: 'b', values: { x: 3 } }] });
+    const mixed = barChart({
+      title: 't',
+      yLabel: 'y',
+      groups: [
+        { label: 'a', values: { x: -2, y: NaN } },
+        { label: 'b', values: { x: 3 } },
+      ],
+    });
     const names = checkXml(mixed);
     expect(count(names, 'rect')).toBe(1 + 2 + 2);
     expect(mixed).toContain('>n/a</text>');

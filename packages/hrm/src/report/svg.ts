@@ -146,11 +146,27 @@ export function lineChart(options: LineChartOptions): string {
   const { width = 720, height = 420, series } = options;
   const points = series.flatMap((s) => s.points);
   const yRange: [number, number] = [height - PLOT_BOTTOM_MARGIN, PLOT_TOP];
-  const yAxis = options.logY ? logAxis(points.map((p) => p[1]), yRange) : linearAxis(points.map((p) => p[1]), yRange);
+  const yAxis = options.logY
+    ? logAxis(
+        points.map((p) => p[1]),
+        yRange,
+      )
+    : linearAxis(
+        points.map((p) => p[1]),
+        yRange,
+      );
   const drawable = ([x, y]: [number, number]) => drawableLinear(x) && yAxis.accepts(y);
   const drawn = points.filter(drawable);
-  const plot = plotArea(width, height, yAxis, series.map((s) => s.name));
-  const xAxis = linearAxis(drawn.map((p) => p[0]), [plot.left, plot.right]);
+  const plot = plotArea(
+    width,
+    height,
+    yAxis,
+    series.map((s) => s.name),
+  );
+  const xAxis = linearAxis(
+    drawn.map((p) => p[0]),
+    [plot.left, plot.right],
+  );
 
   const legend = series.map(({ name }, i): LegendEntry => {
     const { color, dash } = seriesStyle(i);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import type { SafetensorsTensor } from '@hrm-webgpu/tensor';
 import type { HRMConfig } from '../config.js';
-import { HRM } from '../model/hrm.js';
+import type { HRM } from '../model/hrm.js';
 import { int, num, parseSettings } from '../schema.js';
 import { checkpointPrefix, countCheckpointParameters, loadWeights, weightEntries } from './checkpoint.js';
 import { checkSnapshot, firstNonFinite } from './snapshot-check.js';
@@ -143,8 +143,6 @@ export async function describeCheckpoint(file: string): Promise<CheckpointDescri
     prefix,
     ...(config !== undefined ? { config } : {}),
     trainableParameters: countCheckpointParameters(map),
-    tensors: [...map.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([name, t]) => ({ name, dtype: t.fileDtype, shape: t.shape })),
+    tensors: [...map.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, t]) => ({ name, dtype: t.fileDtype, shape: t.shape })),
   };
 }

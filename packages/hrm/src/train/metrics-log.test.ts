@@ -6,7 +6,14 @@ import { MetricsLog, readMetricsLog } from './metrics-log.js';
 import type { MetricsRecord } from './metrics.js';
 
 const record = (step: number, kind: MetricsRecord['kind'] = 'train'): MetricsRecord => ({
-  kind, step, accuracy: 0.5, exact_accuracy: 0.25, q_halt_accuracy: 1, steps: 2, count: 4, time: step,
+  kind,
+  step,
+  accuracy: 0.5,
+  exact_accuracy: 0.25,
+  q_halt_accuracy: 1,
+  steps: 2,
+  count: 4,
+  time: step,
 });
 
 describe('MetricsLog', () => {
@@ -25,7 +32,11 @@ describe('MetricsLog', () => {
     for (const s of [1, 2, 3, 4]) log.append(record(s));
     log.append(record(2, 'eval'));
     const resumed = await MetricsLog.resume(file, 2);
-    expect(resumed.records().map((r) => [r.kind, r.step])).toEqual([['train', 1], ['train', 2], ['eval', 2]]);
+    expect(resumed.records().map((r) => [r.kind, r.step])).toEqual([
+      ['train', 1],
+      ['train', 2],
+      ['eval', 2],
+    ]);
   });
 
   it('names the file and line of a broken record', () => {

@@ -165,7 +165,16 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     log = await MetricsLog.resume(join(out, 'metrics.jsonl'), resumeStep, print);
     print(`resumed from ${join(out, `step_${resumeStep}.safetensors`)}`);
   } else {
-    await writeFileAtomic(join(out, RUN_FILE), encodeJson({ arch, training, backend: backendName(), data: opts.data, ...(opts.dataOptions ? { dataOptions: opts.dataOptions } : {}) } satisfies RunConfig));
+    await writeFileAtomic(
+      join(out, RUN_FILE),
+      encodeJson({
+        arch,
+        training,
+        backend: backendName(),
+        data: opts.data,
+        ...(opts.dataOptions ? { dataOptions: opts.dataOptions } : {}),
+      } satisfies RunConfig),
+    );
     trainer = Trainer.start(model, opts.train, training);
     log = await MetricsLog.create(join(out, 'metrics.jsonl'));
   }

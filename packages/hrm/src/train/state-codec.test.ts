@@ -41,6 +41,8 @@ describe('state codec', () => {
   });
 
   it('names a tensor the file lacks', () => {
-    expect(() => decodeState({ $object: { a: { $tensor: 'state.a', dtype: 'f32' } } }, new Map())).toThrow(/training checkpoint: state state.a: lacks tensor 'state.a'/);
+    expect(() => decodeState({ $object: { a: { $tensor: 'state.a', dtype: 'f32' } } }, new Map())).toThrow(
+      /training checkpoint: state state.a: lacks tensor 'state.a'/,
+    );
   });
 });

@@ -2,13 +2,23 @@ import { setBackend } from '@hrm-webgpu/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoSudoku4x4Config } from '../config.js';
 import { HRM } from '../model/hrm.js';
-import { generateDemoData } from '../commands/demo-data.js';
+import { generateDemoData } from '../data/demo.js';
 import { streamSeeds, Trainer } from './trainer.js';
 import type { TrainingSettings } from './training-config.js';
 
 const training: TrainingSettings = {
-  global_batch_size: 8, steps: 6, lr: 1e-3, lr_min_ratio: 1, lr_warmup_steps: 2, weight_decay: 0.1,
-  beta1: 0.9, beta2: 0.95, puzzle_emb_lr: 1e-3, puzzle_emb_weight_decay: 0.1, seed: 3, eval_every: 0,
+  global_batch_size: 8,
+  steps: 6,
+  lr: 1e-3,
+  lr_min_ratio: 1,
+  lr_warmup_steps: 2,
+  weight_decay: 0.1,
+  beta1: 0.9,
+  beta2: 0.95,
+  puzzle_emb_lr: 1e-3,
+  puzzle_emb_weight_decay: 0.1,
+  seed: 3,
+  eval_every: 0,
 };
 const arch = demoSudoku4x4Config({ hidden_size: 16, num_heads: 2, expansion: 2, puzzle_emb_ndim: 16, halt_max_steps: 3, batch_size: 8 });
 

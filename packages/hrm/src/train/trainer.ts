@@ -139,7 +139,13 @@ export class Trainer {
     const pending = this.pending;
     this.pending = [];
     if (pending.length === 0) return { records: [] };
-    const packed = pending.length === 1 ? pending[0]!.metrics : concat(pending.map((p) => p.metrics), 0);
+    const packed =
+      pending.length === 1
+        ? pending[0]!.metrics
+        : concat(
+            pending.map((p) => p.metrics),
+            0,
+          );
     let values: ArrayLike<number>;
     try {
       values = await packed.data();
@@ -197,7 +203,8 @@ export class Trainer {
     const what = `step ${p.step}: the loss is ${m.lm_loss + 0.5 * (m.q_halt_loss + m.q_continue_loss)} and the gradient norm ${m.grad_norm}`;
     const limit = this.config.skip_nonfinite;
     if (!p.skipped) return new NonFiniteError(p.step, `training diverged at ${what} (at lr ${p.lr}; a lower lr or skip_nonfinite may help)`);
-    if (skippedSoFar > limit) return new NonFiniteError(p.step, `training diverged at ${what}: ${skippedSoFar} non-finite steps skipped, more than skip_nonfinite ${limit} allows`);
+    if (skippedSoFar > limit)
+      return new NonFiniteError(p.step, `training diverged at ${what}: ${skippedSoFar} non-finite steps skipped, more than skip_nonfinite ${limit} allows`);
     return undefined;
   }
 

@@ -22,7 +22,15 @@ function pythonPickle(value: string, protocol: number): Uint8Array {
 
 /** Maps to plain JSON-able values: Maps to entry lists, bigints to strings. */
 const plain = (x: unknown): unknown =>
-  x instanceof Map ? [...x].map(([k, v]) => [plain(k), plain(v)]) : Array.isArray(x) ? x.map(plain) : typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? Array.from(x) : x;
+  x instanceof Map
+    ? [...x].map(([k, v]) => [plain(k), plain(v)])
+    : Array.isArray(x)
+      ? x.map(plain)
+      : typeof x === 'bigint'
+        ? `${x}n`
+        : x instanceof Uint8Array
+          ? Array.from(x)
+          : x;
 
 describe.skipIf(!hasPython)('unpickle on Python-written data', () => {
   const value = `{'a': [1, -2, 300, 70000, -70000, 2**40, -2**63, 2**70], 'b': (1.5, -0.0, float('inf')), 'c': ('x',), 'd': (), 'e': [None, True, False], 'f': 'ünïcödé ' * 3, 'h': {1: 'one'}, 'shared': [[7]] * 2}`;
@@ -62,7 +70,9 @@ describe.skipIf(!hasPython)('unpickle on Python-written data', () => {
 
 describe('unpickle errors', () => {
   it('names truncation, stack underflow, an unbalanced STOP and bad memo reads, with the position', () => {
-    expect(() => unpickle(Uint8Array.of(0x80, 0x02, 0x4a, 1, 2), refuseAll)).toThrow(new PickleError('p: truncated: 4 more bytes needed, 2 left (pickle byte 3)'));
+    expect(() => unpickle(Uint8Array.of(0x80, 0x02, 0x4a, 1, 2), refuseAll)).toThrow(
+      new PickleError('p: truncated: 4 more bytes needed, 2 left (pickle byte 3)'),
+    );
     expect(() => unpickle(Uint8Array.of(0x80, 0x02, 0x61, 0x2e), refuseAll)).toThrow(/stack underflow: APPEND needs a value/);
     expect(() => unpickle(Uint8Array.of(0x4e, 0x4e, 0x2e), refuseAll)).toThrow(/STOP with 2 values on the stack/);
     expect(() => unpickle(Uint8Array.of(0x68, 5, 0x2e), refuseAll)).toThrow(/memo entry 5 read before it was written/);

@@ -70,9 +70,7 @@ export function isSafetensorsDtype(name: string): name is SafetensorsDtype {
 }
 
 /** The file dtype each engine dtype is written as, with its element size. */
-export const WRITE_FORMATS: Readonly<
-  Record<StoredDtype, { fileDtype: SafetensorsDtype; bytes: number; write(v: DataView, at: number, x: number): void }>
-> = {
+export const WRITE_FORMATS: Readonly<Record<StoredDtype, { fileDtype: SafetensorsDtype; bytes: number; write(v: DataView, at: number, x: number): void }>> = {
   f64: { fileDtype: 'F64', bytes: 8, write: (v, at, x) => v.setFloat64(at, x, true) },
   f32: { fileDtype: 'F32', bytes: 4, write: (v, at, x) => v.setFloat32(at, x, true) },
   i32: { fileDtype: 'I32', bytes: 4, write: (v, at, x) => v.setInt32(at, x, true) },

@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_HEADER_BYTES,
-  parseSafetensors,
-  parseSafetensorsHeader,
-  serializeSafetensors,
-  type SafetensorsTensor,
-} from './safetensors.js';
+import { MAX_HEADER_BYTES, parseSafetensors, parseSafetensorsHeader, serializeSafetensors, type SafetensorsTensor } from './safetensors.js';
 
 /** A file assembled by hand: any header text, any data bytes. */
 function rawFile(header: unknown, data: ArrayLike<number> = [], headerLength?: number): Uint8Array {
@@ -36,16 +30,18 @@ describe('serializeSafetensors / parseSafetensors round trip', () => {
         .map((v) => ({ dtype: 'i32' as const, shape: s, data: Int32Array.from(v) })),
     ),
     shape.chain((s) =>
-      fc
-        .array(fc.double(), { minLength: size(s), maxLength: size(s) })
-        .map((v) => ({ dtype: 'f64' as const, shape: s, data: Float64Array.from(v) })),
+      fc.array(fc.double(), { minLength: size(s), maxLength: size(s) }).map((v) => ({ dtype: 'f64' as const, shape: s, data: Float64Array.from(v) })),
     ),
   );
 
   it('returns every tensor bit for bit, with metadata', () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.string({ minLength: 1 }).filter((k) => k !== '__metadata__'), tensor, { maxKeys: 5 }),
+        fc.dictionary(
+          fc.string({ minLength: 1 }).filter((k) => k !== '__metadata__'),
+          tensor,
+          { maxKeys: 5 },
+        ),
         fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
         (entries, metadata) => {
           const bytes = serializeSafetensors(entries, metadata);
@@ -87,12 +83,10 @@ describe('serializeSafetensors / parseSafetensors round trip', () => {
     expect(() => serializeSafetensors({ x: { dtype: 'f32', shape: [3], data: new Float32Array(2) } })).toThrow(
       "cannot write tensor 'x': shape [3] has 3 elements, data has 2",
     );
-    expect(() =>
-      serializeSafetensors({ x: { dtype: 'f32', shape: [1], data: new Int32Array(1) } as never }),
-    ).toThrow("cannot write tensor 'x': dtype f32 needs a Float32Array");
-    expect(() =>
-      serializeSafetensors({ __metadata__: { dtype: 'f32', shape: [0], data: new Float32Array(0) } }),
-    ).toThrow('reserved');
+    expect(() => serializeSafetensors({ x: { dtype: 'f32', shape: [1], data: new Int32Array(1) } as never })).toThrow(
+      "cannot write tensor 'x': dtype f32 needs a Float32Array",
+    );
+    expect(() => serializeSafetensors({ __metadata__: { dtype: 'f32', shape: [0], data: new Float32Array(0) } })).toThrow('reserved');
   });
 });
 
@@ -104,7 +98,9 @@ describe('reading dtypes other than f32/i32/f64', () => {
     const cases: [number, number][] = [
       [0x0000, 0],
       [0x8000, -0],
+      // biome-ignore lint/correctness/noPrecisionLoss: the f16 value exactly as a double prints it
       [0x0001, 5.960464477539063e-8],
+      // biome-ignore lint/correctness/noPrecisionLoss: the f16 value exactly as a double prints it
       [0x8001, -5.960464477539063e-8],
       [0x03ff, 6.097555160522461e-5],
       [0x0400, 6.103515625e-5],
@@ -148,9 +144,7 @@ describe('reading dtypes other than f32/i32/f64', () => {
     const t = read('I64', [3], i64([-(2n ** 31n), 2n ** 31n - 1n, -1n]));
     expect(t.dtype).toBe('i32');
     expect(Array.from(t.data)).toEqual([-(2 ** 31), 2 ** 31 - 1, -1]);
-    expect(() => read('I64', [2], i64([0n, 2n ** 31n]))).toThrow(
-      "safetensors data: tensor 't': I64 element 1 (2147483648) does not fit in i32",
-    );
+    expect(() => read('I64', [2], i64([0n, 2n ** 31n]))).toThrow("safetensors data: tensor 't': I64 element 1 (2147483648) does not fit in i32");
   });
 
   it('widens U8, I8, I16 and BOOL to i32', () => {
@@ -198,9 +192,7 @@ describe('malformed files', () => {
     );
     expect(parse(overlapping)).toThrow("tensor 'b' at [4, 8] overlaps tensor 'a' at [0, 8]");
     const wrongLength = rawFile({ a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } }, new Array(12).fill(0));
-    expect(parse(wrongLength)).toThrow(
-      "tensor 'a': data_offsets [0, 12] hold 12 bytes, but shape [2, 2] of F32 needs 16",
-    );
+    expect(parse(wrongLength)).toThrow("tensor 'a': data_offsets [0, 12] hold 12 bytes, but shape [2, 2] of F32 needs 16");
     const reversed = rawFile({ a: { dtype: 'F32', shape: [0], data_offsets: [4, 0] } }, new Array(4).fill(0));
     expect(parse(reversed)).toThrow("tensor 'a': data_offsets must be [begin, end] with 0 <= begin <= end");
   });
@@ -236,10 +228,7 @@ describe('malformed files', () => {
 
 describe('parseSafetensorsHeader', () => {
   it('reads a header from the beginning of a file given its full size', () => {
-    const bytes = serializeSafetensors(
-      { w: { dtype: 'f32', shape: [1000], data: new Float32Array(1000) } },
-      { format: 'pt' },
-    );
+    const bytes = serializeSafetensors({ w: { dtype: 'f32', shape: [1000], data: new Float32Array(1000) } }, { format: 'pt' });
     const headerEnd = 8 + new DataView(bytes.buffer).getUint32(0, true);
     const header = parseSafetensorsHeader(bytes.subarray(0, headerEnd), { fileSize: bytes.length, source: 'w.st' });
     expect(header.metadata).toEqual({ format: 'pt' });

@@ -8,14 +8,7 @@
  * SafetensorsError naming the source, the tensor and what was expected against what was found.
  * Dtype mapping on read (F16/BF16 widened, I64 narrowed, ...) is described in `safetensors-dtypes.ts`.
  */
-import {
-  DTYPE_CODECS,
-  SUPPORTED_DTYPES,
-  WRITE_FORMATS,
-  isSafetensorsDtype,
-  type SafetensorsDtype,
-  type SafetensorsTensor,
-} from './safetensors-dtypes.js';
+import { DTYPE_CODECS, SUPPORTED_DTYPES, WRITE_FORMATS, isSafetensorsDtype, type SafetensorsDtype, type SafetensorsTensor } from './safetensors-dtypes.js';
 
 export type { SafetensorsDtype, SafetensorsTensor, StoredDtype } from './safetensors-dtypes.js';
 
@@ -61,8 +54,7 @@ export interface HeaderOptions {
 const DEFAULT_SOURCE = 'safetensors data';
 const formatShape = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x);
+const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const elementCount = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
@@ -141,10 +133,7 @@ function parseEntry(name: string, value: unknown, fail: (message: string) => nev
   const [begin, end] = offsets as [number, number];
   const expected = elementCount(shape) * DTYPE_CODECS[dtype].bytes;
   if (end - begin !== expected) {
-    bad(
-      `data_offsets [${begin}, ${end}] hold ${end - begin} bytes, ` +
-        `but shape ${formatShape(shape)} of ${dtype} needs ${expected}`,
-    );
+    bad(`data_offsets [${begin}, ${end}] hold ${end - begin} bytes, ` + `but shape ${formatShape(shape)} of ${dtype} needs ${expected}`);
   }
   return { name, dtype, shape, begin, end };
 }
@@ -154,8 +143,7 @@ function checkCoverage(entries: SafetensorsHeaderEntry[], dataLength: number, fa
   for (const { name, begin, end } of entries) {
     if (end > dataLength) {
       fail(
-        `tensor '${name}': data_offsets [${begin}, ${end}] reach past the end of the data section ` +
-          `(${dataLength} bytes): truncated file or lying header`,
+        `tensor '${name}': data_offsets [${begin}, ${end}] reach past the end of the data section ` + `(${dataLength} bytes): truncated file or lying header`,
       );
     }
   }
@@ -164,10 +152,7 @@ function checkCoverage(entries: SafetensorsHeaderEntry[], dataLength: number, fa
   let previous: SafetensorsHeaderEntry | undefined;
   for (const entry of byOffset) {
     if (entry.begin < covered) {
-      fail(
-        `tensor '${entry.name}' at [${entry.begin}, ${entry.end}] overlaps tensor ` +
-          `'${previous?.name}' at [${previous?.begin}, ${previous?.end}]`,
-      );
+      fail(`tensor '${entry.name}' at [${entry.begin}, ${entry.end}] overlaps tensor ` + `'${previous?.name}' at [${previous?.begin}, ${previous?.end}]`);
     }
     if (entry.begin > covered) {
       fail(`bytes [${covered}, ${entry.begin}) of the data section belong to no tensor (holes are not allowed)`);
@@ -205,19 +190,14 @@ function tensorOf(data: SafetensorsTensor['data'], shape: number[]): Safetensors
  * widest first, then by name, so every tensor is aligned to its element size; the header is padded
  * with spaces so that the data section starts at a multiple of 8.
  */
-export function serializeSafetensors(
-  entries: Record<string, SafetensorsTensor>,
-  metadata: Record<string, string> = {},
-): Uint8Array {
+export function serializeSafetensors(entries: Record<string, SafetensorsTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const names = Object.keys(entries).sort();
   for (const name of names) checkWritable(name, entries[name]);
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== 'string') throw new TypeError(`safetensors metadata '${key}' must be a string`);
   }
 
-  const layout = [...names].sort(
-    (a, b) => WRITE_FORMATS[entries[b].dtype].bytes - WRITE_FORMATS[entries[a].dtype].bytes || (a < b ? -1 : 1),
-  );
+  const layout = [...names].sort((a, b) => WRITE_FORMATS[entries[b].dtype].bytes - WRITE_FORMATS[entries[a].dtype].bytes || (a < b ? -1 : 1));
   const offsets = new Map<string, [number, number]>();
   let dataLength = 0;
   for (const name of layout) {

@@ -181,7 +181,9 @@ function materialize(name: string, ref: TensorRef, readStorage: StorageReader, f
   if (count > 0) {
     const last = offset + shape.reduce((sum, d, i) => sum + (d - 1) * stride[i]!, 0);
     if (last >= storage.numel) {
-      fail(`tensor '${name}': shape [${shape.join(', ')}], stride [${stride.join(', ')}] and offset ${offset} reach element ${last} of a storage of ${storage.numel}`);
+      fail(
+        `tensor '${name}': shape [${shape.join(', ')}], stride [${stride.join(', ')}] and offset ${offset} reach element ${last} of a storage of ${storage.numel}`,
+      );
     }
   }
   const data = readStorage(storage);
@@ -265,7 +267,8 @@ function parseLegacy(bytes: Uint8Array, source: string): SafetensorsMap {
   const storages = new Map<string, StorageRef>();
   const root = next('state dict', (s) => storages.set(s.key, s));
   const keys = next('storage keys');
-  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw new TorchFileError(`${source}: the storage key list is ${describePickleValue(keys)}`);
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string'))
+    throw new TorchFileError(`${source}: the storage key list is ${describePickleValue(keys)}`);
   const data = new Map<string, Uint8Array>();
   for (const key of keys as string[]) {
     const ref = storages.get(key);

@@ -105,10 +105,6 @@ export async function readSafetensorsHeaderFile(path: string): Promise<Safetenso
 }
 
 /** Serialises and writes atomically (see `writeFileAtomic`). */
-export async function writeSafetensorsFile(
-  path: string,
-  entries: Record<string, SafetensorsTensor>,
-  metadata?: Record<string, string>,
-): Promise<void> {
+export async function writeSafetensorsFile(path: string, entries: Record<string, SafetensorsTensor>, metadata?: Record<string, string>): Promise<void> {
   await writeFileAtomic(path, serializeSafetensors(entries, metadata));
 }

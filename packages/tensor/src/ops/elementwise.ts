@@ -134,7 +134,11 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const sb = storageIn(b, dtype, backend);
   let out: Tensor;
   try {
-    out = fromStorage(backend, backend.where(cond.storage, padShape(cond.shape, r), sa, padShape(shapeOf(a), r), sb, padShape(shapeOf(b), r), outShape), outShape);
+    out = fromStorage(
+      backend,
+      backend.where(cond.storage, padShape(cond.shape, r), sa, padShape(shapeOf(a), r), sb, padShape(shapeOf(b), r), outShape),
+      outShape,
+    );
   } finally {
     freeTemporary(sa, a, backend);
     freeTemporary(sb, b, backend);

@@ -20,7 +20,9 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   const [m, ka] = lastTwo(a, transA);
   const [kb, n] = lastTwo(b, transB);
   if (ka !== kb) {
-    throw new Error(`matmul: inner dimensions differ: ${formatShape(a.shape)}${transA ? 'ᵀ' : ''} @ ${formatShape(b.shape)}${transB ? 'ᵀ' : ''} (${ka} vs ${kb}).`);
+    throw new Error(
+      `matmul: inner dimensions differ: ${formatShape(a.shape)}${transA ? 'ᵀ' : ''} @ ${formatShape(b.shape)}${transB ? 'ᵀ' : ''} (${ka} vs ${kb}).`,
+    );
   }
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);

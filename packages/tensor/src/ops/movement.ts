@@ -24,7 +24,10 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 export function squeeze(x: Tensor, axis: number): Tensor {
   const a = normalizeAxis(axis, x.rank, 'squeeze');
   if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${axis} has size ${x.shape[a]}, expected 1.`);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /** Reorders axes: out.shape[i] = x.shape[axes[i]]. */

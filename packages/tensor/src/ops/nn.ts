@@ -53,7 +53,10 @@ export function rmsNorm(x: Tensor, eps = 1e-5): Tensor {
 export function rope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   if (x.rank !== 4) throw new Error(`rope: expected x [batch, heads, seq, dim], found ${formatShape(x.shape)}.`);
   const [batch, heads, seq, dim] = x.shape as [number, number, number, number];
-  for (const [name, t] of [['cos', cos], ['sin', sin]] as const) {
+  for (const [name, t] of [
+    ['cos', cos],
+    ['sin', sin],
+  ] as const) {
     if (!sameShape(t.shape, [seq, dim])) throw new Error(`rope: ${name} must be [${seq}, ${dim}], found ${formatShape(t.shape)}.`);
   }
   if (dim % 2 !== 0) throw new Error(`rope: the head dimension must be even, found ${dim}.`);
@@ -72,7 +75,9 @@ export interface AttentionOptions {
 /** Non-causal scaled dot-product attention on q [B, H, Sq, D], k and v [B, H, Sk, D]. */
 export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
-    throw new Error(`attention: q, k, v must be [batch, heads, seq, headDim], found ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}.`);
+    throw new Error(
+      `attention: q, k, v must be [batch, heads, seq, headDim], found ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}.`,
+    );
   }
   const [batch, heads, seqQ, headDim] = q.shape as [number, number, number, number];
   const seqK = k.shape[2]!;
@@ -113,7 +118,9 @@ export interface CrossEntropyOptions {
 function crossEntropyOf(kind: CrossEntropyKind, logits: Tensor, labels: Tensor, opts: CrossEntropyOptions): Tensor {
   if (labels.dtype !== 'i32') throw new Error(`${kind} cross entropy: labels must be i32, found ${labels.dtype}.`);
   if (!sameShape(logits.shape.slice(0, -1), labels.shape)) {
-    throw new Error(`${kind} cross entropy: logits ${formatShape(logits.shape)} need labels ${formatShape(logits.shape.slice(0, -1))}, found ${formatShape(labels.shape)}.`);
+    throw new Error(
+      `${kind} cross entropy: logits ${formatShape(logits.shape)} need labels ${formatShape(logits.shape.slice(0, -1))}, found ${formatShape(labels.shape)}.`,
+    );
   }
   const ignore = opts.ignoreIndex ?? -100;
   const [rows, cols] = rowsOf(logits);

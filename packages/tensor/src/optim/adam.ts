@@ -74,7 +74,10 @@ abstract class AdamBase {
       throw new Error(`optimizer: state has ${state.m.length} moments for ${this.params.length} parameters.`);
     }
     this.params.forEach((p, i) => {
-      for (const [name, saved, own] of [['m', state.m[i]!, this.m[i]!], ['v', state.v[i]!, this.v[i]!]] as const) {
+      for (const [name, saved, own] of [
+        ['m', state.m[i]!, this.m[i]!],
+        ['v', state.v[i]!, this.v[i]!],
+      ] as const) {
         if (!sameShape(saved.shape, p.shape)) throw new Error(`optimizer: moment ${name}[${i}] is [${saved.shape}], parameter is [${p.shape}].`);
         own.assign(saved);
       }

@@ -20,7 +20,10 @@ describe('optimisers refuse disposed tensors', () => {
   }
 
   it('SignSGD.stepRows throws on a disposed table', () => {
-    const table = tensor([[1, 1], [2, 2]]);
+    const table = tensor([
+      [1, 1],
+      [2, 2],
+    ]);
     table.dispose();
     expect(() => new SignSGD({ lr: 0.5 }).stepRows(table, tensor(new Int32Array([0])), tensor([[1, 1]]))).toThrow(
       'SignSGD.stepRows: the table [2, 2] was disposed',

@@ -18,7 +18,12 @@ export class SignSGD {
 
   /** Updates rows ids (i32 [m]) of table [n, dim] in place with rowGrads [m, dim]. */
   stepRows(table: Tensor, ids: Tensor, rowGrads: Tensor): void {
-    for (const [what, t] of [['the table', table], ['ids', ids], ['row gradients', rowGrads]] as const) refuseDisposed('SignSGD.stepRows', what, t);
+    for (const [what, t] of [
+      ['the table', table],
+      ['ids', ids],
+      ['row gradients', rowGrads],
+    ] as const)
+      refuseDisposed('SignSGD.stepRows', what, t);
     const [n, dim] = table.shape as [number, number];
     if (table.rank !== 2) throw new Error(`SignSGD: the table must be [n, dim], found ${formatShape(table.shape)}.`);
     if (ids.dtype !== 'i32' || ids.rank !== 1) throw new Error(`SignSGD: ids must be i32 [m], found ${ids.dtype} ${formatShape(ids.shape)}.`);

@@ -11,6 +11,14 @@ export function storageOf(backend: Backend, dtype: DType, values: ArrayLike<numb
   return s;
 }
 
+/** Storages made from host numbers on `backend`, and read back as numbers. */
+export function hostIO(backend: Backend): { store: (dtype: DType, values: ArrayLike<number>) => Storage; values: (s: Storage) => Promise<number[]> } {
+  return {
+    store: (dtype, values) => storageOf(backend, dtype, values),
+    values: async (s) => Array.from(await backend.read(s)),
+  };
+}
+
 export interface Tolerance {
   rtol?: number;
   atol?: number;

@@ -2,14 +2,16 @@
  * Finite-difference gradient checking for tests: compares the gradients backward() produces
  * with central differences of a random weighted sum of the function's output, in f64 on the CPU.
  */
+import type { AnyTypedArray, Storage } from '../backend.js';
 import { backward } from '../autodiff.js';
-import { CpuStorage } from '../backends/cpu/storage.js';
+import { CpuStorage, cpuStorage } from '../backends/cpu/storage.js';
 import { tensor } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { Rng } from '../random.js';
 import { noGrad, tidy } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
+import { expectClose } from './compare.js';
 import { type CaseInput, randomValues } from './op-cases.js';
 
 export interface GradCheckResult {
@@ -59,4 +61,34 @@ function readSync(t: Tensor | null): Float64Array {
   if (!t) return new Float64Array(0);
   if (!(t.storage instanceof CpuStorage)) throw new Error('gradCheck runs on the CPU backend.');
   return Float64Array.from(t.storage.data);
+}
+
+/**
+ * Central finite differences of the scalar L(x) = sum(weights * f(x)) at x, in f64: the
+ * kernel-level check, to compare with a backward kernel given dy = weights.
+ */
+export function numericGradient(f: (x: number[]) => ArrayLike<number>, x: number[], weights: ArrayLike<number>, h = 1e-6): number[] {
+  const loss = (v: number[]): number => {
+    const y = f(v);
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += weights[i]! * y[i]!;
+    return s;
+  };
+  return x.map((_, i) => {
+    const plus = x.slice();
+    const minus = x.slice();
+    plus[i]! += h;
+    minus[i]! -= h;
+    return (loss(plus) - loss(minus)) / (2 * h);
+  });
+}
+
+/** Checks a backward kernel against central differences of sum(dy * forward(x)) in f64 (rtol = atol = tol). */
+export function expectGradient(forward: (x: number[]) => ArrayLike<number>, x: number[], dy: number[], analytic: ArrayLike<number>, tol = 1e-6): void {
+  expectClose(analytic, numericGradient(forward, x, dy), { rtol: tol, atol: tol });
+}
+
+/** Synchronous view of a CPU storage's data, for finite differences that run a forward kernel many times. */
+export function cpuData(s: Storage): AnyTypedArray {
+  return cpuStorage(s, 'test', 'storage').data;
 }

@@ -3,7 +3,7 @@
  * and the cross-backend suite (every backend against the CPU in f64, values and gradients).
  * A case builds its inputs from a seeded Rng and four random sizes in [1, 4].
  */
-import { Rng } from '../random.js';
+import type { Rng } from '../random.js';
 import { shapeSize } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import * as ew from '../ops/elementwise.js';
@@ -39,27 +39,93 @@ export function randomValues(n: number, rng: Rng, range = 1, gap = 0): Float64Ar
 
 const param = (rng: Rng, shape: number[], range = 1, gap = 0): CaseInput => ({ shape, values: randomValues(shapeSize(shape), rng, range, gap), kind: 'param' });
 const constant = (shape: number[], values: Float64Array): CaseInput => ({ shape, values, kind: 'constant' });
-const ids = (rng: Rng, shape: number[], n: number): CaseInput => ({ shape, values: Int32Array.from({ length: shapeSize(shape) }, () => rng.int(0, n - 1)), kind: 'ids' });
+const ids = (rng: Rng, shape: number[], n: number): CaseInput => ({
+  shape,
+  values: Int32Array.from({ length: shapeSize(shape) }, () => rng.int(0, n - 1)),
+  kind: 'ids',
+});
 
 /** A case whose inputs are all differentiable, with shapes from the sizes. */
-function simple(name: string, shapes: (d: number[]) => number[][], fn: (...xs: Tensor[]) => Tensor, opts: { range?: number; gap?: number; mayVanish?: boolean } = {}): OpCase {
+function simple(
+  name: string,
+  shapes: (d: number[]) => number[][],
+  fn: (...xs: Tensor[]) => Tensor,
+  opts: { range?: number; gap?: number; mayVanish?: boolean } = {},
+): OpCase {
   return { name, mayVanish: opts.mayVanish, build: (rng, d) => ({ inputs: shapes(d).map((s) => param(rng, s, opts.range, opts.gap)), fn }) };
 }
 
 export const OP_CASES: OpCase[] = [
   simple('add (broadcast)', ([a, b]) => [[a!, b!], [b!]], ew.add),
-  simple('sub (broadcast)', ([a, b]) => [[a!, 1], [a!, b!]], ew.sub),
-  simple('mul (broadcast)', ([a, b, c]) => [[a!, b!, c!], [b!, 1]], ew.mul),
-  simple('div', ([a, b]) => [[a!, b!], [a!, b!]], ew.div, { gap: 0.3 }),
-  simple('pow', ([a, b]) => [[a!, b!], [a!, b!]], (x, y) => ew.pow(ew.abs(x), y), { gap: 0.3 }),
-  simple('pow (scalar exponent)', ([a]) => [[a!]], (x) => ew.pow(x, 3)),
+  simple(
+    'sub (broadcast)',
+    ([a, b]) => [
+      [a!, 1],
+      [a!, b!],
+    ],
+    ew.sub,
+  ),
+  simple(
+    'mul (broadcast)',
+    ([a, b, c]) => [
+      [a!, b!, c!],
+      [b!, 1],
+    ],
+    ew.mul,
+  ),
+  simple(
+    'div',
+    ([a, b]) => [
+      [a!, b!],
+      [a!, b!],
+    ],
+    ew.div,
+    { gap: 0.3 },
+  ),
+  simple(
+    'pow',
+    ([a, b]) => [
+      [a!, b!],
+      [a!, b!],
+    ],
+    (x, y) => ew.pow(ew.abs(x), y),
+    { gap: 0.3 },
+  ),
+  simple(
+    'pow (scalar exponent)',
+    ([a]) => [[a!]],
+    (x) => ew.pow(x, 3),
+  ),
   simple('maximum', ([a, b]) => [[a!, b!], [b!]], ew.maximum, { gap: 0.05 }),
-  simple('minimum', ([a, b]) => [[a!, b!], [a!, b!]], ew.minimum, { gap: 0.05 }),
+  simple(
+    'minimum',
+    ([a, b]) => [
+      [a!, b!],
+      [a!, b!],
+    ],
+    ew.minimum,
+    { gap: 0.05 },
+  ),
   simple('neg', ([a, b]) => [[a!, b!]], ew.neg),
   simple('exp', ([a, b]) => [[a!, b!]], ew.exp),
-  simple('log', ([a, b]) => [[a!, b!]], (x) => ew.log(ew.abs(x)), { gap: 0.2 }),
-  simple('sqrt', ([a]) => [[a!]], (x) => ew.sqrt(ew.abs(x)), { gap: 0.2 }),
-  simple('rsqrt', ([a]) => [[a!]], (x) => ew.rsqrt(ew.abs(x)), { gap: 0.2 }),
+  simple(
+    'log',
+    ([a, b]) => [[a!, b!]],
+    (x) => ew.log(ew.abs(x)),
+    { gap: 0.2 },
+  ),
+  simple(
+    'sqrt',
+    ([a]) => [[a!]],
+    (x) => ew.sqrt(ew.abs(x)),
+    { gap: 0.2 },
+  ),
+  simple(
+    'rsqrt',
+    ([a]) => [[a!]],
+    (x) => ew.rsqrt(ew.abs(x)),
+    { gap: 0.2 },
+  ),
   simple('tanh', ([a, b]) => [[a!, b!]], ew.tanh),
   simple('sigmoid', ([a, b]) => [[a!, b!]], ew.sigmoid, { range: 4 }),
   simple('silu', ([a, b]) => [[a!, b!]], ew.silu, { range: 4 }),
@@ -67,30 +133,142 @@ export const OP_CASES: OpCase[] = [
   simple('abs', ([a, b]) => [[a!, b!]], ew.abs, { gap: 0.05 }),
   simple('square', ([a]) => [[a!]], ew.square),
   simple('reciprocal', ([a]) => [[a!]], ew.reciprocal, { gap: 0.3 }),
-  simple('sin / cos', ([a]) => [[a!]], (x) => ew.mul(ew.sin(x), ew.cos(x))),
-  simple('where', ([a, b]) => [[a!, b!], [a!, b!], [b!]], (c, x, y) => ew.where(ew.gt(c!, 0), x!, y!)),
-  simple('sum (axes)', ([a, b, c]) => [[a!, b!, c!]], (x) => rd.sum(x, [0, 2])),
-  simple('sum (keepdim)', ([a, b]) => [[a!, b!]], (x) => rd.sum(x, -1, true)),
-  simple('mean', ([a, b, c]) => [[a!, b!, c!]], (x) => rd.mean(x, 1)),
-  simple('max', ([a, b]) => [[a!, b!]], (x) => rd.max(x, -1)),
-  simple('min (all)', ([a, b]) => [[a!, b!]], (x) => rd.min(x)),
-  simple('reshape', ([a, b]) => [[a!, b!]], (x) => ew.mul(mv.reshape(x, [x.shape[1]!, x.shape[0]!]), mv.transpose(x))),
-  simple('permute', ([a, b, c]) => [[a!, b!, c!]], (x) => mv.permute(x, [2, 0, 1])),
-  simple('transpose', ([a, b]) => [[a!, b!]], (x) => mv.transpose(x)),
-  simple('slice', ([a, b]) => [[a!, b! + 2]], (x) => mv.slice(x, 1, 1, -1)),
-  simple('concat', ([a, b, c]) => [[a!, b!], [a!, c!]], (x, y) => mv.concat([x!, y!, x!], 1)),
-  simple('stack', ([a, b]) => [[a!, b!], [a!, b!]], (x, y) => mv.stack([x!, y!], 1)),
-  simple('expand', ([a]) => [[a!, 1]], (x) => mv.expand(x, [3, x.shape[0]!, 4])),
-  simple('matmul', ([a, b, c]) => [[a!, b!], [b!, c!]], matmul),
-  simple('matmul (batched, broadcast)', ([a, b, c, d]) => [[d!, 1, a!, b!], [2, b!, c!]], matmul),
+  simple(
+    'sin / cos',
+    ([a]) => [[a!]],
+    (x) => ew.mul(ew.sin(x), ew.cos(x)),
+  ),
+  simple(
+    'where',
+    ([a, b]) => [[a!, b!], [a!, b!], [b!]],
+    (c, x, y) => ew.where(ew.gt(c!, 0), x!, y!),
+  ),
+  simple(
+    'sum (axes)',
+    ([a, b, c]) => [[a!, b!, c!]],
+    (x) => rd.sum(x, [0, 2]),
+  ),
+  simple(
+    'sum (keepdim)',
+    ([a, b]) => [[a!, b!]],
+    (x) => rd.sum(x, -1, true),
+  ),
+  simple(
+    'mean',
+    ([a, b, c]) => [[a!, b!, c!]],
+    (x) => rd.mean(x, 1),
+  ),
+  simple(
+    'max',
+    ([a, b]) => [[a!, b!]],
+    (x) => rd.max(x, -1),
+  ),
+  simple(
+    'min (all)',
+    ([a, b]) => [[a!, b!]],
+    (x) => rd.min(x),
+  ),
+  simple(
+    'reshape',
+    ([a, b]) => [[a!, b!]],
+    (x) => ew.mul(mv.reshape(x, [x.shape[1]!, x.shape[0]!]), mv.transpose(x)),
+  ),
+  simple(
+    'permute',
+    ([a, b, c]) => [[a!, b!, c!]],
+    (x) => mv.permute(x, [2, 0, 1]),
+  ),
+  simple(
+    'transpose',
+    ([a, b]) => [[a!, b!]],
+    (x) => mv.transpose(x),
+  ),
+  simple(
+    'slice',
+    ([a, b]) => [[a!, b! + 2]],
+    (x) => mv.slice(x, 1, 1, -1),
+  ),
+  simple(
+    'concat',
+    ([a, b, c]) => [
+      [a!, b!],
+      [a!, c!],
+    ],
+    (x, y) => mv.concat([x!, y!, x!], 1),
+  ),
+  simple(
+    'stack',
+    ([a, b]) => [
+      [a!, b!],
+      [a!, b!],
+    ],
+    (x, y) => mv.stack([x!, y!], 1),
+  ),
+  simple(
+    'expand',
+    ([a]) => [[a!, 1]],
+    (x) => mv.expand(x, [3, x.shape[0]!, 4]),
+  ),
+  simple(
+    'matmul',
+    ([a, b, c]) => [
+      [a!, b!],
+      [b!, c!],
+    ],
+    matmul,
+  ),
+  simple(
+    'matmul (batched, broadcast)',
+    ([a, b, c, d]) => [
+      [d!, 1, a!, b!],
+      [2, b!, c!],
+    ],
+    matmul,
+  ),
   simple('matmul (vector)', ([a, b]) => [[a!], [a!, b!]], matmul),
-  simple('matmulT (both transposed)', ([a, b, c]) => [[2, b!, a!], [2, c!, b!]], (x, y) => matmulT(x!, y!, true, true)),
-  simple('linear', ([a, b, c]) => [[a!, 2, b!], [c!, b!], [c!]], (x, w, bias) => nn.linear(x!, w!, bias)),
-  simple('softmax', ([a, b]) => [[a!, b! + 1]], (x) => nn.softmax(x), { range: 3 }),
-  simple('softmax (axis 0)', ([a, b]) => [[a! + 1, b!]], (x) => nn.softmax(x, 0), { range: 3 }),
-  simple('logSoftmax', ([a, b]) => [[a!, b! + 1]], (x) => nn.logSoftmax(x), { range: 3 }),
-  simple('rmsNorm', ([a, b]) => [[a!, b! + 1]], (x) => nn.rmsNorm(x, 1e-5), { gap: 0.1 }),
-  simple('swiglu', ([a, b]) => [[a!, 2 * b!]], (x) => nn.swiglu(x), { range: 3 }),
+  simple(
+    'matmulT (both transposed)',
+    ([a, b, c]) => [
+      [2, b!, a!],
+      [2, c!, b!],
+    ],
+    (x, y) => matmulT(x!, y!, true, true),
+  ),
+  simple(
+    'linear',
+    ([a, b, c]) => [[a!, 2, b!], [c!, b!], [c!]],
+    (x, w, bias) => nn.linear(x!, w!, bias),
+  ),
+  simple(
+    'softmax',
+    ([a, b]) => [[a!, b! + 1]],
+    (x) => nn.softmax(x),
+    { range: 3 },
+  ),
+  simple(
+    'softmax (axis 0)',
+    ([a, b]) => [[a! + 1, b!]],
+    (x) => nn.softmax(x, 0),
+    { range: 3 },
+  ),
+  simple(
+    'logSoftmax',
+    ([a, b]) => [[a!, b! + 1]],
+    (x) => nn.logSoftmax(x),
+    { range: 3 },
+  ),
+  simple(
+    'rmsNorm',
+    ([a, b]) => [[a!, b! + 1]],
+    (x) => nn.rmsNorm(x, 1e-5),
+    { gap: 0.1 },
+  ),
+  simple(
+    'swiglu',
+    ([a, b]) => [[a!, 2 * b!]],
+    (x) => nn.swiglu(x),
+    { range: 3 },
+  ),
   {
     name: 'gather (axis 1, repeated ids)',
     build: (rng, [a, b, c]) => ({ inputs: [param(rng, [a!, b! + 1, c!]), ids(rng, [5], b! + 1)], fn: (t, i) => gather(t!, i!, 1) }),
@@ -105,6 +283,7 @@ export const OP_CASES: OpCase[] = [
       build: (rng, [a, b, c]) => {
         const labels = ids(rng, [a!, b! + 1], c! + 1);
         labels.values[0] = -100;
+        // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the case is one of the two loss functions, named by kind
         return { inputs: [param(rng, [a!, b! + 1, c! + 1], 3), labels], fn: (x, l) => nn[kind](x!, l!, { reduction: 'mean' }) };
       },
     }),
@@ -112,7 +291,13 @@ export const OP_CASES: OpCase[] = [
   {
     name: 'bceWithLogits (constant targets)',
     build: (rng, [a, b]) => ({
-      inputs: [param(rng, [a!, b!], 4), constant([a!, b!], Float64Array.from({ length: a! * b! }, () => rng.uniform()))],
+      inputs: [
+        param(rng, [a!, b!], 4),
+        constant(
+          [a!, b!],
+          Float64Array.from({ length: a! * b! }, () => rng.uniform()),
+        ),
+      ],
       fn: (x, t) => nn.bceWithLogits(x!, t!, { reduction: 'sum' }),
     }),
   },

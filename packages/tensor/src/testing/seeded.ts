@@ -13,3 +13,8 @@ export function seededInts(seed: number, n: number, lo: number, hi: number): num
 
 /** Seeds for property tests. */
 export const seedArb = fc.integer({ min: 1, max: 2 ** 31 - 1 });
+
+/** Sizes that straddle block boundaries. */
+export const awkwardSize = fc.constantFrom(1, 2, 3, 5, 7, 17, 33);
+export const smallSize = fc.integer({ min: 1, max: 6 });
+export const floatDtype = fc.constantFrom<'f32' | 'f64'>('f32', 'f64');

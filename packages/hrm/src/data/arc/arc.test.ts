@@ -37,12 +37,34 @@ describe('grids and transforms', () => {
       const x = dihedralTransform(g, t);
       return Array.from({ length: x.rows }, (_, i) => Array.from(x.data.subarray(i * x.cols, (i + 1) * x.cols)));
     };
-    expect(rows(1)).toEqual([[3, 6], [2, 5], [1, 4]]); // np.rot90
-    expect(rows(3)).toEqual([[4, 1], [5, 2], [6, 3]]);
-    expect(rows(4)).toEqual([[3, 2, 1], [6, 5, 4]]);
-    expect(rows(5)).toEqual([[4, 5, 6], [1, 2, 3]]);
-    expect(rows(6)).toEqual([[1, 4], [2, 5], [3, 6]]);
-    expect(rows(7)).toEqual([[6, 3], [5, 2], [4, 1]]); // np.fliplr(np.rot90)
+    expect(rows(1)).toEqual([
+      [3, 6],
+      [2, 5],
+      [1, 4],
+    ]); // np.rot90
+    expect(rows(3)).toEqual([
+      [4, 1],
+      [5, 2],
+      [6, 3],
+    ]);
+    expect(rows(4)).toEqual([
+      [3, 2, 1],
+      [6, 5, 4],
+    ]);
+    expect(rows(5)).toEqual([
+      [4, 5, 6],
+      [1, 2, 3],
+    ]);
+    expect(rows(6)).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
+    expect(rows(7)).toEqual([
+      [6, 3],
+      [5, 2],
+      [4, 1],
+    ]); // np.fliplr(np.rot90)
   });
 
   it('undoes augmentations recorded in names', () => {
@@ -68,7 +90,12 @@ describe('canvas', () => {
   });
 
   it('crops predictions to the largest top-left colour rectangle', () => {
-    const c = encodeCanvas(gridFromRows([[1, 2, 3], [4, 5, 6]]));
+    const c = encodeCanvas(
+      gridFromRows([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
     c[1 * 30 + 2] = ARC_EOS; // a ragged prediction: rows of 3 and 2 cells
     expect(cropCanvas(c)).toMatchObject({ rows: 2, cols: 2 });
     expect(Array.from(cropCanvas(c).data)).toEqual([1, 2, 4, 5]);
@@ -76,9 +103,15 @@ describe('canvas', () => {
   });
 
   it('rejects bad task files naming file and field', () => {
-    expect(() => parseArcTask('{"train":[{"input":[[1,2],[3]],"output":[[1]]}],"test":[]}', 't.json')).toThrow(/t\.json: train\[0\]\.input\[1\]: expected 2 cells/);
-    expect(() => parseArcTask('{"train":[{"input":[[1]],"output":[[1]]}],"test":[{"input":[[1]],"output":[[10]]}]}', 't.json')).toThrow(/t\.json: test\[0\]\.output\[0\]\[0\]: expected an integer 0\.\.9/);
-    expect(() => parseArcTask('{"train":[],"test":[{"input":[[1]],"output":[[1]]}]}', 't.json')).toThrow(/t\.json: 'train' must hold at least one input\/output pair, found none/);
+    expect(() => parseArcTask('{"train":[{"input":[[1,2],[3]],"output":[[1]]}],"test":[]}', 't.json')).toThrow(
+      /t\.json: train\[0\]\.input\[1\]: expected 2 cells/,
+    );
+    expect(() => parseArcTask('{"train":[{"input":[[1]],"output":[[1]]}],"test":[{"input":[[1]],"output":[[10]]}]}', 't.json')).toThrow(
+      /t\.json: test\[0\]\.output\[0\]\[0\]: expected an integer 0\.\.9/,
+    );
+    expect(() => parseArcTask('{"train":[],"test":[{"input":[[1]],"output":[[1]]}]}', 't.json')).toThrow(
+      /t\.json: 'train' must hold at least one input\/output pair, found none/,
+    );
     expect(() => parseArcTask('{"train":', 't.json')).toThrow(/t\.json: invalid JSON/);
   });
 });
@@ -144,8 +177,14 @@ describe('ARC dataset', () => {
 });
 
 describe('voting', () => {
-  const answer = gridFromRows([[1, 2], [3, 4]]);
-  const wrong = gridFromRows([[1, 1], [1, 1]]);
+  const answer = gridFromRows([
+    [1, 2],
+    [3, 4],
+  ]);
+  const wrong = gridFromRows([
+    [1, 1],
+    [1, 1],
+  ]);
   const input = gridFromRows([[5]]);
   const predict = (name: string, g: Grid, q: number) => {
     const { augmentation } = parseAugmentedName(name);

@@ -87,10 +87,19 @@ export function buildArcDataset(tasks: NamedArcTask[], opts: ArcBuildOptions): {
   tasks.forEach((t, i) => {
     const group = augmentArcTask(t.name, t.task, opts.augmentations, opts.retriesFactor ?? 5, rng);
     if (t.split === 'training') {
-      addGroup(groups.train, group.map((p) => ({ name: p.name, examples: [...p.train, ...p.test] })));
+      addGroup(
+        groups.train,
+        group.map((p) => ({ name: p.name, examples: [...p.train, ...p.test] })),
+      );
     } else {
-      addGroup(groups.train, group.map((p) => ({ name: p.name, examples: p.train })));
-      addGroup(groups.test, group.map((p) => ({ name: p.name, examples: p.test })));
+      addGroup(
+        groups.train,
+        group.map((p) => ({ name: p.name, examples: p.train })),
+      );
+      addGroup(
+        groups.test,
+        group.map((p) => ({ name: p.name, examples: p.test })),
+      );
     }
     opts.onProgress?.(i + 1, tasks.length);
   });
@@ -109,7 +118,10 @@ export function buildArcDataset(tasks: NamedArcTask[], opts: ArcBuildOptions): {
     for (const group of split) {
       for (const puzzle of group) {
         const untranslated = rng.int(0, puzzle.examples.length - 1);
-        builder.addPuzzle(idOf.get(puzzle.name)!, puzzle.examples.map((pair, k) => encodePair(pair, translate && k !== untranslated, rng)));
+        builder.addPuzzle(
+          idOf.get(puzzle.name)!,
+          puzzle.examples.map((pair, k) => encodePair(pair, translate && k !== untranslated, rng)),
+        );
       }
       builder.endGroup();
     }

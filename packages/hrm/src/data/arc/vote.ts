@@ -81,21 +81,25 @@ export class ArcVoter {
   }
 
   report(ks: number[] = [1, 2], keepCandidates = 2): ArcReport {
-    const perTask: ArcTaskResult[] = [...this.tasks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([task, inputs]) => {
-      const testInputs = [...inputs.values()].map((pool) => {
-        const ranked = [...pool.candidates.entries()]
-          .map(([key, c]) => ({ key, grid: c.grid, votes: c.votes, meanQHalt: c.qSum / c.votes }))
-          .sort((a, b) => b.votes - a.votes || b.meanQHalt - a.meanQHalt);
-        const rank = ranked.findIndex((c) => c.key === pool.answerKey);
-        return {
-          input: gridToRows(pool.input),
-          candidates: ranked.slice(0, keepCandidates).map((c) => ({ grid: gridToRows(c.grid), votes: c.votes, meanQHalt: c.meanQHalt, correct: c.key === pool.answerKey })),
-          answerRank: rank < 0 ? null : rank + 1,
-        };
+    const perTask: ArcTaskResult[] = [...this.tasks.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([task, inputs]) => {
+        const testInputs = [...inputs.values()].map((pool) => {
+          const ranked = [...pool.candidates.entries()]
+            .map(([key, c]) => ({ key, grid: c.grid, votes: c.votes, meanQHalt: c.qSum / c.votes }))
+            .sort((a, b) => b.votes - a.votes || b.meanQHalt - a.meanQHalt);
+          const rank = ranked.findIndex((c) => c.key === pool.answerKey);
+          return {
+            input: gridToRows(pool.input),
+            candidates: ranked
+              .slice(0, keepCandidates)
+              .map((c) => ({ grid: gridToRows(c.grid), votes: c.votes, meanQHalt: c.meanQHalt, correct: c.key === pool.answerKey })),
+            answerRank: rank < 0 ? null : rank + 1,
+          };
+        });
+        const solved = Object.fromEntries(ks.map((k) => [k, testInputs.every((t) => t.answerRank !== null && t.answerRank <= k)]));
+        return { task, testInputs, solved };
       });
-      const solved = Object.fromEntries(ks.map((k) => [k, testInputs.every((t) => t.answerRank !== null && t.answerRank <= k)]));
-      return { task, testInputs, solved };
-    });
     const mean = (f: (t: ArcTaskResult) => number) => (perTask.length ? perTask.reduce((s, t) => s + f(t), 0) / perTask.length : 0);
     const share = (t: ArcTaskResult, k: number) => t.testInputs.filter((i) => i.answerRank !== null && i.answerRank <= k).length / t.testInputs.length;
     return {

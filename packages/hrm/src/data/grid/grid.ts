@@ -34,15 +34,24 @@ export function gridsEqual(a: Grid, b: Grid): boolean {
 /** Source cell [row, col] of output cell (i, j) for an input of h rows and w columns. */
 function sourceOf(tid: number, i: number, j: number, h: number, w: number): [number, number] {
   switch (tid) {
-    case 0: return [i, j];
-    case 1: return [j, w - 1 - i];
-    case 2: return [h - 1 - i, w - 1 - j];
-    case 3: return [h - 1 - j, i];
-    case 4: return [i, w - 1 - j];
-    case 5: return [h - 1 - i, j];
-    case 6: return [j, i];
-    case 7: return [h - 1 - j, w - 1 - i];
-    default: throw new Error(`dihedral transform id must be 0..7, got ${tid}`);
+    case 0:
+      return [i, j];
+    case 1:
+      return [j, w - 1 - i];
+    case 2:
+      return [h - 1 - i, w - 1 - j];
+    case 3:
+      return [h - 1 - j, i];
+    case 4:
+      return [i, w - 1 - j];
+    case 5:
+      return [h - 1 - i, j];
+    case 6:
+      return [j, i];
+    case 7:
+      return [h - 1 - j, w - 1 - i];
+    default:
+      throw new Error(`dihedral transform id must be 0..7, got ${tid}`);
   }
 }
 

@@ -35,8 +35,10 @@ function readMetadata(file: string): DatasetMetadata {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${file}: expected an object of dataset metadata`);
   const m = raw as Record<string, unknown>;
   const scalars = parseSettings(METADATA_SCHEMA, Object.fromEntries(Object.keys(METADATA_SCHEMA).map((k) => [k, m[k]])), file);
-  if (!(m.ignore_label_id === null || Number.isInteger(m.ignore_label_id))) throw new Error(`${file}: field "ignore_label_id" must be an integer or null, found ${describeValue(m.ignore_label_id)}`);
-  if (!Array.isArray(m.sets) || m.sets.length === 0 || m.sets.length > 1024) throw new Error(`${file}: field "sets" must be a list of 1 to 1024 names, found ${describeValue(m.sets)}`);
+  if (!(m.ignore_label_id === null || Number.isInteger(m.ignore_label_id)))
+    throw new Error(`${file}: field "ignore_label_id" must be an integer or null, found ${describeValue(m.ignore_label_id)}`);
+  if (!Array.isArray(m.sets) || m.sets.length === 0 || m.sets.length > 1024)
+    throw new Error(`${file}: field "sets" must be a list of 1 to 1024 names, found ${describeValue(m.sets)}`);
   for (const set of m.sets) {
     if (typeof set !== 'string' || !SET_NAME.test(set)) {
       throw new Error(`${file}: field "sets" holds ${describeValue(set)}; a set name is 1-64 letters, digits, '_', '.' or '-', not starting with '.'`);
@@ -111,8 +113,14 @@ export function readDatasetSplit(dir: string): PuzzleDataset {
     inputs: concatInt32(sets.map((s) => s.arrays.inputs.data)),
     labels,
     puzzleIdentifiers: concatInt32(sets.map((s) => s.arrays.puzzle_identifiers.data)),
-    puzzleIndices: concatOffsets(sets.map((s) => s.arrays.puzzle_indices.data), sets.map((s) => s.arrays.inputs.shape[0]!)),
-    groupIndices: concatOffsets(sets.map((s) => s.arrays.group_indices.data), sets.map((s) => s.arrays.puzzle_identifiers.data.length)),
+    puzzleIndices: concatOffsets(
+      sets.map((s) => s.arrays.puzzle_indices.data),
+      sets.map((s) => s.arrays.inputs.shape[0]!),
+    ),
+    groupIndices: concatOffsets(
+      sets.map((s) => s.arrays.group_indices.data),
+      sets.map((s) => s.arrays.puzzle_identifiers.data.length),
+    ),
   };
   const identifiers = readIdentifiers(dir);
   if (identifiers) dataset.identifiers = identifiers;

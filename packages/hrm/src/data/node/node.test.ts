@@ -38,14 +38,32 @@ function sudokuFile(name: string, count: number, box: 2 | 3): string {
 
 let tiny: PuzzleDataset | undefined;
 function tinyArcSplit(): PuzzleDataset {
-  tiny ??= buildArcDataset([{ name: 'z', split: 'training', task: { train: [{ input: { rows: 1, cols: 1, data: Int32Array.of(1) }, output: { rows: 1, cols: 1, data: Int32Array.of(2) } }], test: [] } }], { augmentations: 0, seed: 0 }).train;
+  tiny ??= buildArcDataset(
+    [
+      {
+        name: 'z',
+        split: 'training',
+        task: { train: [{ input: { rows: 1, cols: 1, data: Int32Array.of(1) }, output: { rows: 1, cols: 1, data: Int32Array.of(2) } }], test: [] },
+      },
+    ],
+    { augmentations: 0, seed: 0 },
+  ).train;
   return tiny;
 }
 
 describe('dataset folders', () => {
   it('write then read gives back the same arrays, with PAD labels as -100', () => {
-    const task = (v: number) => ({ train: [{ input: { rows: 1, cols: 2, data: Int32Array.of(v, 1) }, output: { rows: 2, cols: 1, data: Int32Array.of(2, v) } }], test: [{ input: { rows: 1, cols: 1, data: Int32Array.of(v) }, output: { rows: 1, cols: 1, data: Int32Array.of(3) } }] });
-    const { train, test } = buildArcDataset([{ name: 'x', split: 'training', task: task(4) }, { name: 'y', split: 'evaluation', task: task(5) }], { augmentations: 2, seed: 1 });
+    const task = (v: number) => ({
+      train: [{ input: { rows: 1, cols: 2, data: Int32Array.of(v, 1) }, output: { rows: 2, cols: 1, data: Int32Array.of(2, v) } }],
+      test: [{ input: { rows: 1, cols: 1, data: Int32Array.of(v) }, output: { rows: 1, cols: 1, data: Int32Array.of(3) } }],
+    });
+    const { train, test } = buildArcDataset(
+      [
+        { name: 'x', split: 'training', task: task(4) },
+        { name: 'y', split: 'evaluation', task: task(5) },
+      ],
+      { augmentations: 2, seed: 1 },
+    );
     const dir = join(root, 'arc');
     writeDataset(dir, { train, test });
     expect(JSON.parse(readFileSync(join(dir, 'identifiers.json'), 'utf8'))).toEqual(train.identifiers);

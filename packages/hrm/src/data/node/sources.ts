@@ -108,14 +108,17 @@ export function buildSudokuSource(file: string, opts: SourceOptions = {}): Split
   const read = (f: string, sample?: number) => {
     let skipped = 0;
     let firstSkipped = '';
-    const onInvalid = opts.onInvalid && ((message: string) => {
-      if (skipped++ === 0) firstSkipped = message;
-      opts.onInvalid!(message);
-    });
+    const onInvalid =
+      opts.onInvalid &&
+      ((message: string) => {
+        if (skipped++ === 0) firstSkipped = message;
+        opts.onInvalid!(message);
+      });
     const rated = ratedAtLeast(sudokuEntries(f, onInvalid), minRating);
     const entries = sample === undefined ? [...rated] : reservoirSample(rated, sample, opts.seed ?? 0);
     const puzzles = solveEntries(entries, f, opts.progress?.(`solve ${basename(f)}`), onInvalid);
-    if (puzzles.length === 0) throw new Error(skipped > 0 ? `${f}: no valid puzzles: all ${skipped} were skipped (the first: ${firstSkipped})` : `${f}: no puzzles found`);
+    if (puzzles.length === 0)
+      throw new Error(skipped > 0 ? `${f}: no valid puzzles: all ${skipped} were skipped (the first: ${firstSkipped})` : `${f}: no puzzles found`);
     return { box: entries[0]!.box, puzzles: puzzles.filter((p) => p.rating >= minRating) };
   };
   // With a separate test file, the training sample is drawn while reading: multi-million-row

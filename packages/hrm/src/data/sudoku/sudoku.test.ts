@@ -52,7 +52,10 @@ describe('augmentation', () => {
     const bands = Array.from(t.rowPerm, (r) => Math.floor(r / 3));
     for (let i = 0; i < 9; i += 3) expect(new Set(bands.slice(i, i + 3)).size).toBe(1);
     const identity = { ...t, digitMap: Int32Array.from({ length: 10 }, (_, i) => i), transpose: true };
-    const once = applySudokuTransform(Int32Array.from({ length: 81 }, (_, i) => i % 10), identity);
+    const once = applySudokuTransform(
+      Int32Array.from({ length: 81 }, (_, i) => i % 10),
+      identity,
+    );
     expect(once.length).toBe(81);
   });
 });
@@ -75,7 +78,7 @@ describe('generator', () => {
     );
   });
 
-  it('draws each puzzle\'s givens from a range (9x9, 40-50 blanks)', () => {
+  it("draws each puzzle's givens from a range (9x9, 40-50 blanks)", () => {
     const rng = Rng.fromSeed(5);
     const givens = Array.from({ length: 30 }, () => {
       const g = generateSudoku({ box: 3, targetGivens: 31, maxTargetGivens: 41 }, rng);

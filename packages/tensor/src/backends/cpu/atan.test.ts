@@ -17,7 +17,21 @@ describe('atan2F32', () => {
 
   it('covers each reduction branch and is exact on zeros, infinities and NaN', () => {
     for (const t of [0.1, 0.4142, 0.4143, 1, 2.4142, 2.4143, 10]) expect(atan2F32(t, 1)).toBeCloseTo(Math.atan(t), 7);
-    for (const [y, x] of [[0, 0], [-0, 0], [0, 1], [-0, 1], [1, 0], [-1, 0], [Infinity, 1], [-Infinity, 1], [1, Infinity], [Infinity, Infinity], [1, -1], [NaN, 1], [1, NaN]]) {
+    for (const [y, x] of [
+      [0, 0],
+      [-0, 0],
+      [0, 1],
+      [-0, 1],
+      [1, 0],
+      [-1, 0],
+      [Infinity, 1],
+      [-Infinity, 1],
+      [1, Infinity],
+      [Infinity, Infinity],
+      [1, -1],
+      [NaN, 1],
+      [1, NaN],
+    ]) {
       expect(Object.is(atan2F32(y, x), Math.atan2(y, x))).toBe(true);
     }
   });

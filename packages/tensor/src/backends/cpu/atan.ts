@@ -9,7 +9,7 @@
  * outside x > 0 with finite non-zero |y| / x (x <= 0, zeros, infinities, NaN) takes Math.atan2.
  */
 const TAN_3PI_8 = 2.414213562373095;
-const TAN_PI_8 = 0.4142135623730950;
+const TAN_PI_8 = 0.414213562373095;
 
 export function atan2F32(y: number, x: number): number {
   const t = (y < 0 ? -y : y) / x;

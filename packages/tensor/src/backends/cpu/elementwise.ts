@@ -1,5 +1,5 @@
 /** Elementwise kernels: unary maps, broadcasting binary ops and select, all over one generic loop. */
-import { type AnyTypedArray, type BinaryOp, type DType, type Storage, type UnaryOp } from '../../backend.js';
+import type { AnyTypedArray, BinaryOp, DType, Storage, UnaryOp } from '../../backend.js';
 import { cpuStorage, expectDtype, expectSameDtype, expectSize, newArray } from './storage.js';
 import { broadcastStrides, planRows } from './strided.js';
 import { shapeSize } from '../../shape.js';
@@ -94,25 +94,37 @@ type BinaryRow = (out: AnyTypedArray, o: number, x: AnyTypedArray, pa: number, d
 const FLOAT_ROWS: Record<string, BinaryRow> = {
   add(out, o, x, pa, da, y, pb, db, len) {
     for (const end4 = o + (len & ~3); o < end4; o += 4, pa += 4 * da, pb += 4 * db) {
-      out[o] = x[pa] + y[pb]; out[o + 1] = x[pa + da] + y[pb + db]; out[o + 2] = x[pa + 2 * da] + y[pb + 2 * db]; out[o + 3] = x[pa + 3 * da] + y[pb + 3 * db];
+      out[o] = x[pa] + y[pb];
+      out[o + 1] = x[pa + da] + y[pb + db];
+      out[o + 2] = x[pa + 2 * da] + y[pb + 2 * db];
+      out[o + 3] = x[pa + 3 * da] + y[pb + 3 * db];
     }
     for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa] + y[pb];
   },
   sub(out, o, x, pa, da, y, pb, db, len) {
     for (const end4 = o + (len & ~3); o < end4; o += 4, pa += 4 * da, pb += 4 * db) {
-      out[o] = x[pa] - y[pb]; out[o + 1] = x[pa + da] - y[pb + db]; out[o + 2] = x[pa + 2 * da] - y[pb + 2 * db]; out[o + 3] = x[pa + 3 * da] - y[pb + 3 * db];
+      out[o] = x[pa] - y[pb];
+      out[o + 1] = x[pa + da] - y[pb + db];
+      out[o + 2] = x[pa + 2 * da] - y[pb + 2 * db];
+      out[o + 3] = x[pa + 3 * da] - y[pb + 3 * db];
     }
     for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa] - y[pb];
   },
   mul(out, o, x, pa, da, y, pb, db, len) {
     for (const end4 = o + (len & ~3); o < end4; o += 4, pa += 4 * da, pb += 4 * db) {
-      out[o] = x[pa] * y[pb]; out[o + 1] = x[pa + da] * y[pb + db]; out[o + 2] = x[pa + 2 * da] * y[pb + 2 * db]; out[o + 3] = x[pa + 3 * da] * y[pb + 3 * db];
+      out[o] = x[pa] * y[pb];
+      out[o + 1] = x[pa + da] * y[pb + db];
+      out[o + 2] = x[pa + 2 * da] * y[pb + 2 * db];
+      out[o + 3] = x[pa + 3 * da] * y[pb + 3 * db];
     }
     for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa] * y[pb];
   },
   div(out, o, x, pa, da, y, pb, db, len) {
     for (const end4 = o + (len & ~3); o < end4; o += 4, pa += 4 * da, pb += 4 * db) {
-      out[o] = x[pa] / y[pb]; out[o + 1] = x[pa + da] / y[pb + db]; out[o + 2] = x[pa + 2 * da] / y[pb + 2 * db]; out[o + 3] = x[pa + 3 * da] / y[pb + 3 * db];
+      out[o] = x[pa] / y[pb];
+      out[o + 1] = x[pa + da] / y[pb + db];
+      out[o + 2] = x[pa + 2 * da] / y[pb + 2 * db];
+      out[o + 3] = x[pa + 3 * da] / y[pb + 3 * db];
     }
     for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa] / y[pb];
   },
@@ -139,14 +151,7 @@ function binarySpec(op: BinaryOp, dtype: DType): { fn: Binary; outDtype: DType }
   throw new Error(`cpu.binary: unknown op '${op}'`);
 }
 
-export function binary(
-  op: BinaryOp,
-  a: Storage,
-  aShape: readonly number[],
-  b: Storage,
-  bShape: readonly number[],
-  outShape: readonly number[],
-): AnyTypedArray {
+export function binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[], outShape: readonly number[]): AnyTypedArray {
   const kernel = `binary(${op})`;
   const sa = cpuStorage(a, kernel, 'a');
   const sb = cpuStorage(b, kernel, 'b');

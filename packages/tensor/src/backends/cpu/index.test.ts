@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DTYPE_BYTES, type Storage } from '../../backend.js';
 import { createCpuBackend } from './index.js';
-import { seeded } from './test-support.js';
+import { seeded } from '../../testing/seeded.js';
 
 describe('cpu backend wiring', () => {
   it('out-of-place kernels leave their inputs untouched and return fresh storages counted in bytesAllocated', async () => {
@@ -63,7 +63,10 @@ describe('cpu array pool', () => {
     for (let i = 0; i < 3; i++) b.free(b.unary('exp', x));
     // Every row but the first is ignored, so the backward kernel writes only row 0: the rest must read 0.
     const labels = b.alloc('i32', rows);
-    b.write(labels, Int32Array.from({ length: rows }, (_, r) => (r === 0 ? 1 : -100)));
+    b.write(
+      labels,
+      Int32Array.from({ length: rows }, (_, r) => (r === 0 ? 1 : -100)),
+    );
     const dLoss = b.fill('f32', rows, 1);
     const g = b.crossEntropyBackward(x, labels, dLoss, rows, cols, -100, 'softmax');
     const other = b.unary('neg', x);

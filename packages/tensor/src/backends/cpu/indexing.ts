@@ -1,5 +1,5 @@
 /** Index select along the middle axis of [outer, n, inner], and its scatter-add adjoint. */
-import { type AnyTypedArray, type Storage } from '../../backend.js';
+import type { AnyTypedArray, Storage } from '../../backend.js';
 import { cpuStorage, expectDtype, expectNonNegativeInt, expectSize, indexOperand, newArray } from './storage.js';
 
 function checkDims(kernel: string, outer: number, n: number, inner: number): void {

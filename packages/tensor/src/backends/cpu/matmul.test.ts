@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MatmulParams } from '../../backend.js';
 import { setCpuSimd, simdSupported } from './wasm/features.js';
-import { awkwardSize, backend, expectClose, floatDtype, seeded, seedArb, store, values } from './test-support.js';
+import { createCpuBackend } from './index.js';
+import { expectClose, hostIO } from '../../testing/compare.js';
+import { awkwardSize, floatDtype, seedArb, seeded } from '../../testing/seeded.js';
+
+const backend = createCpuBackend();
+const { store, values } = hostIO(backend);
 
 /** Obviously-correct triple loop, reading A and B through their stored layouts. */
 function naiveMatmul(a: number[], b: number[], p: MatmulParams): number[] {
@@ -44,7 +49,7 @@ describe('cpu matmul', () => {
         const b = seeded(seed + 1, (q.broadcastB ? 1 : q.batch) * q.k * q.n);
         const out = await values(backend.matmul(store(dtype, a), store(dtype, b), p));
         const ref = naiveMatmul(dtype === 'f32' ? Array.from(new Float32Array(a)) : a, dtype === 'f32' ? Array.from(new Float32Array(b)) : b, p);
-        expectClose(out, ref, dtype === 'f32' ? 1e-5 : 1e-12, dtype === 'f32' ? 1e-5 : 1e-12);
+        expectClose(out, ref, { rtol: dtype === 'f32' ? 1e-5 : 1e-12, atol: dtype === 'f32' ? 1e-5 : 1e-12 });
       }),
       { numRuns: 60 },
     );
@@ -55,7 +60,7 @@ describe('cpu matmul', () => {
     const a = seeded(3, 70 * 530);
     const b = seeded(4, 1030 * 530);
     const out = await values(backend.matmul(store('f64', a), store('f64', b), p));
-    expectClose(out, naiveMatmul(a, b, p), 1e-12, 1e-12);
+    expectClose(out, naiveMatmul(a, b, p), { rtol: 1e-12, atol: 1e-12 });
   });
 
   it('sums a batched f32 product deeper than one k step: in f32 on the SIMD kernel, in f64 rounded once without it', async () => {
@@ -70,7 +75,7 @@ describe('cpu matmul', () => {
     setCpuSimd(null);
     expect(plain).toEqual(exact.map(Math.fround));
     // f32 summation: error within k * 2^-24 * sum |a||b| (each |a||b| < 1 here).
-    expectClose(simd, exact, 0, simdSupported() ? 600 * 2 ** -24 * 600 : 0);
+    expectClose(simd, exact, { rtol: 0, atol: simdSupported() ? 600 * 2 ** -24 * 600 : 0 });
   });
 
   it('gives zeros for k = 0 and handles empty outputs', async () => {
@@ -87,8 +92,12 @@ describe('cpu matmul', () => {
 
   it('rejects non-float, mixed-dtype and too-small operands with the kernel name', () => {
     const p: MatmulParams = { batch: 1, m: 2, n: 2, k: 2, transA: false, transB: false, aBatchStride: 4, bBatchStride: 4 };
-    expect(() => backend.matmul(store('bool', [1, 0, 1, 0]), store('bool', [1, 0, 1, 0]), p)).toThrow(/cpu\.matmul: expected a of dtype f32 or f64, found bool/);
-    expect(() => backend.matmul(store('f32', [1, 0, 1, 0]), store('f64', [1, 0, 1, 0]), p)).toThrow(/cpu\.matmul: expected b to have the dtype of a \(f32\), found f64/);
+    expect(() => backend.matmul(store('bool', [1, 0, 1, 0]), store('bool', [1, 0, 1, 0]), p)).toThrow(
+      /cpu\.matmul: expected a of dtype f32 or f64, found bool/,
+    );
+    expect(() => backend.matmul(store('f32', [1, 0, 1, 0]), store('f64', [1, 0, 1, 0]), p)).toThrow(
+      /cpu\.matmul: expected b to have the dtype of a \(f32\), found f64/,
+    );
     expect(() => backend.matmul(store('f32', [1, 0, 1]), store('f32', [1, 0, 1, 0]), p)).toThrow(/cpu\.matmul: a needs at least 4 elements/);
   });
 });

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from './index.js';
-import { backend, seeded, seedArb, smallSize, store, values } from './test-support.js';
+import { hostIO } from '../../testing/compare.js';
+import { seedArb, seeded, smallSize } from '../../testing/seeded.js';
+
+const backend = createCpuBackend();
+const { store, values } = hostIO(backend);
 
 describe('cpu memory', () => {
   it('counts bytes on alloc and free, and rejects use after free and double free', async () => {

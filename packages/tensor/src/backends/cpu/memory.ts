@@ -1,5 +1,5 @@
 /** Creation and movement kernels: fill, cast, strided copy, region copy. */
-import { type AnyTypedArray, type DType, type Storage, type StridedView } from '../../backend.js';
+import type { AnyTypedArray, DType, Storage, StridedView } from '../../backend.js';
 import { cpuStorage, expectNonNegativeInt, expectSameDtype, expectSize, newArray } from './storage.js';
 import { planRows } from './strided.js';
 import { shapeSize } from '../../shape.js';

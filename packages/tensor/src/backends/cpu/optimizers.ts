@@ -14,7 +14,15 @@ function checkStep(kernel: string, step: number): void {
 }
 
 /** Decoupled weight decay, then the moment updates, then p -= direction(m, v). */
-function adamUpdate(kernel: string, param: Storage, grad: Storage, m: Storage, v: Storage, h: OptimizerHyper & { beta1: number; beta2: number }, direction: AdamDirection): void {
+function adamUpdate(
+  kernel: string,
+  param: Storage,
+  grad: Storage,
+  m: Storage,
+  v: Storage,
+  h: OptimizerHyper & { beta1: number; beta2: number },
+  direction: AdamDirection,
+): void {
   const size = cpuStorage(param, kernel, 'param').size;
   const p = floatOperand(kernel, 'param', param, size);
   const g = floatOperand(kernel, 'grad', grad, size);

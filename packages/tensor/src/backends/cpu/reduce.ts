@@ -1,14 +1,14 @@
 /** Reductions over the middle axis of x viewed as [outer, reduce, inner]. NaN propagates through max/min/arg*. */
-import { type AnyTypedArray, type DType, type ReduceOp, type Storage } from '../../backend.js';
+import type { AnyTypedArray, DType, ReduceOp, Storage } from '../../backend.js';
 import { cpuStorage, expectDtype, expectNonNegativeInt, expectSize, newArray } from './storage.js';
 
 type Step = (acc: number, v: number) => number;
 
 const ANY: readonly DType[] = ['f32', 'f64', 'i32', 'bool'];
 
-const isNaN = (v: number): boolean => v !== v;
-const maxStep: Step = (a, v) => ((v > a || isNaN(v)) && !isNaN(a) ? v : a);
-const minStep: Step = (a, v) => ((v < a || isNaN(v)) && !isNaN(a) ? v : a);
+const isNan = (v: number): boolean => v !== v;
+const maxStep: Step = (a, v) => ((v > a || isNan(v)) && !isNan(a) ? v : a);
+const minStep: Step = (a, v) => ((v < a || isNan(v)) && !isNan(a) ? v : a);
 
 interface Fold {
   init: number;
@@ -30,8 +30,8 @@ const FOLDS: Record<'sum' | 'prod' | 'max' | 'min', Fold> = {
 
 // "Is v a strictly better pick than best?": strict so the first index of the extreme value wins; NaN beats all.
 const ARG_BETTER: Record<'argmax' | 'argmin', (v: number, best: number) => boolean> = {
-  argmax: (v, best) => !isNaN(best) && (v > best || isNaN(v)),
-  argmin: (v, best) => !isNaN(best) && (v < best || isNaN(v)),
+  argmax: (v, best) => !isNan(best) && (v > best || isNan(v)),
+  argmin: (v, best) => !isNan(best) && (v < best || isNan(v)),
 };
 
 export function reduce(op: ReduceOp, x: Storage, outer: number, reduce: number, inner: number): AnyTypedArray {

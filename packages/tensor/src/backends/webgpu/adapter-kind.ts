@@ -19,7 +19,7 @@ export function describeAdapterInfo(info: Partial<GPUAdapterInfo> | undefined): 
 }
 
 /** The spec's isFallbackAdapter where the implementation sets it, else the names software adapters use. */
-export function isCpuEmulatedAdapter(info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean } | undefined): boolean {
+export function isCpuEmulatedAdapter(info: (Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }) | undefined): boolean {
   if (info?.isFallbackAdapter === true) return true;
   return SOFTWARE_NAMES.test(describeAdapterInfo(info).replace(/[-_]/g, ' '));
 }

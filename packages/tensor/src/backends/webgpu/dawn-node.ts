@@ -20,7 +20,11 @@ export function nodeGpu(options: { flags?: string[] } = {}): GPU {
     Object.assign(globalThis, globals);
     installedGlobals = true;
   }
-  const fromEnv = readEnv('HRM_DAWN_FLAGS')?.split(',').map((f) => f.trim()).filter((f) => f) ?? [];
+  const fromEnv =
+    readEnv('HRM_DAWN_FLAGS')
+      ?.split(',')
+      .map((f) => f.trim())
+      .filter((f) => f) ?? [];
   const gpu = create(options.flags ?? fromEnv);
   liveInstances.push(gpu);
   return gpu;

@@ -22,14 +22,26 @@ const evenOnly = defineKernel({
   variants: { f32: { T: 'f32' } },
 });
 
-const broken = defineKernel({ name: 'broken_kernel', body: 'this is not wgsl', inputs: {}, outputs: { out: 'f32' }, uniforms: {}, workgroupSize: () => [1], variants: {} });
+const broken = defineKernel({
+  name: 'broken_kernel',
+  body: 'this is not wgsl',
+  inputs: {},
+  outputs: { out: 'f32' },
+  uniforms: {},
+  workgroupSize: () => [1],
+  variants: {},
+});
 
 describe.skipIf(!gpu)('webgpu engine', () => {
   const b = gpu!;
   const engine = gpu?.engine!; // the describe body runs even when skipped
 
   it('poisons fresh buffers so unwritten outputs show up (NaN, 0x7fffffff, non-0/1 bools)', async () => {
-    for (const [dtype, T] of [['f32', 'f32'], ['i32', 'i32'], ['bool', 'u32']] as const) {
+    for (const [dtype, T] of [
+      ['f32', 'f32'],
+      ['i32', 'i32'],
+      ['bool', 'u32'],
+    ] as const) {
       const out = engine.createStorage(dtype, 10);
       engine.dispatch(evenOnly, { suffix: `_${dtype}`, defines: { T }, workgroups: [1], inputs: {}, outputs: { out }, uniforms: { n: 10 } });
       if (dtype === 'bool') {
@@ -201,8 +213,8 @@ describe.skipIf(!gpu)('webgpu engine', () => {
       return 'done';
     });
     expect(report.result).toBe('done');
-    expect(report.kernels['fill_f32']?.dispatches).toBe(1);
-    expect(report.kernels['unary_exp_f32']?.dispatches).toBe(2);
+    expect(report.kernels.fill_f32?.dispatches).toBe(1);
+    expect(report.kernels.unary_exp_f32?.dispatches).toBe(2);
     for (const k of Object.values(report.kernels)) expect(k.gpuMs).toBeGreaterThanOrEqual(0);
     expect(report.timing).toBe(engine.hasTimestamps ? 'timestamp-query' : 'submit-to-completion');
     expect(report.bytesAllocated).toBeGreaterThanOrEqual(0);
@@ -214,8 +226,8 @@ describe.skipIf(!gpu)('webgpu engine', () => {
       for (let i = 0; i < 3; i++) untimed.release(fill(untimed, 'f32', 1000, i));
     });
     expect(report.timing).toBe('submit-to-completion');
-    expect(report.kernels['fill_f32']?.dispatches).toBe(3);
-    expect(report.kernels['fill_f32']?.gpuMs).toBeGreaterThan(0);
+    expect(report.kernels.fill_f32?.dispatches).toBe(3);
+    expect(report.kernels.fill_f32?.gpuMs).toBeGreaterThan(0);
   });
 
   it('HRM_DEBUG_SHADERS=1 prints each compiled kernel once with its parameters', async () => {

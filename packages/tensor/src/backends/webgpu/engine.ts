@@ -248,13 +248,7 @@ export class WebGpuEngine {
     const to = asGpuStorage(dst).live();
     const batch = this.openBatch();
     this.endPass(batch);
-    batch.encoder.copyBufferToBuffer(
-      from.buffer,
-      srcElement * GPU_ELEMENT_BYTES,
-      to.buffer,
-      dstElement * GPU_ELEMENT_BYTES,
-      elements * GPU_ELEMENT_BYTES,
-    );
+    batch.encoder.copyBufferToBuffer(from.buffer, srcElement * GPU_ELEMENT_BYTES, to.buffer, dstElement * GPU_ELEMENT_BYTES, elements * GPU_ELEMENT_BYTES);
     from.lastBatch = to.lastBatch = batch.id;
   }
 

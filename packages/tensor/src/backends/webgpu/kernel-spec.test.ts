@@ -40,7 +40,8 @@ function problems(kernel: AnyKernel): string[] {
     const axes = ['WORKGROUP_SIZE_X', ...(y > 1 || z > 1 ? ['WORKGROUP_SIZE_Y'] : []), ...(z > 1 ? ['WORKGROUP_SIZE_Z'] : [])].join(', ');
     const attribute = new RegExp(`@compute\\s+@workgroup_size\\(([^)]*)\\)\\s*fn\\s+${entry}\\b`).exec(body);
     if (!attribute) found.push(`${where}: no '@compute @workgroup_size(...) fn ${entry}'`);
-    else if (attribute[1]!.replace(/\s+/g, ' ').trim() !== axes) found.push(`${where}: @workgroup_size(${attribute[1]}), expected (${axes}) for [${x}, ${y}, ${z}]`);
+    else if (attribute[1]!.replace(/\s+/g, ' ').trim() !== axes)
+      found.push(`${where}: @workgroup_size(${attribute[1]}), expected (${axes}) for [${x}, ${y}, ${z}]`);
     for (const [, field] of body.matchAll(/\bp\.(\w+)/g)) {
       if (!fields.includes(field!)) found.push(`${where}: reads p.${field}, which is not among its uniforms`);
       used.add(`p.${field}`);
@@ -67,14 +68,24 @@ describe('typed kernel interface', () => {
   });
 
   it('finds a body that disagrees with its description', () => {
-    const base = { name: 'drift', inputs: { x: 'f32' }, outputs: { y: 'f32' }, uniforms: { n: 'u32' }, workgroupSize: () => [64] as const, variants: { default: {} } } as const;
+    const base = {
+      name: 'drift',
+      inputs: { x: 'f32' },
+      outputs: { y: 'f32' },
+      uniforms: { n: 'u32' },
+      workgroupSize: () => [64] as const,
+      variants: { default: {} },
+    } as const;
     const good = defineKernel({ ...base, body: '@compute @workgroup_size(WORKGROUP_SIZE_X) fn main() { y[0] = x[p.n]; }' });
     expect(problems(good)).toEqual([]);
     const unknownField = defineKernel({ ...base, body: '@compute @workgroup_size(WORKGROUP_SIZE_X) fn main() { y[0] = x[p.n + p.m]; }' });
     expect(problems(unknownField)).toEqual(['drift (default): reads p.m, which is not among its uniforms']);
     const unusedInput = defineKernel({ ...base, body: '@compute @workgroup_size(WORKGROUP_SIZE_X) fn main() { y[0] = f32(p.n); }' });
     expect(problems(unusedInput)).toEqual(["drift: operand 'x' is never indexed by any build"]);
-    const ownBinding = defineKernel({ ...base, body: '@group(0) @binding(0) var<storage, read> z: array<f32>;\n@compute @workgroup_size(64) fn main() { y[0] = x[p.n]; }' });
+    const ownBinding = defineKernel({
+      ...base,
+      body: '@group(0) @binding(0) var<storage, read> z: array<f32>;\n@compute @workgroup_size(64) fn main() { y[0] = x[p.n]; }',
+    });
     expect(problems(ownBinding)).toEqual([
       'drift: the body declares a binding (generated from the description)',
       'drift (default): @workgroup_size(64), expected (WORKGROUP_SIZE_X) for [64, 1, 1]',
@@ -95,10 +106,18 @@ describe('typed kernel interface', () => {
     });
     const kernel = defineKernel({ name: 'pack', body: '', inputs: {}, outputs: {}, uniforms, workgroupSize: () => [1] as const, variants: {} });
     const view = new DataView(packUniformValues(kernel, { n: 7, scale: 0.5, offsets: [1, 2, 3, 4], bias: -2, shape: [5, 6, 7, 8, 9, 10, 11, 12] }));
-    expect([view.getUint32(0, true), view.getFloat32(4, true), view.getUint32(28, true), view.getInt32(32, true), view.getUint32(76, true)]).toEqual([7, 0.5, 4, -2, 12]);
-    expect(() => packUniformValues(kernel, { n: 7, scale: 0.5, offsets: [1, 2, 3], bias: 0, shape: [0, 0, 0, 0, 0, 0, 0, 0] })).toThrow(/offsets.*takes 4 values, found 3/);
-    expect(() => packUniformValues(kernel, { n: 1.5, scale: 0.5, offsets: [1, 2, 3, 4], bias: 0, shape: [0, 0, 0, 0, 0, 0, 0, 0] })).toThrow(/'n' \(u32\) must be an integer/);
+    expect([view.getUint32(0, true), view.getFloat32(4, true), view.getUint32(28, true), view.getInt32(32, true), view.getUint32(76, true)]).toEqual([
+      7, 0.5, 4, -2, 12,
+    ]);
+    expect(() => packUniformValues(kernel, { n: 7, scale: 0.5, offsets: [1, 2, 3], bias: 0, shape: [0, 0, 0, 0, 0, 0, 0, 0] })).toThrow(
+      /offsets.*takes 4 values, found 3/,
+    );
+    expect(() => packUniformValues(kernel, { n: 1.5, scale: 0.5, offsets: [1, 2, 3, 4], bias: 0, shape: [0, 0, 0, 0, 0, 0, 0, 0] })).toThrow(
+      /'n' \(u32\) must be an integer/,
+    );
     expect(() => packUniformValues(kernel, { scale: 0.5, offsets: [1, 2, 3, 4], bias: 0, shape: [0, 0, 0, 0, 0, 0, 0, 0] })).toThrow(/'n' is missing/);
-    expect(() => packUniformValues(kernel, { n: 1, typo: 2, scale: 0.5, offsets: [1, 2, 3, 4], bias: 0, shape: [0, 0, 0, 0, 0, 0, 0, 0] })).toThrow(/unknown uniforms typo/);
+    expect(() => packUniformValues(kernel, { n: 1, typo: 2, scale: 0.5, offsets: [1, 2, 3, 4], bias: 0, shape: [0, 0, 0, 0, 0, 0, 0, 0] })).toThrow(
+      /unknown uniforms typo/,
+    );
   });
 });

@@ -149,7 +149,12 @@ export function layoutOf(uniforms: UniformTypes): UniformLayout {
 export function packUniformValues(kernel: AnyKernel, values: Readonly<Record<string, number | readonly number[]>>): ArrayBuffer {
   const { fields, bytes } = kernel.uniformLayout;
   for (const name in values) {
-    if (!Object.hasOwn(kernel.uniforms, name)) throw new Error(`webgpu kernel '${kernel.name}': unknown uniforms ${Object.keys(values).filter((n) => !Object.hasOwn(kernel.uniforms, n)).join(', ')}`);
+    if (!Object.hasOwn(kernel.uniforms, name))
+      throw new Error(
+        `webgpu kernel '${kernel.name}': unknown uniforms ${Object.keys(values)
+          .filter((n) => !Object.hasOwn(kernel.uniforms, n))
+          .join(', ')}`,
+      );
   }
   const buffer = new ArrayBuffer(bytes);
   const view = new DataView(buffer);
@@ -157,11 +162,13 @@ export function packUniformValues(kernel: AnyKernel, values: Readonly<Record<str
     const value = values[field.name];
     if (value === undefined) throw new Error(`webgpu kernel '${kernel.name}': uniform '${field.name}' is missing`);
     const words = typeof value === 'number' ? [value] : value;
-    if (words.length !== field.words) throw new Error(`webgpu kernel '${kernel.name}': uniform '${field.name}' (${field.type}) takes ${field.words} values, found ${words.length}`);
+    if (words.length !== field.words)
+      throw new Error(`webgpu kernel '${kernel.name}': uniform '${field.name}' (${field.type}) takes ${field.words} values, found ${words.length}`);
     words.forEach((word, i) => {
       const at = field.offset + 4 * i;
       if (field.type === 'f32') view.setFloat32(at, word, true);
-      else if (!Number.isInteger(word)) throw new Error(`webgpu kernel '${kernel.name}': uniform '${field.name}' (${field.type}) must be an integer, found ${word}`);
+      else if (!Number.isInteger(word))
+        throw new Error(`webgpu kernel '${kernel.name}': uniform '${field.name}' (${field.type}) must be an integer, found ${word}`);
       else if (field.type === 'i32') view.setInt32(at, word, true);
       else view.setUint32(at, word, true);
     });

@@ -8,7 +8,9 @@ describe('preprocess', () => {
   });
 
   it('keeps the live branch of nested #if / #elif / #else', () => {
-    const src = ['#if OP == sum', 'sum', '#elif OP == max', '#if FAST', 'max fast', '#else', 'max slow', '#endif', '#else', 'other', '#endif', 'tail'].join('\n');
+    const src = ['#if OP == sum', 'sum', '#elif OP == max', '#if FAST', 'max fast', '#else', 'max slow', '#endif', '#else', 'other', '#endif', 'tail'].join(
+      '\n',
+    );
     expect(preprocess(src, { OP: 'max', FAST: false })).toBe('max slow\ntail');
     expect(preprocess(src, { OP: 'max', FAST: true })).toBe('max fast\ntail');
     expect(preprocess(src, { OP: 'sum', FAST: true })).toBe('sum\ntail');

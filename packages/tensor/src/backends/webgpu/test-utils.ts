@@ -15,9 +15,9 @@ import type { AnyTypedArray, Backend, DType, Storage } from '../../backend.js';
 import { createCpuBackend } from '../cpu/index.js';
 import { createWebGpuBackend, type WebGpuBackend } from './backend.js';
 import { nodeGpu } from './dawn-node.js';
-import { envFlag } from './env.js';
 import type { KernelVariants, VariantFamily } from './variants.js';
 import { expectClose, storageOf, type Tolerance } from '../../testing/compare.js';
+import { startWebGpuForTests } from '../../testing/require-webgpu.js';
 import { seedArb, seeded, seededInts } from '../../testing/seeded.js';
 
 export { expectClose, seedArb, seeded, seededInts };
@@ -28,11 +28,7 @@ let shared: Promise<WebGpuBackend | null> | null = null;
 
 /** The process-wide WebGPU backend for tests, or null (after a notice) when there is no adapter. */
 export function testBackend(): Promise<WebGpuBackend | null> {
-  shared ??= createWebGpuBackend(nodeGpu(), { poison: true, tuneMatmul: false }).catch((error: Error) => {
-    if (envFlag('HRM_REQUIRE_WEBGPU')) throw new Error(`HRM_REQUIRE_WEBGPU=1 but WebGPU is unavailable: ${error.message}`);
-    console.warn(`[hrm] skipping WebGPU tests: ${error.message}`);
-    return null;
-  });
+  shared ??= startWebGpuForTests(() => createWebGpuBackend(nodeGpu(), { poison: true, tuneMatmul: false }));
   return shared;
 }
 

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AttentionParams } from '../../../backend.js';
-import { backend, dataOf, expectClose, expectGradient, floatDtype, seeded, seededInts, seedArb, store, values } from '../test-support.js';
+import { createCpuBackend } from '../index.js';
+import { expectClose, hostIO } from '../../../testing/compare.js';
+import { cpuData, expectGradient } from '../../../testing/gradcheck.js';
+import { floatDtype, seedArb, seeded, seededInts } from '../../../testing/seeded.js';
+
+const backend = createCpuBackend();
+const { store, values } = hostIO(backend);
 
 /** Textbook attention, one query row at a time. */
 function naiveAttention(q: number[], k: number[], v: number[], p: AttentionParams, mask: number[] | null): { o: number[]; lse: number[] } {
@@ -35,7 +41,7 @@ const paramsArb = fc.record({
 
 /** A mask with some -Infinity entries, but never on column 0 so that no row is fully masked. */
 function randomMask(seed: number, seqQ: number, seqK: number): number[] {
-  return seededInts(seed, seqQ * seqK, 3).map((v, i) => (i % seqK === 0 ? 0.25 : v === 0 ? -Infinity : v - 1));
+  return seededInts(seed, seqQ * seqK, 0, 3).map((v, i) => (i % seqK === 0 ? 0.25 : v === 0 ? -Infinity : v - 1));
 }
 
 describe('cpu attention', () => {
@@ -51,8 +57,8 @@ describe('cpu attention', () => {
         const ref = naiveAttention(q, k, v, p, mask);
         const out = backend.attention(store(dtype, q), store(dtype, k), store(dtype, v), p, mask ? store('f32', mask) : undefined);
         const tol = dtype === 'f32' ? 1e-5 : 1e-12;
-        expectClose(await values(out.o), ref.o, tol, tol);
-        expectClose(await values(out.lse), ref.lse, tol, tol);
+        expectClose(await values(out.o), ref.o, { rtol: tol, atol: tol });
+        expectClose(await values(out.lse), ref.lse, { rtol: tol, atol: tol });
       }),
       { numRuns: 40 },
     );
@@ -71,7 +77,7 @@ describe('cpu attention', () => {
           return [o, lse, ...Object.values(backend.attentionBackward(q, k, v, o, lse, dO, p, mask))];
         };
         const [f32, f64] = [run('f32'), run('f64')];
-        for (let i = 0; i < f32.length; i++) expectClose(await values(f32[i]), await values(f64[i]), 1e-4, 1e-5);
+        for (let i = 0; i < f32.length; i++) expectClose(await values(f32[i]), await values(f64[i]), { rtol: 1e-4, atol: 1e-5 });
       }),
       { numRuns: 12 },
     );
@@ -89,9 +95,9 @@ describe('cpu attention', () => {
         const run = (qq: number[], kk: number[], vv: number[]) => backend.attention(store('f64', qq), store('f64', kk), store('f64', vv), p, mask);
         const { o, lse } = run(q, k, v);
         const g = backend.attentionBackward(store('f64', q), store('f64', k), store('f64', v), o, lse, store('f64', dO), p, mask);
-        expectGradient((x) => dataOf(run(x, k, v).o), q, dO, dataOf(g.dq));
-        expectGradient((x) => dataOf(run(q, x, v).o), k, dO, dataOf(g.dk));
-        expectGradient((x) => dataOf(run(q, k, x).o), v, dO, dataOf(g.dv));
+        expectGradient((x) => cpuData(run(x, k, v).o), q, dO, cpuData(g.dq));
+        expectGradient((x) => cpuData(run(q, x, v).o), k, dO, cpuData(g.dk));
+        expectGradient((x) => cpuData(run(q, k, x).o), v, dO, cpuData(g.dv));
       }),
       { numRuns: 15 },
     );

@@ -108,7 +108,15 @@ export function attention(q: Storage, k: Storage, v: Storage, p: AttentionParams
   const o = floatLike(ops.q, batch * heads * seqQ * d);
   const lse = floatLike(ops.q, batch * heads * seqQ);
   if (useSimdAttention(ops, p)) {
-    rowKernels().attentionForward(ops.q as Float32Array, ops.k as Float32Array, ops.v as Float32Array, ops.mask as Float32Array | null, p, o as Float32Array, lse as Float32Array);
+    rowKernels().attentionForward(
+      ops.q as Float32Array,
+      ops.k as Float32Array,
+      ops.v as Float32Array,
+      ops.mask as Float32Array | null,
+      p,
+      o as Float32Array,
+      lse as Float32Array,
+    );
     return { o, lse };
   }
   const probs = floatLike(ops.q, seqQ * seqK);
@@ -116,7 +124,15 @@ export function attention(q: Storage, k: Storage, v: Storage, p: AttentionParams
     headScores(ops, p, h, probs);
     softmaxRows(probs, p, ops.mask, lse, h * seqQ, false);
     // O = P V, straight into this head's rows of o.
-    gemm({ data: probs, offset: 0, rowStride: seqK, colStride: 1 }, { data: ops.v, offset: h * seqK * d, rowStride: d, colStride: 1 }, o, h * seqQ * d, seqQ, d, seqK);
+    gemm(
+      { data: probs, offset: 0, rowStride: seqK, colStride: 1 },
+      { data: ops.v, offset: h * seqK * d, rowStride: d, colStride: 1 },
+      o,
+      h * seqQ * d,
+      seqQ,
+      d,
+      seqK,
+    );
   }
   recycle(probs);
   return { o, lse };
@@ -144,7 +160,15 @@ export function attentionBackward(
   const dk = floatLike(ops.q, ops.k.length);
   const dv = floatLike(ops.q, ops.v.length);
   if (useSimdAttention(ops, p) && os instanceof Float32Array && lses instanceof Float32Array && dOs instanceof Float32Array) {
-    const inputs = { q: ops.q as Float32Array, k: ops.k as Float32Array, v: ops.v as Float32Array, o: os, lse: lses, dO: dOs, mask: ops.mask as Float32Array | null };
+    const inputs = {
+      q: ops.q as Float32Array,
+      k: ops.k as Float32Array,
+      v: ops.v as Float32Array,
+      o: os,
+      lse: lses,
+      dO: dOs,
+      mask: ops.mask as Float32Array | null,
+    };
     rowKernels().attentionBackward(inputs, p, { dq: dq as Float32Array, dk: dk as Float32Array, dv: dv as Float32Array });
     return { dq, dk, dv };
   }

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backend, dataOf, expectClose, expectGradient, floatDtype, seeded, seedArb, smallSize, store, values } from '../test-support.js';
+import { createCpuBackend } from '../index.js';
+import { expectClose, hostIO } from '../../../testing/compare.js';
+import { cpuData, expectGradient } from '../../../testing/gradcheck.js';
+import { floatDtype, seedArb, seeded, smallSize } from '../../../testing/seeded.js';
+
+const backend = createCpuBackend();
+const { store, values } = hostIO(backend);
 
 /** A standard RoPE table: angle t * base^(-2i/dim), repeated over both halves. */
 function ropeTable(seq: number, dim: number): { cos: number[]; sin: number[] } {
@@ -35,7 +41,7 @@ describe('cpu rope', () => {
         });
         const out = await values(backend.rope(store(dtype, x), store(dtype, cos), store(dtype, sin), batch, heads, seq, dim, false));
         const tol = dtype === 'f32' ? 1e-6 : 1e-13;
-        expectClose(out, ref, tol, tol);
+        expectClose(out, ref, { rtol: tol, atol: tol });
       }),
       { numRuns: 30 },
     );
@@ -50,8 +56,8 @@ describe('cpu rope', () => {
         // Random tables whose halves differ: the inverse rotation would not be the gradient here.
         const c = store('f64', seeded(seed + 2, seq * dim));
         const s = store('f64', seeded(seed + 3, seq * dim));
-        const forward = (v: number[]) => dataOf(backend.rope(store('f64', v), c, s, batch, heads, seq, dim, false));
-        expectGradient(forward, x, dy, dataOf(backend.rope(store('f64', dy), c, s, batch, heads, seq, dim, true)));
+        const forward = (v: number[]) => cpuData(backend.rope(store('f64', v), c, s, batch, heads, seq, dim, false));
+        expectGradient(forward, x, dy, cpuData(backend.rope(store('f64', dy), c, s, batch, heads, seq, dim, true)));
       }),
       { numRuns: 20 },
     );
@@ -66,13 +72,15 @@ describe('cpu rope', () => {
         const c = store('f64', cos);
         const s = store('f64', sin);
         const y = backend.rope(store('f64', x), c, s, batch, heads, seq, dim, false);
-        expectClose(dataOf(backend.rope(y, c, s, batch, heads, seq, dim, true)), x, 1e-13, 1e-13);
+        expectClose(cpuData(backend.rope(y, c, s, batch, heads, seq, dim, true)), x, { rtol: 1e-13, atol: 1e-13 });
       }),
       { numRuns: 20 },
     );
   });
 
   it('rejects odd dims', () => {
-    expect(() => backend.rope(store('f32', [1, 2, 3]), store('f32', [1, 1, 1]), store('f32', [0, 0, 0]), 1, 1, 1, 3, false)).toThrow(/cpu\.rope: expected an even dim, found 3/);
+    expect(() => backend.rope(store('f32', [1, 2, 3]), store('f32', [1, 1, 1]), store('f32', [0, 0, 0]), 1, 1, 1, 3, false)).toThrow(
+      /cpu\.rope: expected an even dim, found 3/,
+    );
   });
 });

@@ -7,16 +7,7 @@
 import type { Storage } from '../../../backend.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, type FloatArray } from '../storage.js';
 
-export function rope(
-  x: Storage,
-  cos: Storage,
-  sin: Storage,
-  batch: number,
-  heads: number,
-  seq: number,
-  dim: number,
-  adjoint: boolean,
-): FloatArray {
+export function rope(x: Storage, cos: Storage, sin: Storage, batch: number, heads: number, seq: number, dim: number, adjoint: boolean): FloatArray {
   for (const [name, v] of Object.entries({ batch, heads, seq, dim })) expectNonNegativeInt('rope', name, v);
   if (dim % 2 !== 0) throw new Error(`cpu.rope: expected an even dim, found ${dim}`);
   const xs = floatOperand('rope', 'x', x, batch * heads * seq * dim);

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { awkwardSize, backend, dataOf, expectClose, expectGradient, floatDtype, seeded, seedArb, smallSize, store, values } from '../test-support.js';
+import { createCpuBackend } from '../index.js';
+import { expectClose, hostIO } from '../../../testing/compare.js';
+import { cpuData, expectGradient } from '../../../testing/gradcheck.js';
+import { awkwardSize, floatDtype, seedArb, seeded, smallSize } from '../../../testing/seeded.js';
+
+const backend = createCpuBackend();
+const { store, values } = hostIO(backend);
 
 function naiveSoftmax(x: number[], rows: number, cols: number): number[] {
   const out: number[] = [];
@@ -22,10 +28,10 @@ describe('cpu softmax and logSoftmax', () => {
         const xs = dtype === 'f32' ? Array.from(new Float32Array(x)) : x;
         const ref = naiveSoftmax(xs, rows, cols);
         const tol = dtype === 'f32' ? 1e-6 : 1e-13;
-        expectClose(await values(backend.softmax(store(dtype, x), rows, cols)), ref, tol, tol);
+        expectClose(await values(backend.softmax(store(dtype, x), rows, cols)), ref, { rtol: tol, atol: tol });
         const logs = await values(backend.logSoftmax(store(dtype, x), rows, cols));
         expect(logs.every(Number.isFinite)).toBe(true);
-        expectClose(logs.map(Math.exp), ref, tol * 10, tol);
+        expectClose(logs.map(Math.exp), ref, { rtol: tol * 10, atol: tol });
       }),
       { numRuns: 40 },
     );
@@ -37,9 +43,14 @@ describe('cpu softmax and logSoftmax', () => {
         const x = seeded(seed, rows * cols, -3, 3);
         const dy = seeded(seed + 1, rows * cols);
         const y = backend.softmax(store('f64', x), rows, cols);
-        expectGradient((v) => dataOf(backend.softmax(store('f64', v), rows, cols)), x, dy, dataOf(backend.softmaxBackward(y, store('f64', dy), rows, cols)));
+        expectGradient((v) => cpuData(backend.softmax(store('f64', v), rows, cols)), x, dy, cpuData(backend.softmaxBackward(y, store('f64', dy), rows, cols)));
         const ly = backend.logSoftmax(store('f64', x), rows, cols);
-        expectGradient((v) => dataOf(backend.logSoftmax(store('f64', v), rows, cols)), x, dy, dataOf(backend.logSoftmaxBackward(ly, store('f64', dy), rows, cols)));
+        expectGradient(
+          (v) => cpuData(backend.logSoftmax(store('f64', v), rows, cols)),
+          x,
+          dy,
+          cpuData(backend.logSoftmaxBackward(ly, store('f64', dy), rows, cols)),
+        );
       }),
       { numRuns: 20 },
     );
@@ -47,6 +58,8 @@ describe('cpu softmax and logSoftmax', () => {
 
   it('rejects integer input and mismatched gradients', () => {
     expect(() => backend.softmax(store('i32', [1, 2]), 1, 2)).toThrow(/cpu\.softmax: expected x of dtype f32 or f64, found i32/);
-    expect(() => backend.softmaxBackward(store('f32', [1, 2]), store('f64', [1, 2]), 1, 2)).toThrow(/cpu\.softmaxBackward: expected dy to have the dtype of y \(f32\), found f64/);
+    expect(() => backend.softmaxBackward(store('f32', [1, 2]), store('f64', [1, 2]), 1, 2)).toThrow(
+      /cpu\.softmaxBackward: expected dy to have the dtype of y \(f32\), found f64/,
+    );
   });
 });

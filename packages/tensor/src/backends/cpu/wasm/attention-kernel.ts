@@ -30,7 +30,16 @@ function at(f: F, base: I, index: () => void): void {
 function rowsTimesFunction(module: ModuleBuilder): number {
   return module.addFunction({ params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'] }, (f) => {
     const [a, lda, b, ldb, c, ldc, m, k, vectors] = f.params;
-    const [i, v, kk, aRow, cRow, bp, blockEnd, bStep] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+    const [i, v, kk, aRow, cRow, bp, blockEnd, bStep] = [
+      f.local('i32'),
+      f.local('i32'),
+      f.local('i32'),
+      f.local('i32'),
+      f.local('i32'),
+      f.local('i32'),
+      f.local('i32'),
+      f.local('i32'),
+    ];
     const acc = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
     const s = f.local('v128');
     f.get(vectors).i32.const(-4).i32.and().set(blockEnd);
@@ -39,26 +48,63 @@ function rowsTimesFunction(module: ModuleBuilder): number {
       for (let u = 0; u < width; u++) f.f32.const(0).f32x4.splat().set(acc[u]!);
       // bp = b + 16 * v
       f.get(b).get(v).i32.const(4).i32.shl().i32.add().set(bp);
-      f.forRange(kk, () => f.i32.const(0), () => f.get(k), 1, () => {
-        at(f, aRow, () => f.get(kk));
-        f.v128.load32_splat().set(s);
-        for (let u = 0; u < width; u++) f.get(acc[u]!).get(s).get(bp).v128.load(16 * u, 2).f32x4.mul().f32x4.add().set(acc[u]!);
-        f.get(bp).get(bStep).i32.add().set(bp);
-      });
+      f.forRange(
+        kk,
+        () => f.i32.const(0),
+        () => f.get(k),
+        1,
+        () => {
+          at(f, aRow, () => f.get(kk));
+          f.v128.load32_splat().set(s);
+          for (let u = 0; u < width; u++)
+            f.get(acc[u]!)
+              .get(s)
+              .get(bp)
+              .v128.load(16 * u, 2)
+              .f32x4.mul()
+              .f32x4.add()
+              .set(acc[u]!);
+          f.get(bp).get(bStep).i32.add().set(bp);
+        },
+      );
       for (let u = 0; u < width; u++) {
-        f.get(cRow).get(v).i32.const(4).i32.shl().i32.add().get(acc[u]!).v128.store(16 * u, 2);
+        f.get(cRow)
+          .get(v)
+          .i32.const(4)
+          .i32.shl()
+          .i32.add()
+          .get(acc[u]!)
+          .v128.store(16 * u, 2);
       }
     };
     f.get(a).set(aRow);
     f.get(c).set(cRow);
-    f.forRange(i, () => f.i32.const(0), () => f.get(m), 1, () => {
-      f.forRange(v, () => f.i32.const(0), () => f.get(blockEnd), 4, () => pass(4));
-      f.forRange(v, () => f.get(blockEnd), () => f.get(vectors), 1, () => pass(1));
-      at(f, aRow, () => f.get(lda));
-      f.set(aRow);
-      at(f, cRow, () => f.get(ldc));
-      f.set(cRow);
-    });
+    f.forRange(
+      i,
+      () => f.i32.const(0),
+      () => f.get(m),
+      1,
+      () => {
+        f.forRange(
+          v,
+          () => f.i32.const(0),
+          () => f.get(blockEnd),
+          4,
+          () => pass(4),
+        );
+        f.forRange(
+          v,
+          () => f.get(blockEnd),
+          () => f.get(vectors),
+          1,
+          () => pass(1),
+        );
+        at(f, aRow, () => f.get(lda));
+        f.set(aRow);
+        at(f, cRow, () => f.get(ldc));
+        f.set(cRow);
+      },
+    );
   });
 }
 
@@ -70,13 +116,25 @@ function copy2dFunction(module: ModuleBuilder): number {
   return module.addFunction({ params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'] }, (f) => {
     const [src, srcRow, srcCol, dst, dstRow, rows, cols] = f.params;
     const [r, c] = [f.local('i32'), f.local('i32')];
-    f.forRange(r, () => f.i32.const(0), () => f.get(rows), 1, () => {
-      f.forRange(c, () => f.i32.const(0), () => f.get(cols), 1, () => {
-        at(f, dst, () => f.get(r).get(dstRow).i32.mul().get(c).i32.add());
-        at(f, src, () => f.get(r).get(srcRow).i32.mul().get(c).get(srcCol).i32.mul().i32.add());
-        f.f32.load().f32.store();
-      });
-    });
+    f.forRange(
+      r,
+      () => f.i32.const(0),
+      () => f.get(rows),
+      1,
+      () => {
+        f.forRange(
+          c,
+          () => f.i32.const(0),
+          () => f.get(cols),
+          1,
+          () => {
+            at(f, dst, () => f.get(r).get(dstRow).i32.mul().get(c).i32.add());
+            at(f, src, () => f.get(r).get(srcRow).i32.mul().get(c).get(srcCol).i32.mul().i32.add());
+            f.f32.load().f32.store();
+          },
+        );
+      },
+    );
   });
 }
 
@@ -98,26 +156,32 @@ function attentionForwardFunction(module: ModuleBuilder, softmaxRows: number, ro
       f.get(k).set(kh);
       f.get(v).set(vh);
       f.get(o).set(oh);
-      f.forRange(h, () => f.i32.const(0), () => f.get(heads), 1, () => {
-        // Kt[c, j] = K[j, c]; Vp[j, c] = V[j, c].
-        f.get(kh).i32.const(1).get(d).get(kt).get(kp).get(d).get(seqK).call(copy2d);
-        f.get(vh).get(d).i32.const(1).get(vp).get(dp).get(seqK).get(d).call(copy2d);
-        // S = Q Kt; softmax rows (scale, mask, lse parts); O = P Vp.
-        f.get(qh).get(d).get(kt).get(kp).get(scores).get(seqK).get(seqQ).get(d).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
-        f.get(scores).get(mask).get(seqQ).get(seqK).get(scale);
-        at(f, maxes, () => f.get(h).get(seqQ).i32.mul());
-        at(f, sums, () => f.get(h).get(seqQ).i32.mul());
-        f.i32.const(0).call(softmaxRows);
-        f.get(scores).get(seqK).get(vp).get(dp).get(oh).get(d).get(seqQ).get(seqK).get(dp).i32.const(2).i32.shr_s().call(rowsTimes);
-        at(f, qh, () => f.get(seqQ).get(d).i32.mul());
-        f.set(qh);
-        at(f, oh, () => f.get(seqQ).get(d).i32.mul());
-        f.set(oh);
-        at(f, kh, () => f.get(seqK).get(d).i32.mul());
-        f.set(kh);
-        at(f, vh, () => f.get(seqK).get(d).i32.mul());
-        f.set(vh);
-      });
+      f.forRange(
+        h,
+        () => f.i32.const(0),
+        () => f.get(heads),
+        1,
+        () => {
+          // Kt[c, j] = K[j, c]; Vp[j, c] = V[j, c].
+          f.get(kh).i32.const(1).get(d).get(kt).get(kp).get(d).get(seqK).call(copy2d);
+          f.get(vh).get(d).i32.const(1).get(vp).get(dp).get(seqK).get(d).call(copy2d);
+          // S = Q Kt; softmax rows (scale, mask, lse parts); O = P Vp.
+          f.get(qh).get(d).get(kt).get(kp).get(scores).get(seqK).get(seqQ).get(d).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
+          f.get(scores).get(mask).get(seqQ).get(seqK).get(scale);
+          at(f, maxes, () => f.get(h).get(seqQ).i32.mul());
+          at(f, sums, () => f.get(h).get(seqQ).i32.mul());
+          f.i32.const(0).call(softmaxRows);
+          f.get(scores).get(seqK).get(vp).get(dp).get(oh).get(d).get(seqQ).get(seqK).get(dp).i32.const(2).i32.shr_s().call(rowsTimes);
+          at(f, qh, () => f.get(seqQ).get(d).i32.mul());
+          f.set(qh);
+          at(f, oh, () => f.get(seqQ).get(d).i32.mul());
+          f.set(oh);
+          at(f, kh, () => f.get(seqK).get(d).i32.mul());
+          f.set(kh);
+          at(f, vh, () => f.get(seqK).get(d).i32.mul());
+          f.set(vh);
+        },
+      );
     },
     'attention_forward',
   );
@@ -137,58 +201,100 @@ function attentionBackwardFunction(module: ModuleBuilder, softmaxRows: number, r
     (f) => {
       const [q, k, v, o, dO, lse, mask, dq, dk, dv, kt, vt, kpad, qpad, dopad, p, dp, pt, dst, heads, seqQ, seqK, d] = f.params.slice(0, 23) as Local<'i32'>[];
       const scale = f.params[23] as unknown as Local<'f32'>;
-      const [h, i, j, c, kp, dpad, qOff, kOff, pRow, D] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32'), f.local('f32')];
+      const [h, i, j, c, kp, dpad, qOff, kOff, pRow, D] = [
+        f.local('i32'),
+        f.local('i32'),
+        f.local('i32'),
+        f.local('i32'),
+        f.local('i32'),
+        f.local('i32'),
+        f.local('i32'),
+        f.local('i32'),
+        f.local('i32'),
+        f.local('f32'),
+      ];
       const ptr = (base: I, offset: I) => at(f, base, () => f.get(offset));
       f.get(seqK).i32.const(3).i32.add().i32.const(-4).i32.and().set(kp);
       f.get(d).i32.const(3).i32.add().i32.const(-4).i32.and().set(dpad);
-      f.forRange(h, () => f.i32.const(0), () => f.get(heads), 1, () => {
-        f.get(h).get(seqQ).i32.mul().get(d).i32.mul().set(qOff);
-        f.get(h).get(seqK).i32.mul().get(d).i32.mul().set(kOff);
-        // Transposed and padded copies of this head's K, V, Q and dO.
-        ptr(k, kOff); f.i32.const(1).get(d).get(kt).get(kp).get(d).get(seqK).call(copy2d);
-        ptr(v, kOff); f.i32.const(1).get(d).get(vt).get(kp).get(d).get(seqK).call(copy2d);
-        ptr(k, kOff); f.get(d).i32.const(1).get(kpad).get(dpad).get(seqK).get(d).call(copy2d);
-        ptr(q, qOff); f.get(d).i32.const(1).get(qpad).get(dpad).get(seqQ).get(d).call(copy2d);
-        ptr(dO, qOff); f.get(d).i32.const(1).get(dopad).get(dpad).get(seqQ).get(d).call(copy2d);
-        // P = exp(scale * Q Kt + mask - lse).
-        ptr(q, qOff); f.get(d).get(kt).get(kp).get(p).get(seqK).get(seqQ).get(d).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
-        f.get(p).get(mask).get(seqQ).get(seqK).get(scale);
-        at(f, lse, () => f.get(h).get(seqQ).i32.mul());
-        f.i32.const(0).i32.const(1).call(softmaxRows);
-        // dV = P^T dO.
-        f.get(p).i32.const(1).get(seqK).get(pt).get(seqQ).get(seqK).get(seqQ).call(copy2d);
-        f.get(pt).get(seqQ).get(dopad).get(dpad);
-        ptr(dv, kOff);
-        f.get(d).get(seqK).get(seqQ).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
-        // dP = dO Vt, then dS = scale * P * (dP - D) in place of dP.
-        ptr(dO, qOff); f.get(d).get(vt).get(kp).get(dp).get(seqK).get(seqQ).get(d).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
-        f.forRange(i, () => f.i32.const(0), () => f.get(seqQ), 1, () => {
-          f.f32.const(0).set(D);
-          f.forRange(c, () => f.i32.const(0), () => f.get(d), 1, () => {
-            f.get(D);
-            at(f, dO, () => f.get(qOff).get(i).get(d).i32.mul().i32.add().get(c).i32.add());
-            f.f32.load();
-            at(f, o, () => f.get(qOff).get(i).get(d).i32.mul().i32.add().get(c).i32.add());
-            f.f32.load().f32.mul().f32.add().set(D);
-          });
-          f.get(i).get(seqK).i32.mul().set(pRow);
-          f.forRange(j, () => f.i32.const(0), () => f.get(seqK), 1, () => {
-            at(f, dp, () => f.get(pRow).get(j).i32.add());
-            at(f, p, () => f.get(pRow).get(j).i32.add());
-            f.f32.load();
-            at(f, dp, () => f.get(pRow).get(j).i32.add());
-            f.f32.load().get(D).f32.sub().f32.mul().get(scale).f32.mul().f32.store();
-          });
-        });
-        // dQ = dS K; dK = dS^T Q.
-        f.get(dp).get(seqK).get(kpad).get(dpad);
-        ptr(dq, qOff);
-        f.get(d).get(seqQ).get(seqK).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
-        f.get(dp).i32.const(1).get(seqK).get(dst).get(seqQ).get(seqK).get(seqQ).call(copy2d);
-        f.get(dst).get(seqQ).get(qpad).get(dpad);
-        ptr(dk, kOff);
-        f.get(d).get(seqK).get(seqQ).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
-      });
+      f.forRange(
+        h,
+        () => f.i32.const(0),
+        () => f.get(heads),
+        1,
+        () => {
+          f.get(h).get(seqQ).i32.mul().get(d).i32.mul().set(qOff);
+          f.get(h).get(seqK).i32.mul().get(d).i32.mul().set(kOff);
+          // Transposed and padded copies of this head's K, V, Q and dO.
+          ptr(k, kOff);
+          f.i32.const(1).get(d).get(kt).get(kp).get(d).get(seqK).call(copy2d);
+          ptr(v, kOff);
+          f.i32.const(1).get(d).get(vt).get(kp).get(d).get(seqK).call(copy2d);
+          ptr(k, kOff);
+          f.get(d).i32.const(1).get(kpad).get(dpad).get(seqK).get(d).call(copy2d);
+          ptr(q, qOff);
+          f.get(d).i32.const(1).get(qpad).get(dpad).get(seqQ).get(d).call(copy2d);
+          ptr(dO, qOff);
+          f.get(d).i32.const(1).get(dopad).get(dpad).get(seqQ).get(d).call(copy2d);
+          // P = exp(scale * Q Kt + mask - lse).
+          ptr(q, qOff);
+          f.get(d).get(kt).get(kp).get(p).get(seqK).get(seqQ).get(d).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
+          f.get(p).get(mask).get(seqQ).get(seqK).get(scale);
+          at(f, lse, () => f.get(h).get(seqQ).i32.mul());
+          f.i32.const(0).i32.const(1).call(softmaxRows);
+          // dV = P^T dO.
+          f.get(p).i32.const(1).get(seqK).get(pt).get(seqQ).get(seqK).get(seqQ).call(copy2d);
+          f.get(pt).get(seqQ).get(dopad).get(dpad);
+          ptr(dv, kOff);
+          f.get(d).get(seqK).get(seqQ).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
+          // dP = dO Vt, then dS = scale * P * (dP - D) in place of dP.
+          ptr(dO, qOff);
+          f.get(d).get(vt).get(kp).get(dp).get(seqK).get(seqQ).get(d).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
+          f.forRange(
+            i,
+            () => f.i32.const(0),
+            () => f.get(seqQ),
+            1,
+            () => {
+              f.f32.const(0).set(D);
+              f.forRange(
+                c,
+                () => f.i32.const(0),
+                () => f.get(d),
+                1,
+                () => {
+                  f.get(D);
+                  at(f, dO, () => f.get(qOff).get(i).get(d).i32.mul().i32.add().get(c).i32.add());
+                  f.f32.load();
+                  at(f, o, () => f.get(qOff).get(i).get(d).i32.mul().i32.add().get(c).i32.add());
+                  f.f32.load().f32.mul().f32.add().set(D);
+                },
+              );
+              f.get(i).get(seqK).i32.mul().set(pRow);
+              f.forRange(
+                j,
+                () => f.i32.const(0),
+                () => f.get(seqK),
+                1,
+                () => {
+                  at(f, dp, () => f.get(pRow).get(j).i32.add());
+                  at(f, p, () => f.get(pRow).get(j).i32.add());
+                  f.f32.load();
+                  at(f, dp, () => f.get(pRow).get(j).i32.add());
+                  f.f32.load().get(D).f32.sub().f32.mul().get(scale).f32.mul().f32.store();
+                },
+              );
+            },
+          );
+          // dQ = dS K; dK = dS^T Q.
+          f.get(dp).get(seqK).get(kpad).get(dpad);
+          ptr(dq, qOff);
+          f.get(d).get(seqQ).get(seqK).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
+          f.get(dp).i32.const(1).get(seqK).get(dst).get(seqQ).get(seqK).get(seqQ).call(copy2d);
+          f.get(dst).get(seqQ).get(qpad).get(dpad);
+          ptr(dk, kOff);
+          f.get(d).get(seqK).get(seqQ).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
+        },
+      );
     },
     'attention_backward',
   );

@@ -31,9 +31,11 @@ describe('LEB128', () => {
         expect(bytes.length).toBe(Math.max(1, Math.ceil(Math.log2(v + 1) / 7)));
       }),
     );
-    fc.assert(fc.property(fc.integer({ min: -0x80000000, max: 0x7fffffff }), (v) => {
+    fc.assert(
+      fc.property(fc.integer({ min: -0x80000000, max: 0x7fffffff }), (v) => {
         expect(decode(sleb(v), true)).toBe(v);
-      }));
+      }),
+    );
     expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
     expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
     expect(() => uleb(-1)).toThrow('not an unsigned 32-bit integer');
@@ -51,9 +53,15 @@ describe('wasm emitter', () => {
         const [n] = f.params;
         const i = f.local('i32');
         const sum = f.local('f64');
-        f.forRange(i, () => f.i32.const(0), () => f.get(n), 1, () => {
-          f.get(sum).get(i).get(i).i32.mul().f64.convert_i32_s().f64.add().set(sum);
-        });
+        f.forRange(
+          i,
+          () => f.i32.const(0),
+          () => f.get(n),
+          1,
+          () => {
+            f.get(sum).get(i).get(i).i32.mul().f64.convert_i32_s().f64.add().set(sum);
+          },
+        );
         f.get(sum);
       },
       'squares',
@@ -138,10 +146,14 @@ describe('wasm emitter', () => {
     });
     expect(relaxedSimdSupported()).toBe(simdSupported() && WebAssembly.validate(module.build()));
     if (relaxedSimdSupported()) {
-      module.addFunction({ params: [], results: ['f32'] }, (f) => {
-        for (const v of [2, 3, 4]) f.f32.const(v).f32x4.splat();
-        f.f32x4.relaxed_madd().f32x4.extract_lane(2);
-      }, 'madd');
+      module.addFunction(
+        { params: [], results: ['f32'] },
+        (f) => {
+          for (const v of [2, 3, 4]) f.f32.const(v).f32x4.splat();
+          f.f32x4.relaxed_madd().f32x4.extract_lane(2);
+        },
+        'madd',
+      );
       const instance = new WebAssembly.Instance(new WebAssembly.Module(module.build()), {});
       expect((instance.exports.madd as () => number)()).toBe(10);
     }

@@ -374,11 +374,7 @@ export class ModuleBuilder {
    * Adds a function and writes its body with `body`; returns its index (for `call`). With
    * `exportName` it is exported under that name.
    */
-  addFunction<const P extends readonly ValueType[]>(
-    signature: FunctionSignature<P>,
-    body: (f: FunctionBuilder<P>) => void,
-    exportName?: string,
-  ): number {
+  addFunction<const P extends readonly ValueType[]>(signature: FunctionSignature<P>, body: (f: FunctionBuilder<P>) => void, exportName?: string): number {
     const builder = new FunctionBuilder(signature);
     body(builder);
     this.functions.push({ typeIndex: this.typeIndex(signature), builder: builder as unknown as FunctionBuilder, exportName });

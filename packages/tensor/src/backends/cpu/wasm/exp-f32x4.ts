@@ -14,7 +14,7 @@ const EXP_HI = 88.72283935546875;
 const MAGIC = 12582912; // 1.5 * 2^23: adding it rounds an f32 to an integer held in the low mantissa bits
 const MAGIC_BITS = 0x4b400000;
 // Cephes expf: exp(r) = 1 + r + r^2 * P(r) on |r| <= ln(2) / 2.
-const EXP_POLY = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+const EXP_POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 
 /** The 16 bytes of a v128 constant with `value` in every f32 lane. */
 function f32x4(value: number): Uint8Array {
@@ -33,7 +33,7 @@ export const EXP_CONSTANTS = {
   /** bits(magic) - 126 in every i32 lane: (bits(t) - that) << 23 is 2^(k - 1). */
   expBias: new Uint8Array(new Int32Array(4).fill(MAGIC_BITS - 126).buffer),
   ln2Hi: f32x4(0.693359375),
-  ln2Lo: f32x4(-2.12194440e-4),
+  ln2Lo: f32x4(-2.1219444e-4),
   poly: EXP_POLY.map(f32x4),
   one: f32x4(1),
   two: f32x4(2),

@@ -1,10 +1,15 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AttentionParams, Storage } from '../../../backend.js';
-import { backend, expectClose, seeded, seededInts, seedArb, store, values } from '../test-support.js';
+import { createCpuBackend } from '../index.js';
+import { expectClose, hostIO } from '../../../testing/compare.js';
+import { seedArb, seeded, seededInts } from '../../../testing/seeded.js';
 import { exp32 } from '../exp.js';
 import { cpuSimdEnabled, setCpuSimd, simdSupported } from './features.js';
 import { rowKernels } from './row-kernels.js';
+
+const backend = createCpuBackend();
+const { store, values } = hostIO(backend);
 
 /** Runs `kernel` with the WebAssembly SIMD kernels on and off; returns both results' values. */
 async function bothWays(kernel: () => Storage[]): Promise<{ simd: number[][]; plain: number[][] }> {
@@ -35,7 +40,7 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
         const gu = store('f32', seeded(seed, rows * 2 * inter, -range, range));
         const dOut = store('f32', seeded(seed + 1, rows * inter));
         const { simd, plain } = await bothWays(() => [backend.swiglu(gu, rows, inter), backend.swigluBackward(gu, dOut, rows, inter)]);
-        for (let i = 0; i < 2; i++) expectClose(simd[i], plain[i], 2e-6, 1e-6);
+        for (let i = 0; i < 2; i++) expectClose(simd[i], plain[i], { rtol: 2e-6, atol: 1e-6 });
       }),
       { numRuns: 60 },
     );
@@ -49,14 +54,17 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
         const [k, v] = [seed + 1, seed + 2].map((s) => store('f32', seeded(s, 2 * seqK * headDim, -2, 2)));
         // Some -Infinity entries, and with seqK > 1 a fully masked first row.
         const mask = masked
-          ? store('f32', seededInts(seed + 4, seqQ * seqK, 3).map((m, i) => (i < seqK && seqK > 1 ? -Infinity : m === 0 ? -Infinity : m - 1)))
+          ? store(
+              'f32',
+              seededInts(seed + 4, seqQ * seqK, 0, 3).map((m, i) => (i < seqK && seqK > 1 ? -Infinity : m === 0 ? -Infinity : m - 1)),
+            )
           : undefined;
         const { simd, plain } = await bothWays(() => {
           const { o, lse } = backend.attention(q, k, v, p, mask);
           const g = backend.attentionBackward(q, k, v, o, lse, dO, p, mask);
           return [o, lse, g.dq, g.dk, g.dv];
         });
-        for (let i = 0; i < simd.length; i++) expectClose(simd[i], plain[i], 1e-5, 1e-6);
+        for (let i = 0; i < simd.length; i++) expectClose(simd[i], plain[i], { rtol: 1e-5, atol: 1e-6 });
       }),
       { numRuns: 60 },
     );
@@ -75,7 +83,11 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
     expect(Array.from(scores.subarray(10, 15))).toEqual([0, 0, 0, 0, 0]);
     const row3 = [0, -200, -90, -50, 1].map((x) => exp32(x - 1));
     const sum = row3.reduce((a, b) => a + b, 0);
-    expectClose(scores.subarray(15, 20), row3.map((e) => e / sum), 1e-6, 1e-30);
-    expectClose([lse[3]], [1 + Math.log(sum)], 1e-6, 0);
+    expectClose(
+      scores.subarray(15, 20),
+      row3.map((e) => e / sum),
+      { rtol: 1e-6, atol: 1e-30 },
+    );
+    expectClose([lse[3]], [1 + Math.log(sum)], { rtol: 1e-6, atol: 0 });
   });
 });

@@ -40,11 +40,23 @@ function rowLoop(f: F, count: Local<'i32'>, body: (j: Local<'i32'>, load: () => 
       },
       false,
     );
-  f.forRange(j, () => f.i32.const(0), () => f.get(pairEnd), 8, () => {
-    vector(0);
-    vector(16);
-  });
-  f.forRange(j, () => f.get(pairEnd), () => f.get(vectorEnd), 4, () => vector(0));
+  f.forRange(
+    j,
+    () => f.i32.const(0),
+    () => f.get(pairEnd),
+    8,
+    () => {
+      vector(0);
+      vector(16);
+    },
+  );
+  f.forRange(
+    j,
+    () => f.get(pairEnd),
+    () => f.get(vectorEnd),
+    4,
+    () => vector(0),
+  );
   f.forRange(
     j,
     () => f.get(vectorEnd),
@@ -80,28 +92,34 @@ function swigluFunction(module: ModuleBuilder): void {
       const [row, gate, up, dst] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
       f.get(gateUp).set(gate);
       f.get(out).set(dst);
-      f.forRange(row, () => f.i32.const(0), () => f.get(rows), 1, () => {
-        at(f, gate, inter);
-        f.set(up);
-        rowLoop(f, inter, (j, load, store) => {
-          at(f, gate, j);
-          load();
-          f.set(g);
-          f.get(g).f32x4.neg().set(e);
-          emitExp(f, c, tmp, e, e);
-          at(f, dst, j);
-          store(() => {
-            f.get(g).get(e).v128.const(c.one).f32x4.add().f32x4.div();
-            at(f, up, j);
+      f.forRange(
+        row,
+        () => f.i32.const(0),
+        () => f.get(rows),
+        1,
+        () => {
+          at(f, gate, inter);
+          f.set(up);
+          rowLoop(f, inter, (j, load, store) => {
+            at(f, gate, j);
             load();
-            f.f32x4.mul();
+            f.set(g);
+            f.get(g).f32x4.neg().set(e);
+            emitExp(f, c, tmp, e, e);
+            at(f, dst, j);
+            store(() => {
+              f.get(g).get(e).v128.const(c.one).f32x4.add().f32x4.div();
+              at(f, up, j);
+              load();
+              f.f32x4.mul();
+            });
           });
-        });
-        at(f, up, inter);
-        f.set(gate);
-        at(f, dst, inter);
-        f.set(dst);
-      });
+          at(f, up, inter);
+          f.set(gate);
+          at(f, dst, inter);
+          f.set(dst);
+        },
+      );
     },
     'swiglu',
   );
@@ -120,40 +138,46 @@ function swigluBackwardFunction(module: ModuleBuilder): void {
       f.get(gateUp).set(gate);
       f.get(dOut).set(dyRow);
       f.get(dGateUp).set(dGate);
-      f.forRange(row, () => f.i32.const(0), () => f.get(rows), 1, () => {
-        at(f, gate, inter);
-        f.set(up);
-        at(f, dGate, inter);
-        f.set(dUp);
-        rowLoop(f, inter, (j, load, store) => {
-          at(f, gate, j);
-          load();
-          f.set(g);
-          at(f, up, j);
-          load();
-          f.set(u);
-          at(f, dyRow, j);
-          load();
-          f.set(dy);
-          f.get(g).f32x4.neg().set(s);
-          emitExp(f, c, tmp, s, s);
-          f.v128.const(c.one).get(s).v128.const(c.one).f32x4.add().f32x4.div().set(s);
-          at(f, dGate, j);
-          store(() => {
-            f.get(dy).get(u).f32x4.mul().get(s).f32x4.mul();
-            f.v128.const(c.one).get(g).v128.const(c.one).get(s).f32x4.sub().f32x4.mul().f32x4.add();
-            f.f32x4.mul();
+      f.forRange(
+        row,
+        () => f.i32.const(0),
+        () => f.get(rows),
+        1,
+        () => {
+          at(f, gate, inter);
+          f.set(up);
+          at(f, dGate, inter);
+          f.set(dUp);
+          rowLoop(f, inter, (j, load, store) => {
+            at(f, gate, j);
+            load();
+            f.set(g);
+            at(f, up, j);
+            load();
+            f.set(u);
+            at(f, dyRow, j);
+            load();
+            f.set(dy);
+            f.get(g).f32x4.neg().set(s);
+            emitExp(f, c, tmp, s, s);
+            f.v128.const(c.one).get(s).v128.const(c.one).f32x4.add().f32x4.div().set(s);
+            at(f, dGate, j);
+            store(() => {
+              f.get(dy).get(u).f32x4.mul().get(s).f32x4.mul();
+              f.v128.const(c.one).get(g).v128.const(c.one).get(s).f32x4.sub().f32x4.mul().f32x4.add();
+              f.f32x4.mul();
+            });
+            at(f, dUp, j);
+            store(() => f.get(dy).get(g).f32x4.mul().get(s).f32x4.mul());
           });
-          at(f, dUp, j);
-          store(() => f.get(dy).get(g).f32x4.mul().get(s).f32x4.mul());
-        });
-        at(f, up, inter);
-        f.set(gate);
-        at(f, dUp, inter);
-        f.set(dGate);
-        at(f, dyRow, inter);
-        f.set(dyRow);
-      });
+          at(f, up, inter);
+          f.set(gate);
+          at(f, dUp, inter);
+          f.set(dGate);
+          at(f, dyRow, inter);
+          f.set(dyRow);
+        },
+      );
     },
     'swiglu_backward',
   );
@@ -187,82 +211,102 @@ function softmaxRowsFunction(module: ModuleBuilder): number {
       f.get(scale).f32x4.splat().set(scaleV);
       f.get(scores).set(rowPtr);
       f.get(mask).set(maskPtr);
-      f.forRange(row, () => f.i32.const(0), () => f.get(rows), 1, () => {
-        // Pass 1: scale and mask in place, tracking the maximum with pmax (one instruction; it
-        // skips NaN, so whether every score equals itself is tracked beside it: NaN wins, as in
-        // the TypeScript kernel). A tail element fills all four lanes, leaving both unchanged.
-        f.f32.const(-Infinity).f32x4.splat().set(maxV);
-        f.v128.const(c.zero).v128.const(c.zero).f32x4.eq().set(ordered);
-        rowLoop(f, cols, (j, load, store) => {
-          at(f, rowPtr, j);
-          load();
-          f.get(scaleV).f32x4.mul().set(v);
-          f.get(mask).if(() => {
-            f.get(v);
-            at(f, maskPtr, j);
-            load();
-            f.f32x4.add().set(v);
-          });
-          at(f, rowPtr, j);
-          store(() => f.get(v));
-          f.get(maxV).get(v).f32x4.pmax().set(maxV);
-          f.get(ordered).get(v).get(v).f32x4.eq().v128.and().set(ordered);
-        });
-        f.get(saved).if(
-          () => f.get(maxes).get(row).i32.const(2).i32.shl().i32.add().f32.load().set(m),
-          () => {
-            horizontal(f, maxV, false);
-            f.set(m);
-            f.get(ordered).v128.not().v128.any_true().if(() => f.f32.const(NaN).set(m));
-            f.get(maxes).get(row).i32.const(2).i32.shl().i32.add().get(m).f32.store();
-          },
-        );
-        f.get(m).f32x4.splat().set(mV);
-        f.f32.const(0).set(sum);
-        f.get(m).f32.const(-Infinity).f32.eq().if(
-          // A fully masked row (or a saved lse of -Infinity) attends to nothing.
-          () => rowLoop(f, cols, (j, _load, store) => {
+      f.forRange(
+        row,
+        () => f.i32.const(0),
+        () => f.get(rows),
+        1,
+        () => {
+          // Pass 1: scale and mask in place, tracking the maximum with pmax (one instruction; it
+          // skips NaN, so whether every score equals itself is tracked beside it: NaN wins, as in
+          // the TypeScript kernel). A tail element fills all four lanes, leaving both unchanged.
+          f.f32.const(-Infinity).f32x4.splat().set(maxV);
+          f.v128.const(c.zero).v128.const(c.zero).f32x4.eq().set(ordered);
+          rowLoop(f, cols, (j, load, store) => {
             at(f, rowPtr, j);
-            store(() => f.f32.const(0).f32x4.splat());
-          }),
-          () => {
-            // Pass 2: exponentials and their sum.
-            f.f32.const(0).f32x4.splat().set(sumV);
-            rowLoop(f, cols, (j, load, store, tail) => {
-              at(f, rowPtr, j);
+            load();
+            f.get(scaleV).f32x4.mul().set(v);
+            f.get(mask).if(() => {
+              f.get(v);
+              at(f, maskPtr, j);
               load();
-              f.get(mV).f32x4.sub().set(v);
-              emitExp(f, c, tmp, v, v);
-              at(f, rowPtr, j);
-              store(() => f.get(v));
-              if (tail) f.get(sum).get(v).f32x4.extract_lane(0).f32.add().set(sum);
-              else f.get(sumV).get(v).f32x4.add().set(sumV);
+              f.f32x4.add().set(v);
             });
-            horizontal(f, sumV, true);
-            f.get(sum).f32.add().set(sum);
-          },
-        );
-        f.get(saved).i32.eqz().if(() => {
-          f.get(sums).get(row).i32.const(2).i32.shl().i32.add().get(sum).f32.store();
-          // Pass 3 (finite m only: m - m is 0): normalise.
-          f.get(m).get(m).f32.sub().f32.const(0).f32.eq().if(() => {
-            f.f32.const(1).get(sum).f32.div().f32x4.splat().set(mV);
-            rowLoop(f, cols, (j, load, store) => {
-              at(f, rowPtr, j);
-              load();
-              f.get(mV).f32x4.mul().set(v);
-              at(f, rowPtr, j);
-              store(() => f.get(v));
-            });
+            at(f, rowPtr, j);
+            store(() => f.get(v));
+            f.get(maxV).get(v).f32x4.pmax().set(maxV);
+            f.get(ordered).get(v).get(v).f32x4.eq().v128.and().set(ordered);
           });
-        });
-        at(f, rowPtr, cols);
-        f.set(rowPtr);
-        f.get(mask).if(() => {
-          at(f, maskPtr, cols);
-          f.set(maskPtr);
-        });
-      });
+          f.get(saved).if(
+            () => f.get(maxes).get(row).i32.const(2).i32.shl().i32.add().f32.load().set(m),
+            () => {
+              horizontal(f, maxV, false);
+              f.set(m);
+              f.get(ordered)
+                .v128.not()
+                .v128.any_true()
+                .if(() => f.f32.const(NaN).set(m));
+              f.get(maxes).get(row).i32.const(2).i32.shl().i32.add().get(m).f32.store();
+            },
+          );
+          f.get(m).f32x4.splat().set(mV);
+          f.f32.const(0).set(sum);
+          f.get(m)
+            .f32.const(-Infinity)
+            .f32.eq()
+            .if(
+              // A fully masked row (or a saved lse of -Infinity) attends to nothing.
+              () =>
+                rowLoop(f, cols, (j, _load, store) => {
+                  at(f, rowPtr, j);
+                  store(() => f.f32.const(0).f32x4.splat());
+                }),
+              () => {
+                // Pass 2: exponentials and their sum.
+                f.f32.const(0).f32x4.splat().set(sumV);
+                rowLoop(f, cols, (j, load, store, tail) => {
+                  at(f, rowPtr, j);
+                  load();
+                  f.get(mV).f32x4.sub().set(v);
+                  emitExp(f, c, tmp, v, v);
+                  at(f, rowPtr, j);
+                  store(() => f.get(v));
+                  if (tail) f.get(sum).get(v).f32x4.extract_lane(0).f32.add().set(sum);
+                  else f.get(sumV).get(v).f32x4.add().set(sumV);
+                });
+                horizontal(f, sumV, true);
+                f.get(sum).f32.add().set(sum);
+              },
+            );
+          f.get(saved)
+            .i32.eqz()
+            .if(() => {
+              f.get(sums).get(row).i32.const(2).i32.shl().i32.add().get(sum).f32.store();
+              // Pass 3 (finite m only: m - m is 0): normalise.
+              f.get(m)
+                .get(m)
+                .f32.sub()
+                .f32.const(0)
+                .f32.eq()
+                .if(() => {
+                  f.f32.const(1).get(sum).f32.div().f32x4.splat().set(mV);
+                  rowLoop(f, cols, (j, load, store) => {
+                    at(f, rowPtr, j);
+                    load();
+                    f.get(mV).f32x4.mul().set(v);
+                    at(f, rowPtr, j);
+                    store(() => f.get(v));
+                  });
+                });
+            });
+          at(f, rowPtr, cols);
+          f.set(rowPtr);
+          f.get(mask).if(() => {
+            at(f, maskPtr, cols);
+            f.set(maskPtr);
+          });
+        },
+      );
     },
     'softmax_rows',
   );
@@ -333,7 +377,18 @@ class RowKernels {
     const heads = p.batch * p.heads;
     const [kp, dp] = [Math.ceil(seqK / 4) * 4, Math.ceil(d / 4) * 4];
     const rows = heads * seqQ;
-    const [qAt, kAt, vAt, oAt, maskAt, ktAt, vpAt, scoresAt, maxes, sums] = this.regions(q.length, k.length, v.length, o.length + 4, mask ? mask.length : 0, d * kp, seqK * dp, seqQ * seqK + 4, rows, rows);
+    const [qAt, kAt, vAt, oAt, maskAt, ktAt, vpAt, scoresAt, maxes, sums] = this.regions(
+      q.length,
+      k.length,
+      v.length,
+      o.length + 4,
+      mask ? mask.length : 0,
+      d * kp,
+      seqK * dp,
+      seqQ * seqK + 4,
+      rows,
+      rows,
+    );
     this.put(qAt, q);
     this.put(kAt, k);
     this.put(vAt, v);
@@ -359,9 +414,25 @@ class RowKernels {
     const [kp, dp] = [Math.ceil(seqK / 4) * 4, Math.ceil(d / 4) * 4];
     const { q, k, v, o, lse, dO, mask } = inputs;
     const at = this.regions(
-      q.length, k.length, v.length, o.length, dO.length, lse.length, mask ? mask.length : 0,
-      grads.dq.length + 4, grads.dk.length + 4, grads.dv.length + 4,
-      d * kp, d * kp, seqK * dp, seqQ * dp, seqQ * dp, seqQ * seqK + 4, seqQ * seqK + 4, seqK * seqQ, seqK * seqQ,
+      q.length,
+      k.length,
+      v.length,
+      o.length,
+      dO.length,
+      lse.length,
+      mask ? mask.length : 0,
+      grads.dq.length + 4,
+      grads.dk.length + 4,
+      grads.dv.length + 4,
+      d * kp,
+      d * kp,
+      seqK * dp,
+      seqQ * dp,
+      seqQ * dp,
+      seqQ * seqK + 4,
+      seqQ * seqK + 4,
+      seqK * seqQ,
+      seqK * seqQ,
     );
     [q, k, v, o, dO, lse].forEach((data, i) => this.put(at[i]!, data));
     if (mask) this.put(at[6]!, mask);
@@ -377,7 +448,16 @@ class RowKernels {
    * Attention's score rows in place (rows x cols at `scores`): softmax(scale * s + mask) with each
    * row's lse into lse[lseOffset + i], or with `saved` exp(scale * s + mask - lse) from the saved lse.
    */
-  softmaxRows(scores: Float32Array, mask: Float32Array | null, rows: number, cols: number, scale: number, lse: Float32Array, lseOffset: number, saved: boolean): void {
+  softmaxRows(
+    scores: Float32Array,
+    mask: Float32Array | null,
+    rows: number,
+    cols: number,
+    scale: number,
+    lse: Float32Array,
+    lseOffset: number,
+    saved: boolean,
+  ): void {
     const [s, m, maxes, sums] = this.regions(scores.length, mask ? mask.length : 0, rows, rows);
     this.put(s, scores);
     if (mask) this.put(m, mask);

@@ -13,7 +13,10 @@ const seqArb = fc.oneof(fc.constantFrom(1, 3, 17, 33, 65, 82), fc.integer({ min:
 const dimArb = fc.constantFrom(4, 6, 16);
 
 /** Runs `call` on both backends and returns both sets of outputs (all storages freed). */
-async function runBoth(call: (b: Backend, inputs: Storage[]) => Storage[], inputs: readonly HostTensor[]): Promise<{ cpu: AnyTypedArray[]; gpu: AnyTypedArray[] }> {
+async function runBoth(
+  call: (b: Backend, inputs: Storage[]) => Storage[],
+  inputs: readonly HostTensor[],
+): Promise<{ cpu: AnyTypedArray[]; gpu: AnyTypedArray[] }> {
   const run = async (b: Backend) => {
     const stored = inputs.map((t) => upload(b, t));
     const outs = call(b, stored);

@@ -75,7 +75,12 @@ export function attentionLayout(engine: WebGpuEngine): AttentionLayout {
 }
 
 /** Defines and workgroup count along the rows for `seq` rows of one kernel (`pass`) in `layout`. */
-function rowGrid(engine: WebGpuEngine, layout: AttentionLayout, pass: 'forward' | 'kv' | 'q', seq: number): { defines: Record<string, number>; groups: number } {
+function rowGrid(
+  engine: WebGpuEngine,
+  layout: AttentionLayout,
+  pass: 'forward' | 'kv' | 'q',
+  seq: number,
+): { defines: Record<string, number>; groups: number } {
   const rb = ROWS_PER_THREAD[layout][pass];
   if (layout === 'subgroup') {
     const sg = fixedSubgroupSize(engine)!;

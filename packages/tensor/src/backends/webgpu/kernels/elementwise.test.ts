@@ -58,12 +58,16 @@ const BINARY_DTYPES: Record<BinaryOp, DType[]> = {
 
 /** A random output shape of rank 0..4 and, for each of `count` operands, a shape broadcasting to it. */
 const broadcastArb = (count: number) =>
-  fc.integer({ min: 0, max: 4 }).chain((rank) =>
-    fc.tuple(
-      fc.array(fc.integer({ min: 1, max: 7 }), { minLength: rank, maxLength: rank }),
-      fc.array(fc.array(fc.boolean(), { minLength: rank, maxLength: rank }), { minLength: count, maxLength: count }),
-    ).map(([out, masks]) => ({ out, ins: masks.map((mask) => out.map((n, d) => (mask[d] ? 1 : n))) })),
-  );
+  fc
+    .integer({ min: 0, max: 4 })
+    .chain((rank) =>
+      fc
+        .tuple(
+          fc.array(fc.integer({ min: 1, max: 7 }), { minLength: rank, maxLength: rank }),
+          fc.array(fc.array(fc.boolean(), { minLength: rank, maxLength: rank }), { minLength: count, maxLength: count }),
+        )
+        .map(([out, masks]) => ({ out, ins: masks.map((mask) => out.map((n, d) => (mask[d] ? 1 : n))) })),
+    );
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -72,9 +76,14 @@ describe.skipIf(!gpu)('webgpu elementwise kernels', () => {
 
   it('fill writes every element with the dtype conversion of the value', async () => {
     await fc.assert(
-      fc.asyncProperty(sizeArb, fc.constantFrom<DType>('f32', 'i32', 'bool'), fc.constantFrom(0, 1.5, -2.75, 3e9, Number.NaN, -Infinity), async (n, dtype, value) => {
-        await compareWithCpu(b, (be) => be.fill(dtype, n, value), []);
-      }),
+      fc.asyncProperty(
+        sizeArb,
+        fc.constantFrom<DType>('f32', 'i32', 'bool'),
+        fc.constantFrom(0, 1.5, -2.75, 3e9, Number.NaN, -Infinity),
+        async (n, dtype, value) => {
+          await compareWithCpu(b, (be) => be.fill(dtype, n, value), []);
+        },
+      ),
       RUNS,
     );
   });
@@ -139,11 +148,11 @@ describe.skipIf(!gpu)('webgpu elementwise kernels', () => {
     await fc.assert(
       fc.asyncProperty(broadcastArb(3), seedArb, fc.constantFrom<DType>('f32', 'i32', 'bool'), async ({ out, ins }, seed, dtype) => {
         const [cShape, aShape, bShape] = ins as [number[], number[], number[]];
-        await compareWithCpu(
-          b,
-          (be, [c, x, y]) => be.where(c!, cShape, x!, aShape, y!, bShape, out),
-          [values('bool', seed, size(cShape)), values(dtype, seed + 1, size(aShape)), values(dtype, seed + 2, size(bShape))],
-        );
+        await compareWithCpu(b, (be, [c, x, y]) => be.where(c!, cShape, x!, aShape, y!, bShape, out), [
+          values('bool', seed, size(cShape)),
+          values(dtype, seed + 1, size(aShape)),
+          values(dtype, seed + 2, size(bShape)),
+        ]);
       }),
       RUNS,
     );

@@ -33,7 +33,16 @@ const scatter = {
     uniforms: { n: 'u32', m: 'u32' },
     variants: { default: {} },
   }),
-  scan: defineKernel({ ...common, name: 'scatterAdd_scan', body: scatterBody, defines: { PASS: 'scan' }, inputs: {}, outputs: { offsets: 'u32' }, uniforms: { n: 'u32' }, variants: { default: {} } }),
+  scan: defineKernel({
+    ...common,
+    name: 'scatterAdd_scan',
+    body: scatterBody,
+    defines: { PASS: 'scan' },
+    inputs: {},
+    outputs: { offsets: 'u32' },
+    uniforms: { n: 'u32' },
+    variants: { default: {} },
+  }),
   bucket: defineKernel({
     ...common,
     name: 'scatterAdd_bucket',

@@ -36,9 +36,7 @@ for (const layout of ROW_LAYOUTS) {
             await compareWithCpu(
               gpu!,
               (be, [x, y, d]) =>
-                be === cpu
-                  ? be.crossEntropyBackward(x!, y!, d!, rows, cols, IGNORE, kind)
-                  : crossEntropyBackward(engine, x!, y!, d!, rows, cols, IGNORE, kind),
+                be === cpu ? be.crossEntropyBackward(x!, y!, d!, rows, cols, IGNORE, kind) : crossEntropyBackward(engine, x!, y!, d!, rows, cols, IGNORE, kind),
               [...inputs, host('f32', seeded(seed + 2, rows, 0.1, 2))],
               tol,
             );

@@ -34,7 +34,15 @@ function check(kernel: string, logits: Storage, labels: Storage, rows: number, c
 }
 
 /** The loss per row. */
-export function crossEntropy(engine: WebGpuEngine, logits: Storage, labels: Storage, rows: number, cols: number, ignoreIndex: number, kind: CrossEntropyKind): GpuStorage {
+export function crossEntropy(
+  engine: WebGpuEngine,
+  logits: Storage,
+  labels: Storage,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+  kind: CrossEntropyKind,
+): GpuStorage {
   check('crossEntropy', logits, labels, rows, cols, kind);
   const loss = engine.createStorage('f32', rows);
   dispatchRows(engine, forwardKernel, {

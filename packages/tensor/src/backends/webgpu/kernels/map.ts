@@ -63,7 +63,10 @@ export function runMap(engine: WebGpuEngine, spec: MapSpec): GpuStorage {
   const out = engine.createStorage(spec.outDtype, size);
   if (size === 0) return out;
   const inputs = spec.inputs.map((input) => ({ ...input, storage: asGpuStorage(input.storage) }));
-  const { shape, strides } = coalesce(spec.shape, inputs.map((input) => input.strides));
+  const { shape, strides } = coalesce(
+    spec.shape,
+    inputs.map((input) => input.strides),
+  );
   if (shape.length > MAX_RANK) {
     throw new Error(`webgpu ${spec.name}: rank ${shape.length} after merging contiguous dimensions; at most ${MAX_RANK} is supported`);
   }

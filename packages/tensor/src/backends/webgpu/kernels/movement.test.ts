@@ -13,7 +13,15 @@ function data(dtype: DType, seed: number, n: number) {
 /** A random view into a base buffer: permuted, sliced, stepped (possibly negative) and broadcast dims, rank 0..7. */
 const viewArb = fc
   .array(fc.record({ size: fc.integer({ min: 1, max: 4 }), step: fc.constantFrom(1, 1, 2, -1, 0) }), { minLength: 0, maxLength: 7 })
-  .chain((dims) => fc.tuple(fc.constant(dims), fc.shuffledSubarray(dims.map((_, d) => d), { minLength: dims.length, maxLength: dims.length })))
+  .chain((dims) =>
+    fc.tuple(
+      fc.constant(dims),
+      fc.shuffledSubarray(
+        dims.map((_, d) => d),
+        { minLength: dims.length, maxLength: dims.length },
+      ),
+    ),
+  )
   .map(([dims, order]) => {
     // Lay the base out contiguously over |step| * size elements per dim, then visit dims in `order`.
     const extents = dims.map((d) => Math.max(1, Math.abs(d.step) * d.size));

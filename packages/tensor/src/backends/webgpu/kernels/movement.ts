@@ -38,15 +38,7 @@ export function stridedCopy(engine: WebGpuEngine, x: Storage, view: StridedView)
   return runMap(engine, { name: `stridedCopy_${dtype}`, expr: 'a', outDtype: dtype, shape, inputs: [{ storage: x, strides, offset }] });
 }
 
-export function copyRegion(
-  engine: WebGpuEngine,
-  src: Storage,
-  dst: Storage,
-  rows: number,
-  srcRowLen: number,
-  dstRowLen: number,
-  dstColOffset: number,
-): void {
+export function copyRegion(engine: WebGpuEngine, src: Storage, dst: Storage, rows: number, srcRowLen: number, dstRowLen: number, dstColOffset: number): void {
   const dtype = asGpuStorage(src).dtype;
   if (asGpuStorage(dst).dtype !== dtype) throw new Error(`webgpu copyRegion: src is ${dtype} but dst is ${dst.dtype}`);
   for (const [name, v] of Object.entries({ rows, srcRowLen, dstRowLen, dstColOffset })) {

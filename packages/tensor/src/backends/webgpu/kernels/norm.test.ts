@@ -17,11 +17,9 @@ for (const layout of ROW_LAYOUTS) {
     it('forward matches the CPU (y and invRms)', async () => {
       await fc.assert(
         fc.asyncProperty(rowsArb, colsArb, seedArb, async (rows, cols, seed) => {
-          await compareWithCpu(
-            gpu!,
-            (be, [x]) => (be === cpu ? be.rmsNorm(x!, rows, cols, 1e-5) : rmsNorm(engine, x!, rows, cols, 1e-5)),
-            [host('f32', seeded(seed, rows * cols, -3, 3))],
-          );
+          await compareWithCpu(gpu!, (be, [x]) => (be === cpu ? be.rmsNorm(x!, rows, cols, 1e-5) : rmsNorm(engine, x!, rows, cols, 1e-5)), [
+            host('f32', seeded(seed, rows * cols, -3, 3)),
+          ]);
         }),
         { numRuns: 6 },
       );

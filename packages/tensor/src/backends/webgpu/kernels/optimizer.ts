@@ -39,7 +39,19 @@ function checkStep(kernel: string, step: number): void {
   if (!Number.isInteger(step) || step < 1) throw new Error(`webgpu ${kernel}: expected a 1-based integer step, found ${step}`);
 }
 
-function adam(kernel: string, engine: WebGpuEngine, param: Storage, grad: Storage, m: Storage, v: Storage, h: AdamHyper, atan2: boolean, stepSize: number, vScale: number, eps: number): void {
+function adam(
+  kernel: string,
+  engine: WebGpuEngine,
+  param: Storage,
+  grad: Storage,
+  m: Storage,
+  v: Storage,
+  h: AdamHyper,
+  atan2: boolean,
+  stepSize: number,
+  vScale: number,
+  eps: number,
+): void {
   checkStep(kernel, h.step);
   const size = asGpuStorage(param).size;
   for (const [name, s] of Object.entries({ param, grad, m, v })) expectOperand(kernel, name, s, 'f32', size);

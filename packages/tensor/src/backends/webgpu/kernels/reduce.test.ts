@@ -19,7 +19,10 @@ function data(dtype: DType, seed: number, n: number, op: ReduceOp) {
   if (dtype === 'i32') return host('i32', seededInts(seed, n, op === 'prod' ? -2 : -50, op === 'prod' ? 3 : 50));
   // Products stay near 1 so long rows neither overflow nor vanish; ties make arg ops pick first indices.
   if (op === 'prod') return host('f32', seeded(seed, n, 0.9, 1.1));
-  return host('f32', seeded(seed, n, -4, 4).map((v) => (op.startsWith('arg') ? Math.round(v) : v)));
+  return host(
+    'f32',
+    seeded(seed, n, -4, 4).map((v) => (op.startsWith('arg') ? Math.round(v) : v)),
+  );
 }
 
 describe.skipIf(!gpu)('webgpu reduce', () => {
@@ -33,7 +36,9 @@ describe.skipIf(!gpu)('webgpu reduce', () => {
           const x = data(dtype, seed, outer * reduce * inner, op);
           const run = (be: typeof b | typeof cpu, s: Parameters<typeof cpu.reduce>[1]) =>
             be === b ? gpuReduce(b.engine, op, s, outer, reduce, inner, variant) : be.reduce(op, s, outer, reduce, inner);
-          const { cpu: [expected] } = await compareWithCpu(b, (be, [s]) => run(be, s!), [x], {
+          const {
+            cpu: [expected],
+          } = await compareWithCpu(b, (be, [s]) => run(be, s!), [x], {
             // f32 sums and products accumulate in f32 on the GPU against the CPU's f64; the error
             // grows with the row length (checked more precisely against sum |x| below).
             rtol: op === 'sum' || op === 'prod' ? 1e-3 : 0,
@@ -47,9 +52,17 @@ describe.skipIf(!gpu)('webgpu reduce', () => {
   }
 
   it('f32 sums agree within 1e-5 relative to sum |x| (f32 accumulation, row length up to 4096)', async () => {
-    for (const [outer, reduce, inner] of [[2, 4096, 1], [3, 300, 7], [1, 17, 1000], [4100, 130, 1]] as const) {
+    for (const [outer, reduce, inner] of [
+      [2, 4096, 1],
+      [3, 300, 7],
+      [1, 17, 1000],
+      [4100, 130, 1],
+    ] as const) {
       const values = seeded(outer * reduce + inner, outer * reduce * inner, -1, 1);
-      const { gpu: [g], cpu: [c] } = await compareWithCpu(b, (be, [s]) => be.reduce('sum', s!, outer, reduce, inner), [host('f32', values)], { rtol: Infinity });
+      const {
+        gpu: [g],
+        cpu: [c],
+      } = await compareWithCpu(b, (be, [s]) => be.reduce('sum', s!, outer, reduce, inner), [host('f32', values)], { rtol: Infinity });
       const absSum = await (async () => {
         const s = upload(cpu, host('f32', values.map(Math.abs)));
         const r = cpu.reduce('sum', s, outer, reduce, inner);
@@ -66,7 +79,12 @@ describe.skipIf(!gpu)('webgpu reduce', () => {
     const x = host('f32', [1, Number.NaN, 5, Number.NaN, -2, 7]);
     for (const op of ['max', 'min', 'argmax', 'argmin'] as ReduceOp[]) {
       await compareWithCpu(b, (be, [s]) => be.reduce(op, s!, 1, 6, 1), [x]);
-      await compareWithCpu(b, (be, [s]) => be.reduce(op, s!, 1, 300, 1), [host('f32', Array.from({ length: 300 }, (_, i) => (i === 200 || i === 250 ? Number.NaN : i % 7)))]);
+      await compareWithCpu(b, (be, [s]) => be.reduce(op, s!, 1, 300, 1), [
+        host(
+          'f32',
+          Array.from({ length: 300 }, (_, i) => (i === 200 || i === 250 ? Number.NaN : i % 7)),
+        ),
+      ]);
     }
   });
 

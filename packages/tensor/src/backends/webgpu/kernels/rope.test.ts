@@ -20,8 +20,7 @@ describe.skipIf(!gpu)('webgpu rope', () => {
         async (batch, heads, seq, dim, inverse, seed) => {
           await compareWithCpu(
             gpu!,
-            (be, [x, c, s]) =>
-              be === cpu ? be.rope(x!, c!, s!, batch, heads, seq, dim, inverse) : rope(engine, x!, c!, s!, batch, heads, seq, dim, inverse),
+            (be, [x, c, s]) => (be === cpu ? be.rope(x!, c!, s!, batch, heads, seq, dim, inverse) : rope(engine, x!, c!, s!, batch, heads, seq, dim, inverse)),
             [host('f32', seeded(seed, batch * heads * seq * dim)), host('f32', seeded(seed + 1, seq * dim)), host('f32', seeded(seed + 2, seq * dim))],
             // Two products summed: the result can cancel to near zero.
             { rtol: 1e-5, atol: 1e-7 },

@@ -1,7 +1,5 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import type { Backend, Storage } from '../../../backend.js';
-import type { WebGpuEngine } from '../engine.js';
 import { ROW_LAYOUTS, useRowLayout } from './test-row-layouts.js';
 import { compareWithCpu, cpu, host, seedArb, seeded, testBackend } from '../test-utils.js';
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './softmax.js';
@@ -9,8 +7,6 @@ import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './soft
 const gpu = await testBackend();
 const colsArb = fc.oneof(fc.constantFrom(1, 3, 11, 17, 33, 65, 82, 901), fc.integer({ min: 1, max: 140 }));
 const rowsArb = fc.integer({ min: 1, max: 9 });
-
-type Forward = (b: Backend | WebGpuEngine, x: Storage, rows: number, cols: number) => Storage;
 
 for (const layout of ROW_LAYOUTS) {
   describe.skipIf(!gpu)(`webgpu softmax, ${layout} per row`, () => {
@@ -28,7 +24,8 @@ for (const layout of ROW_LAYOUTS) {
             const tol = { rtol: 1e-5, atol: log ? 5e-7 : 1e-7 };
             const { cpu: y } = await compareWithCpu(
               gpu!,
-              (be, [xs]) => (be === cpu ? (log ? be.logSoftmax(xs!, rows, cols) : be.softmax(xs!, rows, cols)) : (log ? logSoftmax : softmax)(engine, xs!, rows, cols)),
+              (be, [xs]) =>
+                be === cpu ? (log ? be.logSoftmax(xs!, rows, cols) : be.softmax(xs!, rows, cols)) : (log ? logSoftmax : softmax)(engine, xs!, rows, cols),
               [x],
               tol,
             );

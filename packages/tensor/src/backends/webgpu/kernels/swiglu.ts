@@ -8,7 +8,13 @@ import { expectCounts, expectOperand } from './nn-common.js';
 const WORKGROUP_SIZE = 64;
 const shared = { body, workgroupSize: () => [WORKGROUP_SIZE] as const, variants: { default: {} }, uniforms: { count: 'u32', inter: 'u32' } } as const;
 const forwardKernel = defineKernel({ ...shared, name: 'swiglu', defines: { BACKWARD: false }, inputs: { gateUp: 'f32' }, outputs: { out: 'f32' } });
-const backwardKernel = defineKernel({ ...shared, name: 'swiglu_backward', defines: { BACKWARD: true }, inputs: { gateUp: 'f32', dOut: 'f32' }, outputs: { dGateUp: 'f32' } });
+const backwardKernel = defineKernel({
+  ...shared,
+  name: 'swiglu_backward',
+  defines: { BACKWARD: true },
+  inputs: { gateUp: 'f32', dOut: 'f32' },
+  outputs: { dGateUp: 'f32' },
+});
 
 export function swiglu(engine: WebGpuEngine, gateUp: Storage, rows: number, inter: number): GpuStorage {
   expectCounts('swiglu', { rows, inter });

@@ -10,7 +10,7 @@ import { officialConfigFromYaml } from '../official-config.js';
 import { loadWeights } from '../train/checkpoint.js';
 import { readCheckpoint } from '../train/checkpoint-source.js';
 import { storedStep } from '../train/checkpoint-files.js';
-import { readJsonFile, splitConfigObject } from './model-flags.js';
+import { readJsonFile, splitConfigObject } from './config-file.js';
 
 export interface LoadedModel {
   model: HRM;
@@ -31,7 +31,9 @@ export async function loadModel(file: string, configFile?: string, dtype: FloatD
   } else if (found !== undefined) {
     config = found;
   } else {
-    throw new Error(`${source.weights} stores no configuration and has no all_config.yaml beside it; pass --config FILE (JSON with the official field names, or all_config.yaml)`);
+    throw new Error(
+      `${source.weights} stores no configuration and has no all_config.yaml beside it; pass --config FILE (JSON with the official field names, or all_config.yaml)`,
+    );
   }
   // The weights are overwritten right away; the seed only fixes the throw-away initial values.
   const model = new HRM(config, { rng: new Rng(0), dtype });

@@ -1,9 +1,9 @@
 /** The demo's data: generated 4x4 Sudoku, with held-out test puzzles that never occur in training. */
-import type { PuzzleDataset } from '../data/dataset.js';
+import type { PuzzleDataset } from './dataset.js';
 import { Rng } from '@hrm-webgpu/tensor';
-import { boardToLine } from '../data/sudoku/board.js';
-import { buildSudokuSplit, type SolvedSudoku } from '../data/sudoku/build.js';
-import { generateSudoku } from '../data/sudoku/generator.js';
+import { boardToLine } from './sudoku/board.js';
+import { buildSudokuSplit, type SolvedSudoku } from './sudoku/build.js';
+import { generateSudoku } from './sudoku/generator.js';
 
 export interface DemoData {
   train: PuzzleDataset;
@@ -41,4 +41,3 @@ export function generateDemoData(opts: DemoDataOptions): DemoData {
     test: buildSudokuSplit(test, { box: 2, augmentations: 0, seed: opts.seed + 2 }),
   };
 }
-
