@@ -136,7 +136,16 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
   const heap = kern.heap;
   const [aAt, bAt, cAt] = [0, A_BYTES / 4, (A_BYTES + B_BYTES) / 4];
   const stageAt = (A_BYTES + B_BYTES + C_BYTES) / 4;
-  const pack = (data: ArrayLike<number>, base: number, laneStride: number, depthStride: number, extent: number, kc: number, width: number, at: number): void => {
+  const pack = (
+    data: ArrayLike<number>,
+    base: number,
+    laneStride: number,
+    depthStride: number,
+    extent: number,
+    kc: number,
+    width: number,
+    at: number,
+  ): void => {
     if (laneStride === 1) {
       // Copy the block as it is (a row copy per k step), then pack it in the module.
       const ld = roundUp(extent, width);
