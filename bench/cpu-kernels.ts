@@ -72,15 +72,15 @@ function cases(s: Shape): Case[] {
       name: `attention forward [${s.batch},${s.heads},${s.seq},${hd}]`,
       make: (be) => {
         const [q, k, v] = [1, 2, 3].map((i) => random(be, heads, i));
-        return () => freeAll(be, be.attention(q, k, v, att));
+        return () => freeAll(be, be.attention(q!, k!, v!, att));
       },
     },
     {
       name: 'attention backward',
       make: (be) => {
         const [q, k, v, dO] = [1, 2, 3, 4].map((i) => random(be, heads, i));
-        const { o, lse } = be.attention(q, k, v, att);
-        return () => freeAll(be, be.attentionBackward(q, k, v, o, lse, dO, att));
+        const { o, lse } = be.attention(q!, k!, v!, att);
+        return () => freeAll(be, be.attentionBackward(q!, k!, v!, o, lse, dO!, att));
       },
     },
     {

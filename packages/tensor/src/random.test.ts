@@ -6,10 +6,10 @@ const draw = (rng: Rng, n: number) => Array.from({ length: n }, () => rng.nextUi
 
 function meanAndStd(values: ArrayLike<number>): { mean: number; std: number } {
   let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i];
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
   const mean = sum / values.length;
   let squares = 0;
-  for (let i = 0; i < values.length; i++) squares += (values[i] - mean) ** 2;
+  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
   return { mean, std: Math.sqrt(squares / values.length) };
 }
 

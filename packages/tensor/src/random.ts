@@ -35,7 +35,7 @@ export class Rng {
   /** Any safe integer seed, negative ones included; equal seeds give equal sequences. */
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`Rng seed must be a safe integer, got ${seed}`);
-    [this.s0, this.s1, this.s2, this.s3] = splitMix64Words(BigInt(seed));
+    [this.s0, this.s1, this.s2, this.s3] = splitMix64Words(BigInt(seed)) as [number, number, number, number];
   }
 
   /**
@@ -64,7 +64,7 @@ export class Rng {
     }
     if (words.every((w) => w === 0)) throw new RangeError('Rng state must not be all zero');
     const rng = new Rng(0);
-    [rng.s0, rng.s1, rng.s2, rng.s3] = words.map((w) => w | 0);
+    [rng.s0, rng.s1, rng.s2, rng.s3] = words.map((w) => w | 0) as [number, number, number, number];
     return rng;
   }
 
@@ -158,7 +158,7 @@ export function erf(x: number): number {
   let term = x;
   let sum = x;
   for (let n = 1; n < SERIES_RATIOS.length && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
-    term *= x2 * SERIES_RATIOS[n];
+    term *= x2 * SERIES_RATIOS[n]!;
     sum += term;
   }
   return TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;

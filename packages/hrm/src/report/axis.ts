@@ -54,7 +54,7 @@ export function linearAxis(values: number[], range: [number, number], includeZer
   const ticks = Array.from({ length: last - first + 1 }, (_, i) => (first + i) * step);
   const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
   return {
-    position: project(ticks[0], ticks[ticks.length - 1], range),
+    position: project(ticks[0]!, ticks[ticks.length - 1]!, range),
     ticks,
     label: (tick) => formatTick(tick, decimals),
     accepts: drawableLinear,

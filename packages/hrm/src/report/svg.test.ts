@@ -26,7 +26,7 @@ function checkXml(xml: string): string[] {
   const checkText = (content: string) => {
     if (content.includes('<')) fail('raw < in text');
     for (const [, entity] of content.matchAll(/&([^;]*);?/g)) {
-      if (!['amp', 'lt', 'gt', 'quot', 'apos'].includes(entity) && !/^#(\d+|x[0-9a-f]+)$/i.test(entity)) {
+      if (!['amp', 'lt', 'gt', 'quot', 'apos'].includes(entity!) && !/^#(\d+|x[0-9a-f]+)$/i.test(entity!)) {
         fail(`bad entity &${entity}`);
       }
     }
@@ -73,7 +73,7 @@ function checkXml(xml: string): string[] {
       if (xml[i++] !== '=') fail('expected =');
       const quote = xml[i++];
       if (quote !== '"' && quote !== "'") fail('unquoted attribute');
-      const end = xml.indexOf(quote, i);
+      const end = xml.indexOf(quote!, i);
       if (end === -1) fail('unterminated attribute');
       checkText(xml.slice(i, end));
       i = end + 1;
@@ -264,8 +264,8 @@ describe('axes', () => {
   it('covers the data with ticks and labels them without float noise', () => {
     const axis = linearAxis([0.13, 0.71], [0, 100]);
     expect(axis.ticks.map(axis.label)).toEqual(['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8']);
-    expect(axis.position(axis.ticks[0])).toBe(0);
-    expect(axis.position(axis.ticks[axis.ticks.length - 1])).toBe(100);
+    expect(axis.position(axis.ticks[0]!)).toBe(0);
+    expect(axis.position(axis.ticks[axis.ticks.length - 1]!)).toBe(100);
     const zero = linearAxis([3, 4], [0, 1], true);
     expect(zero.ticks[0]).toBe(0);
   });

@@ -63,7 +63,7 @@ const text = (x: number, y: number, content: string, attributes: Record<string, 
   element('text', { x, y, ...attributes }, escapeXml(content));
 
 function seriesStyle(index: number): { color: string; dash: string } {
-  return { color: PALETTE[index % PALETTE.length], dash: DASHES[Math.floor(index / PALETTE.length) % DASHES.length] };
+  return { color: PALETTE[index % PALETTE.length]!, dash: DASHES[Math.floor(index / PALETTE.length) % DASHES.length]! };
 }
 
 interface LegendEntry {
@@ -135,8 +135,8 @@ function svgDocument(width: number, height: number, parts: string[]): string {
 function runs(points: [number, number][], drawable: (p: [number, number]) => boolean): [number, number][][] {
   const result: [number, number][][] = [[]];
   for (const point of points) {
-    if (drawable(point)) result[result.length - 1].push(point);
-    else if (result[result.length - 1].length > 0) result.push([]);
+    if (drawable(point)) result[result.length - 1]!.push(point);
+    else if (result[result.length - 1]!.length > 0) result.push([]);
   }
   return result.filter((run) => run.length > 0);
 }
@@ -186,7 +186,7 @@ export function lineChart(options: LineChartOptions): string {
     for (const run of runs(s.points, drawable)) {
       const at = run.map(([x, y]): [number, number] => [xAxis.position(x), yAxis.position(y)]);
       if (at.length === 1) {
-        parts.push(element('circle', { cx: at[0][0], cy: at[0][1], r: 2.5, fill: color }));
+        parts.push(element('circle', { cx: at[0]![0], cy: at[0]![1], r: 2.5, fill: color }));
       } else {
         const points = at.map(([x, y]) => `${px(x)},${px(y)}`).join(' ');
         parts.push(element('polyline', { points, fill: 'none', stroke: color, 'stroke-width': 1.5, 'stroke-dasharray': dash }));
@@ -222,15 +222,15 @@ export function barChart(options: BarChartOptions): string {
       if (!Object.hasOwn(group.values, name)) return;
       const value = group.values[name];
       const centre = groupLeft + (i + 0.5) * barWidth;
-      if (!yAxis.accepts(value)) {
+      if (!yAxis.accepts(value!)) {
         parts.push(text(centre, baseline - 4, 'n/a', { 'text-anchor': 'middle', 'font-size': 10, fill: '#888' }));
         return;
       }
-      const top = yAxis.position(value);
+      const top = yAxis.position(value!);
       const y = Math.min(top, baseline);
       parts.push(element('rect', { x: centre - barWidth / 2, y, width: barWidth, height: Math.abs(baseline - top), fill: seriesStyle(i).color }));
       const labelY = top <= baseline ? top - 4 : top + 12;
-      parts.push(text(centre, labelY, formatValue(value), { 'text-anchor': 'middle', 'font-size': 10 }));
+      parts.push(text(centre, labelY, formatValue(value!), { 'text-anchor': 'middle', 'font-size': 10 }));
     });
   });
   return svgDocument(width, height, parts);

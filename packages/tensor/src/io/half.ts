@@ -18,13 +18,13 @@ export function f16BitsToNumber(bits: number): number {
 /** Decodes little-endian f16 values starting at `bytes[0]`. */
 export function decodeF16(bytes: Uint8Array, count: number): Float32Array {
   const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) out[i] = f16BitsToNumber(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+  for (let i = 0; i < count; i++) out[i] = f16BitsToNumber(bytes[2 * i]! | (bytes[2 * i + 1]! << 8));
   return out;
 }
 
 /** Decodes little-endian bfloat16 values: a bf16 is the high half of an f32's bits. */
 export function decodeBF16(bytes: Uint8Array, count: number): Float32Array {
   const bits = new Uint32Array(count);
-  for (let i = 0; i < count; i++) bits[i] = ((bytes[2 * i] << 16) | (bytes[2 * i + 1] << 24)) >>> 0;
+  for (let i = 0; i < count; i++) bits[i] = ((bytes[2 * i]! << 16) | (bytes[2 * i + 1]! << 24)) >>> 0;
   return new Float32Array(bits.buffer);
 }

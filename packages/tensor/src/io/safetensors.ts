@@ -127,7 +127,7 @@ function parseEntry(name: string, value: unknown, fail: (message: string) => nev
   if (!Array.isArray(shape) || !shape.every(isCount)) {
     return bad(`shape must be an array of non-negative integers, found ${JSON.stringify(shape)}`);
   }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0]! > offsets[1]!) {
     return bad(`data_offsets must be [begin, end] with 0 <= begin <= end, found ${JSON.stringify(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
@@ -192,16 +192,16 @@ function tensorOf(data: SafetensorsTensor['data'], shape: number[]): Safetensors
  */
 export function serializeSafetensors(entries: Record<string, SafetensorsTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const names = Object.keys(entries).sort();
-  for (const name of names) checkWritable(name, entries[name]);
+  for (const name of names) checkWritable(name, entries[name]!);
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== 'string') throw new TypeError(`safetensors metadata '${key}' must be a string`);
   }
 
-  const layout = [...names].sort((a, b) => WRITE_FORMATS[entries[b].dtype].bytes - WRITE_FORMATS[entries[a].dtype].bytes || (a < b ? -1 : 1));
+  const layout = [...names].sort((a, b) => WRITE_FORMATS[entries[b]!.dtype].bytes - WRITE_FORMATS[entries[a]!.dtype].bytes || (a < b ? -1 : 1));
   const offsets = new Map<string, [number, number]>();
   let dataLength = 0;
   for (const name of layout) {
-    const { dtype, data } = entries[name];
+    const { dtype, data } = entries[name]!;
     const begin = dataLength;
     dataLength += data.length * WRITE_FORMATS[dtype].bytes;
     offsets.set(name, [begin, dataLength]);
@@ -210,7 +210,7 @@ export function serializeSafetensors(entries: Record<string, SafetensorsTensor>,
   const header: Record<string, unknown> = Object.create(null); // a tensor may be named '__proto__'
   if (Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
   for (const name of names) {
-    const { dtype, shape } = entries[name];
+    const { dtype, shape } = entries[name]!;
     header[name] = { dtype: WRITE_FORMATS[dtype].fileDtype, shape, data_offsets: offsets.get(name) };
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -224,10 +224,10 @@ export function serializeSafetensors(entries: Record<string, SafetensorsTensor>,
   out.set(json, LENGTH_PREFIX_BYTES);
   out.fill(0x20, LENGTH_PREFIX_BYTES + json.length, dataStart);
   for (const name of layout) {
-    const { dtype, data } = entries[name];
+    const { dtype, data } = entries[name]!;
     const { bytes, write } = WRITE_FORMATS[dtype];
     const at = dataStart + offsets.get(name)![0];
-    for (let i = 0; i < data.length; i++) write(view, at + i * bytes, data[i]);
+    for (let i = 0; i < data.length; i++) write(view, at + i * bytes, data[i]!);
   }
   return out;
 }

@@ -36,7 +36,14 @@ for (;;) {
   seen = Atomics.load(words, Slot.generation);
   if (Atomics.load(words, Slot.stop) !== 0) break;
   receiveUpTo(Atomics.load(words, Slot.buffersVersion));
-  const shape = { m: words[Slot.m]!, nc: words[Slot.nc]!, kc: words[Slot.kc]!, ldc: words[Slot.ldc]!, cBase: words[Slot.cBase]!, blockRows: words[Slot.blockRows]! };
+  const shape = {
+    m: words[Slot.m]!,
+    nc: words[Slot.nc]!,
+    kc: words[Slot.kc]!,
+    ldc: words[Slot.ldc]!,
+    cBase: words[Slot.cBase]!,
+    blockRows: words[Slot.blockRows]!,
+  };
   const { f64, wasm } = current;
   if (words[Slot.kind] === JobKind.wasm) {
     if (!wasm) throw new Error(`gemm worker ${thread}: a WebAssembly job came before its kernel`);

@@ -32,7 +32,7 @@ describe('atan2F32', () => {
       [NaN, 1],
       [1, NaN],
     ]) {
-      expect(Object.is(atan2F32(y, x), Math.atan2(y, x))).toBe(true);
+      expect(Object.is(atan2F32(y!, x!), Math.atan2(y!, x!))).toBe(true);
     }
   });
 });

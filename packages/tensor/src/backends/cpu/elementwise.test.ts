@@ -34,12 +34,12 @@ function broadcastRead(x: number[], shape: number[], outShape: number[], flat: n
   let rest = flat;
   let stride = 1;
   for (let d = outShape.length - 1; d >= 0; d--) {
-    const coord = rest % outShape[d];
-    rest = Math.floor(rest / outShape[d]);
+    const coord = rest % outShape[d]!;
+    rest = Math.floor(rest / outShape[d]!);
     if (shape[d] !== 1) idx += coord * stride;
-    stride *= shape[d];
+    stride *= shape[d]!;
   }
-  return x[idx];
+  return x[idx]!;
 }
 
 const shapes = fc
@@ -113,7 +113,7 @@ describe('cpu binary and where', () => {
         const ref = Array.from({ length: size(s.out) }, (_, i) => {
           const x = broadcastRead(a, s.a, s.out, i);
           const y = broadcastRead(b, s.b, s.out, i);
-          return op in ARITH ? ARITH[op](x, y) : CMP[op](x, y) ? 1 : 0;
+          return op in ARITH ? ARITH[op]!(x, y) : CMP[op]!(x, y) ? 1 : 0;
         });
         expectClose(out, ref, { rtol: 1e-6, atol: 1e-6 });
       }),

@@ -49,7 +49,7 @@ export function unary(op: UnaryOp, x: Storage): AnyTypedArray {
   const fn = st.dtype === 'i32' && spec.i32 ? spec.i32 : spec.fn;
   const src = st.data;
   const out = newArray(st.dtype, src.length);
-  for (let i = 0; i < src.length; i++) out[i] = fn(src[i]);
+  for (let i = 0; i < src.length; i++) out[i] = fn(src[i]!);
   return out;
 }
 
@@ -94,45 +94,45 @@ type BinaryRow = (out: AnyTypedArray, o: number, x: AnyTypedArray, pa: number, d
 const FLOAT_ROWS: Record<string, BinaryRow> = {
   add(out, o, x, pa, da, y, pb, db, len) {
     for (const end4 = o + (len & ~3); o < end4; o += 4, pa += 4 * da, pb += 4 * db) {
-      out[o] = x[pa] + y[pb];
-      out[o + 1] = x[pa + da] + y[pb + db];
-      out[o + 2] = x[pa + 2 * da] + y[pb + 2 * db];
-      out[o + 3] = x[pa + 3 * da] + y[pb + 3 * db];
+      out[o] = x[pa]! + y[pb]!;
+      out[o + 1] = x[pa + da]! + y[pb + db]!;
+      out[o + 2] = x[pa + 2 * da]! + y[pb + 2 * db]!;
+      out[o + 3] = x[pa + 3 * da]! + y[pb + 3 * db]!;
     }
-    for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa] + y[pb];
+    for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa]! + y[pb]!;
   },
   sub(out, o, x, pa, da, y, pb, db, len) {
     for (const end4 = o + (len & ~3); o < end4; o += 4, pa += 4 * da, pb += 4 * db) {
-      out[o] = x[pa] - y[pb];
-      out[o + 1] = x[pa + da] - y[pb + db];
-      out[o + 2] = x[pa + 2 * da] - y[pb + 2 * db];
-      out[o + 3] = x[pa + 3 * da] - y[pb + 3 * db];
+      out[o] = x[pa]! - y[pb]!;
+      out[o + 1] = x[pa + da]! - y[pb + db]!;
+      out[o + 2] = x[pa + 2 * da]! - y[pb + 2 * db]!;
+      out[o + 3] = x[pa + 3 * da]! - y[pb + 3 * db]!;
     }
-    for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa] - y[pb];
+    for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa]! - y[pb]!;
   },
   mul(out, o, x, pa, da, y, pb, db, len) {
     for (const end4 = o + (len & ~3); o < end4; o += 4, pa += 4 * da, pb += 4 * db) {
-      out[o] = x[pa] * y[pb];
-      out[o + 1] = x[pa + da] * y[pb + db];
-      out[o + 2] = x[pa + 2 * da] * y[pb + 2 * db];
-      out[o + 3] = x[pa + 3 * da] * y[pb + 3 * db];
+      out[o] = x[pa]! * y[pb]!;
+      out[o + 1] = x[pa + da]! * y[pb + db]!;
+      out[o + 2] = x[pa + 2 * da]! * y[pb + 2 * db]!;
+      out[o + 3] = x[pa + 3 * da]! * y[pb + 3 * db]!;
     }
-    for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa] * y[pb];
+    for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa]! * y[pb]!;
   },
   div(out, o, x, pa, da, y, pb, db, len) {
     for (const end4 = o + (len & ~3); o < end4; o += 4, pa += 4 * da, pb += 4 * db) {
-      out[o] = x[pa] / y[pb];
-      out[o + 1] = x[pa + da] / y[pb + db];
-      out[o + 2] = x[pa + 2 * da] / y[pb + 2 * db];
-      out[o + 3] = x[pa + 3 * da] / y[pb + 3 * db];
+      out[o] = x[pa]! / y[pb]!;
+      out[o + 1] = x[pa + da]! / y[pb + db]!;
+      out[o + 2] = x[pa + 2 * da]! / y[pb + 2 * db]!;
+      out[o + 3] = x[pa + 3 * da]! / y[pb + 3 * db]!;
     }
-    for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa] / y[pb];
+    for (const end = o + (len & 3); o < end; o++, pa += da, pb += db) out[o] = x[pa]! / y[pb]!;
   },
 };
 
 function scalarRow(fn: Binary): BinaryRow {
   return (out, o, x, pa, da, y, pb, db, len) => {
-    for (const end = o + len; o < end; o++, pa += da, pb += db) out[o] = fn(x[pa], y[pb]);
+    for (const end = o + len; o < end; o++, pa += da, pb += db) out[o] = fn(x[pa]!, y[pb]!);
   };
 }
 
@@ -141,12 +141,12 @@ function binarySpec(op: BinaryOp, dtype: DType): { fn: Binary; outDtype: DType }
   const kernel = `binary(${op})`;
   if (Object.hasOwn(ARITHMETIC, op)) {
     expectDtype(kernel, 'a', dtype, NUMERIC);
-    return { fn: (dtype === 'i32' && I32_ARITHMETIC[op]) || ARITHMETIC[op], outDtype: dtype };
+    return { fn: ((dtype === 'i32' && I32_ARITHMETIC[op]) || ARITHMETIC[op])!, outDtype: dtype };
   }
-  if (Object.hasOwn(COMPARE, op)) return { fn: COMPARE[op], outDtype: 'bool' };
+  if (Object.hasOwn(COMPARE, op)) return { fn: COMPARE[op]!, outDtype: 'bool' };
   if (Object.hasOwn(LOGICAL, op)) {
     expectDtype(kernel, 'a', dtype, ['bool']);
-    return { fn: LOGICAL[op], outDtype: 'bool' };
+    return { fn: LOGICAL[op]!, outDtype: 'bool' };
   }
   throw new Error(`cpu.binary: unknown op '${op}'`);
 }
@@ -167,7 +167,7 @@ export function binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: S
   const { rows, len, inner, starts } = planRows(outShape, strides, [0, 0]);
   const [da, db] = inner;
   const [aStarts, bStarts] = starts;
-  for (let r = 0; r < rows; r++) row(out, r * len, x, aStarts[r], da, y, bStarts[r], db, len);
+  for (let r = 0; r < rows; r++) row(out, r * len, x, aStarts![r]!, da!, y, bStarts![r]!, db!, len);
   return out;
 }
 
@@ -196,7 +196,7 @@ export function where(
   const { rows, len, inner, starts } = planRows(outShape, strides, [0, 0, 0]);
   const [dc, da, db] = inner;
   const [cStarts, aStarts, bStarts] = starts;
-  for (let r = 0; r < rows; r++) selectRow(out, r * len, c, cStarts[r], dc, x, aStarts[r], da, y, bStarts[r], db, len);
+  for (let r = 0; r < rows; r++) selectRow(out, r * len, c, cStarts![r]!, dc!, x, aStarts![r]!, da!, y, bStarts![r]!, db!, len);
   return out;
 }
 
@@ -214,5 +214,5 @@ function selectRow(
   db: number,
   len: number,
 ): void {
-  for (const end = o + len; o < end; o++, pc += dc, pa += da, pb += db) out[o] = c[pc] ? x[pa] : y[pb];
+  for (const end = o + len; o < end; o++, pc += dc, pa += da, pb += db) out[o] = c[pc] ? x[pa]! : y[pb]!;
 }

@@ -25,7 +25,7 @@ export function exp32(x: number): number {
   const r = x - k * STEP;
   const ki = k | 0;
   const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24))));
-  return p * POW2_FRACTION[ki & (STEPS - 1)] * POW2[(ki >> 6) + POW2_BIAS];
+  return p * POW2_FRACTION[ki & (STEPS - 1)]! * POW2[(ki >> 6) + POW2_BIAS]!;
 }
 
 /** The exp a kernel over `data` uses: exp32 for f32 storage, Math.exp for f64. */

@@ -178,13 +178,18 @@ function packPanels(data: MatrixView['data'], base: number, laneStride: number, 
     const lanes = Math.min(PANEL, extent - lane0);
     let src = base + lane0 * laneStride;
     if (lanes === PANEL) {
-      const l1 = laneStride, l2 = 2 * laneStride, l3 = 3 * laneStride;
+      const l1 = laneStride,
+        l2 = 2 * laneStride,
+        l3 = 3 * laneStride;
       for (let kk = 0; kk < kc; kk++, src += depthStride, dst += PANEL) {
-        out[dst] = data[src]; out[dst + 1] = data[src + l1]; out[dst + 2] = data[src + l2]; out[dst + 3] = data[src + l3];
+        out[dst] = data[src]!;
+        out[dst + 1] = data[src + l1]!;
+        out[dst + 2] = data[src + l2]!;
+        out[dst + 3] = data[src + l3]!;
       }
     } else {
       for (let kk = 0; kk < kc; kk++, src += depthStride) {
-        for (let l = 0; l < PANEL; l++) out[dst++] = l < lanes ? data[src + l * laneStride] : 0;
+        for (let l = 0; l < PANEL; l++) out[dst++] = l < lanes ? data[src + l * laneStride]! : 0;
       }
     }
   }
@@ -204,32 +209,89 @@ function microKernel(
   cols: number,
   tile: Float64Array,
 ): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   for (let kk = 0; kk < kc; kk++, ai += MR, bi += NR) {
-    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
-    const b0 = bp[bi], b1 = bp[bi + 1], b2 = bp[bi + 2], b3 = bp[bi + 3];
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    const a0 = ap[ai],
+      a1 = ap[ai + 1],
+      a2 = ap[ai + 2],
+      a3 = ap[ai + 3];
+    const b0 = bp[bi],
+      b1 = bp[bi + 1],
+      b2 = bp[bi + 2],
+      b3 = bp[bi + 3];
+    c00 += a0! * b0!;
+    c01 += a0! * b1!;
+    c02 += a0! * b2!;
+    c03 += a0! * b3!;
+    c10 += a1! * b0!;
+    c11 += a1! * b1!;
+    c12 += a1! * b2!;
+    c13 += a1! * b3!;
+    c20 += a2! * b0!;
+    c21 += a2! * b1!;
+    c22 += a2! * b2!;
+    c23 += a2! * b3!;
+    c30 += a3! * b0!;
+    c31 += a3! * b1!;
+    c32 += a3! * b2!;
+    c33 += a3! * b3!;
   }
   if (rows === MR && cols === NR) {
     let i = cIndex;
-    c[i] += c00; c[i + 1] += c01; c[i + 2] += c02; c[i + 3] += c03; i += ldc;
-    c[i] += c10; c[i + 1] += c11; c[i + 2] += c12; c[i + 3] += c13; i += ldc;
-    c[i] += c20; c[i + 1] += c21; c[i + 2] += c22; c[i + 3] += c23; i += ldc;
-    c[i] += c30; c[i + 1] += c31; c[i + 2] += c32; c[i + 3] += c33;
+    c[i]! += c00;
+    c[i + 1]! += c01;
+    c[i + 2]! += c02;
+    c[i + 3]! += c03;
+    i += ldc;
+    c[i]! += c10;
+    c[i + 1]! += c11;
+    c[i + 2]! += c12;
+    c[i + 3]! += c13;
+    i += ldc;
+    c[i]! += c20;
+    c[i + 1]! += c21;
+    c[i + 2]! += c22;
+    c[i + 3]! += c23;
+    i += ldc;
+    c[i]! += c30;
+    c[i + 1]! += c31;
+    c[i + 2]! += c32;
+    c[i + 3]! += c33;
     return;
   }
   // Edge tile: spill to a scratch tile and add only the valid rows and columns.
-  tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
-  tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
-  tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23;
-  tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
+  tile[0] = c00;
+  tile[1] = c01;
+  tile[2] = c02;
+  tile[3] = c03;
+  tile[4] = c10;
+  tile[5] = c11;
+  tile[6] = c12;
+  tile[7] = c13;
+  tile[8] = c20;
+  tile[9] = c21;
+  tile[10] = c22;
+  tile[11] = c23;
+  tile[12] = c30;
+  tile[13] = c31;
+  tile[14] = c32;
+  tile[15] = c33;
   for (let r = 0; r < rows; r++) {
-    for (let col = 0; col < cols; col++) c[cIndex + r * ldc + col] += tile[r * NR + col];
+    for (let col = 0; col < cols; col++) c[cIndex + r * ldc + col]! += tile[r * NR + col]!;
   }
 }

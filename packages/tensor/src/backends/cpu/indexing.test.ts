@@ -19,11 +19,11 @@ describe('cpu gather and scatterAdd', () => {
         const xs = dtype === 'f32' ? Array.from(new Float32Array(x)) : x;
         const ys = dtype === 'f32' ? Array.from(new Float32Array(y)) : y;
         const ref: number[] = [];
-        for (let o = 0; o < outer; o++) for (let j = 0; j < m; j++) for (let i = 0; i < inner; i++) ref.push(xs[(o * n + ids[j]) * inner + i]);
+        for (let o = 0; o < outer; o++) for (let j = 0; j < m; j++) for (let i = 0; i < inner; i++) ref.push(xs[(o * n + ids[j]!) * inner + i]!);
         expect(g).toEqual(ref);
         // <gather(x), y> == <x, scatterAdd(y)>
-        const lhs = g.reduce((acc, v, i) => acc + v * ys[i], 0);
-        const rhs = s.reduce((acc, v, i) => acc + v * xs[i], 0);
+        const lhs = g.reduce((acc, v, i) => acc + v * ys[i]!, 0);
+        const rhs = s.reduce((acc, v, i) => acc + v * xs[i]!, 0);
         expectClose([lhs], [rhs], { rtol: 1e-5, atol: 1e-5 });
       }),
       { numRuns: 50 },

@@ -16,7 +16,7 @@ export function gather(x: Storage, ids: Storage, outer: number, n: number, inner
   const out = newArray(st.dtype, outer * m * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
-      const from = (o * n + idx[j]) * inner;
+      const from = (o * n + idx[j]!) * inner;
       out.set(src.subarray(from, from + inner), (o * m + j) * inner);
     }
   }
@@ -36,8 +36,8 @@ export function scatterAdd(src: Storage, ids: Storage, outer: number, n: number,
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       const s = (o * m + j) * inner;
-      const d = (o * n + idx[j]) * inner;
-      for (let i = 0; i < inner; i++) acc[d + i] += from[s + i];
+      const d = (o * n + idx[j]!) * inner;
+      for (let i = 0; i < inner; i++) acc[d + i]! += from[s + i]!;
     }
   }
   const out = newArray(st.dtype, acc.length);

@@ -20,7 +20,7 @@ function naiveMatmul(a: number[], b: number[], p: MatmulParams): number[] {
         for (let t = 0; t < k; t++) {
           const av = a[bi * aBatchStride + (transA ? t * m + i : i * k + t)];
           const bv = b[bi * bBatchStride + (transB ? j * k + t : t * n + j)];
-          s += av * bv;
+          s += av! * bv!;
         }
         out.push(s);
       }

@@ -49,7 +49,7 @@ describe('cpu memory', () => {
         // Permute [d0, d1, d2] -> [d2, d0, d1].
         const perm = await values(backend.stridedCopy(s, { shape: [d2, d0, d1], strides: [1, d1 * d2, d2], offset: 0 }));
         const ref: number[] = [];
-        for (let k = 0; k < d2; k++) for (let i = 0; i < d0; i++) for (let j = 0; j < d1; j++) ref.push(x[(i * d1 + j) * d2 + k]);
+        for (let k = 0; k < d2; k++) for (let i = 0; i < d0; i++) for (let j = 0; j < d1; j++) ref.push(x[(i * d1 + j) * d2 + k]!);
         expect(perm).toEqual(ref);
         // Slice the last row of dim 0 and broadcast it twice along a new leading dim.
         const bc = await values(backend.stridedCopy(s, { shape: [2, d1, d2], strides: [0, d2, 1], offset: (d0 - 1) * d1 * d2 }));

@@ -31,7 +31,7 @@ export function cast(x: Storage, to: DType): AnyTypedArray {
   if (to === 'f32' || to === 'f64') {
     out.set(src);
   } else {
-    for (let i = 0; i < src.length; i++) out[i] = convertValue(src[i], to);
+    for (let i = 0; i < src.length; i++) out[i] = convertValue(src[i]!, to);
   }
   return out;
 }
@@ -49,7 +49,7 @@ export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
   let lo = offset;
   let hi = offset;
   shape.forEach((n, d) => {
-    const reach = strides[d] * (n - 1);
+    const reach = strides[d]! * (n - 1);
     if (reach < 0) lo += reach;
     else hi += reach;
   });
@@ -59,7 +59,7 @@ export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
   const src = st.data;
   const { rows, len, inner, starts } = planRows(shape, [strides], [offset]);
   const rowStarts = starts[0];
-  for (let r = 0; r < rows; r++) copyRow(out, r * len, src, rowStarts[r], inner[0], len);
+  for (let r = 0; r < rows; r++) copyRow(out, r * len, src, rowStarts![r]!, inner[0]!, len);
   return out;
 }
 
@@ -73,12 +73,12 @@ function copyRow(out: AnyTypedArray, o: number, src: AnyTypedArray, p: number, s
   const s3 = 3 * stride;
   const s4 = 4 * stride;
   for (const end4 = o + (len & ~3); o < end4; o += 4, p += s4) {
-    out[o] = src[p];
-    out[o + 1] = src[p + stride];
-    out[o + 2] = src[p + s2];
-    out[o + 3] = src[p + s3];
+    out[o] = src[p]!;
+    out[o + 1] = src[p + stride]!;
+    out[o + 2] = src[p + s2]!;
+    out[o + 3] = src[p + s3]!;
   }
-  for (const end = o + (len & 3); o < end; o++, p += stride) out[o] = src[p];
+  for (const end = o + (len & 3); o < end; o++, p += stride) out[o] = src[p]!;
 }
 
 export function copyRegion(src: Storage, dst: Storage, rows: number, srcRowLen: number, dstRowLen: number, dstColOffset: number): void {

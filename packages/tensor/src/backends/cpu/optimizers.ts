@@ -33,11 +33,11 @@ function adamUpdate(
   const [mRate, vRate] = [1 - h.beta1, 1 - h.beta2];
   for (let i = 0; i < size; i++) {
     const gi = g[i];
-    const mi = ms[i] + mRate * (gi - ms[i]);
-    const vi = vs[i] + vRate * (gi * gi - vs[i]);
+    const mi = ms[i]! + mRate * (gi! - ms[i]!);
+    const vi = vs[i]! + vRate * (gi! * gi! - vs[i]!);
     ms[i] = mi;
     vs[i] = vi;
-    p[i] = p[i] * decay - direction(mi, vi);
+    p[i] = p[i]! * decay - direction(mi, vi);
   }
 }
 
@@ -70,13 +70,13 @@ export function signSgdRows(table: Storage, ids: Storage, grads: Storage, n: num
   expectSameDtype(kernel, { table, grads });
   const sums = new Map<number, Float64Array>();
   for (let j = 0; j < count; j++) {
-    let sum = sums.get(idx[j]);
-    if (!sum) sums.set(idx[j], (sum = new Float64Array(dim)));
-    for (let c = 0; c < dim; c++) sum[c] += g[j * dim + c];
+    let sum = sums.get(idx[j]!);
+    if (!sum) sums.set(idx[j]!, (sum = new Float64Array(dim)));
+    for (let c = 0; c < dim; c++) sum[c]! += g[j * dim + c]!;
   }
   const decay = 1 - h.lr * h.weightDecay;
   for (const [row, sum] of sums) {
     const off = row * dim;
-    for (let c = 0; c < dim; c++) t[off + c] = t[off + c] * decay - h.lr * Math.sign(sum[c]);
+    for (let c = 0; c < dim; c++) t[off + c] = t[off + c]! * decay - h.lr * Math.sign(sum[c]!);
   }
 }

@@ -13,14 +13,14 @@ function naiveReduce(op: ReduceOp, x: number[], outer: number, reduce: number, i
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      const fibre = Array.from({ length: reduce }, (_, r) => x[(o * reduce + r) * inner + i]);
+      const fibre = Array.from({ length: reduce }, (_, r) => x[(o * reduce + r) * inner + i]!);
       const extreme = op === 'argmax' || op === 'max' ? Math.max(...fibre) : Math.min(...fibre);
       switch (op) {
         case 'sum':
-          out.push(fibre.reduce((a, b) => a + b, 0));
+          out.push(fibre.reduce((a, b) => a! + b!, 0)!);
           break;
         case 'prod':
-          out.push(fibre.reduce((a, b) => a * b, 1));
+          out.push(fibre.reduce((a, b) => a! * b!, 1)!);
           break;
         case 'max':
         case 'min':

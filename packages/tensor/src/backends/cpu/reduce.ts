@@ -57,7 +57,7 @@ export function reduce(op: ReduceOp, x: Storage, outer: number, reduce: number, 
   for (let o = 0; o < outer; o++) {
     acc.fill(fold.init);
     for (let r = 0, base = o * reduce * inner; r < reduce; r++, base += inner) {
-      for (let i = 0; i < inner; i++) acc[i] = step(acc[i], src[base + i]);
+      for (let i = 0; i < inner; i++) acc[i] = step(acc[i]!, src[base + i]!);
     }
     out.set(acc, o * inner);
   }
@@ -75,8 +75,8 @@ function argReduce(src: AnyTypedArray, outer: number, reduce: number, inner: num
       const row = base + r * inner;
       for (let i = 0; i < inner; i++) {
         const v = src[row + i];
-        if (better(v, best[i])) {
-          best[i] = v;
+        if (better(v!, best[i]!)) {
+          best[i] = v!;
           idx[i] = r;
         }
       }

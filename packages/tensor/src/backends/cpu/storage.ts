@@ -66,7 +66,7 @@ export function expectDtype(kernel: string, operand: string, found: DType, expec
 /** All operands (cpu storages) share the first one's dtype, which is returned. */
 export function expectSameDtype(kernel: string, operands: Record<string, Storage>): DType {
   const entries = Object.entries(operands).map(([name, s]) => [name, cpuStorage(s, kernel, name).dtype] as const);
-  const [firstName, first] = entries[0];
+  const [firstName, first] = entries[0]!;
   for (const [name, dtype] of entries.slice(1)) {
     if (dtype !== first) {
       throw new Error(`cpu.${kernel}: expected ${name} to have the dtype of ${firstName} (${first}), found ${dtype}`);
@@ -103,7 +103,7 @@ export function indexOperand(kernel: string, operand: string, s: Storage, size: 
   const ids = st.data as Int32Array;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
-    if ((id < 0 || id >= bound) && id !== allowed) {
+    if ((id! < 0 || id! >= bound) && id !== allowed) {
       throw new Error(`cpu.${kernel}: ${operand}[${i}] = ${id} is outside [0, ${bound})`);
     }
   }

@@ -26,13 +26,13 @@ function collapse(shape: readonly number[], strides: readonly (readonly number[]
   shape.forEach((n, d) => {
     if (n === 1) return;
     const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, q) => outStrides[q][last] === s[d] * n)) {
-      outShape[last] *= n;
-      strides.forEach((s, q) => (outStrides[q][last] = s[d]));
+    if (last >= 0 && strides.every((s, q) => outStrides[q]![last] === s[d]! * n)) {
+      outShape[last]! *= n;
+      strides.forEach((s, q) => (outStrides[q]![last] = s[d]!));
       return;
     }
     outShape.push(n);
-    strides.forEach((s, q) => outStrides[q].push(s[d]));
+    strides.forEach((s, q) => outStrides[q]!.push(s[d]!));
   });
   return { shape: outShape, strides: outStrides };
 }
@@ -54,20 +54,20 @@ export function planRows(shape: readonly number[], strides: readonly (readonly n
   const size = shapeSize(shape);
   const c = collapse(shape, strides);
   const rank = c.shape.length;
-  const len = rank === 0 ? 1 : c.shape[rank - 1];
-  const rows = size === 0 ? 0 : size / len;
-  const inner = c.strides.map((s) => (rank === 0 ? 0 : s[rank - 1]));
+  const len = rank === 0 ? 1 : c.shape[rank - 1]!;
+  const rows = size === 0 ? 0 : size / len!;
+  const inner = c.strides.map((s) => (rank === 0 ? 0 : s[rank - 1]!));
   const starts = offsets.map(() => new Int32Array(rows));
   const cursor = offsets.slice();
   const index = new Array<number>(Math.max(rank - 1, 0)).fill(0);
   for (let r = 0; r < rows; r++) {
-    for (let q = 0; q < cursor.length; q++) starts[q][r] = cursor[q];
+    for (let q = 0; q < cursor.length; q++) starts[q]![r] = cursor[q]!;
     // Advance the odometer over the outer dims.
     for (let d = rank - 2; d >= 0; d--) {
-      index[d]++;
-      for (let q = 0; q < cursor.length; q++) cursor[q] += c.strides[q][d];
-      if (index[d] < c.shape[d]) break;
-      for (let q = 0; q < cursor.length; q++) cursor[q] -= c.strides[q][d] * c.shape[d];
+      index[d]!++;
+      for (let q = 0; q < cursor.length; q++) cursor[q]! += c.strides[q]![d]!;
+      if (index[d]! < c.shape[d]!) break;
+      for (let q = 0; q < cursor.length; q++) cursor[q]! -= c.strides[q]![d]! * c.shape[d]!;
       index[d] = 0;
     }
   }

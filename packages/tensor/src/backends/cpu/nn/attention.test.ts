@@ -18,13 +18,13 @@ function naiveAttention(q: number[], k: number[], v: number[], p: AttentionParam
     for (let i = 0; i < seqQ; i++) {
       const s = Array.from({ length: seqK }, (_, j) => {
         let dot = 0;
-        for (let c = 0; c < d; c++) dot += q[(h * seqQ + i) * d + c] * k[(h * seqK + j) * d + c];
-        return dot * scale + (mask ? mask[i * seqK + j] : 0);
+        for (let c = 0; c < d; c++) dot += q[(h * seqQ + i) * d + c]! * k[(h * seqK + j) * d + c]!;
+        return dot * scale + (mask ? mask[i * seqK + j]! : 0);
       });
       const max = Math.max(...s);
       const l = max + Math.log(s.reduce((a, x) => a + Math.exp(x - max), 0));
       lse.push(l);
-      for (let c = 0; c < d; c++) o.push(s.reduce((a, x, j) => a + Math.exp(x - l) * v[(h * seqK + j) * d + c], 0));
+      for (let c = 0; c < d; c++) o.push(s.reduce((a, x, j) => a + Math.exp(x - l) * v[(h * seqK + j) * d + c]!, 0));
     }
   }
   return { o, lse };
@@ -73,11 +73,11 @@ describe('cpu attention', () => {
         const mask = masked ? store('f32', randomMask(seed + 4, seq, seq)) : undefined;
         const run = (dtype: 'f32' | 'f64') => {
           const [q, k, v, dO] = inputs.map((x) => store(dtype, x));
-          const { o, lse } = backend.attention(q, k, v, p, mask);
-          return [o, lse, ...Object.values(backend.attentionBackward(q, k, v, o, lse, dO, p, mask))];
+          const { o, lse } = backend.attention(q!, k!, v!, p, mask);
+          return [o, lse, ...Object.values(backend.attentionBackward(q!, k!, v!, o, lse, dO!, p, mask))];
         };
         const [f32, f64] = [run('f32'), run('f64')];
-        for (let i = 0; i < f32.length; i++) expectClose(await values(f32[i]), await values(f64[i]), { rtol: 1e-4, atol: 1e-5 });
+        for (let i = 0; i < f32.length; i++) expectClose(await values(f32[i]!), await values(f64[i]!), { rtol: 1e-4, atol: 1e-5 });
       }),
       { numRuns: 12 },
     );

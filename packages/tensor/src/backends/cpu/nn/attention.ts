@@ -65,34 +65,34 @@ function softmaxRows(scores: FloatArray, p: AttentionParams, mask: FloatArray | 
     let max = -Infinity;
     if (mask) {
       for (let j = off; j < end; j++) {
-        const s = scores[j] * scale + mask[j];
+        const s = scores[j]! * scale + mask[j]!;
         scores[j] = s;
         if (s > max || s !== s) max = s;
       }
     } else {
       for (let j = off; j < end; j++) {
-        const s = scores[j] * scale;
+        const s = scores[j]! * scale;
         scores[j] = s;
         if (s > max || s !== s) max = s;
       }
     }
-    if (saved) max = lse[lseOffset + i];
+    if (saved) max = lse[lseOffset + i]!;
     else if (!Number.isFinite(max)) lse[lseOffset + i] = max; // fully masked (-Infinity), or an infinite or NaN score
     if (!Number.isFinite(max)) {
       // The lse is the maximum itself; a fully masked row attends to nothing.
-      for (let j = off; j < end; j++) scores[j] = max === -Infinity ? 0 : exp(scores[j] - max);
+      for (let j = off; j < end; j++) scores[j] = max === -Infinity ? 0 : exp(scores[j]! - max);
       continue;
     }
     let sum = 0;
     for (let j = off; j < end; j++) {
-      const e = exp(scores[j] - max);
+      const e = exp(scores[j]! - max);
       scores[j] = e;
       sum += e;
     }
     if (saved) continue;
     lse[lseOffset + i] = max + Math.log(sum);
     const inv = 1 / sum;
-    for (let j = off; j < end; j++) scores[j] *= inv;
+    for (let j = off; j < end; j++) scores[j]! *= inv;
   }
 }
 
@@ -185,8 +185,8 @@ export function attentionBackward(
     gemm({ data: dOs, offset: qOff, rowStride: d, colStride: 1 }, { data: ops.v, offset: kOff, rowStride: 1, colStride: d }, dS, 0, seqQ, seqK, d);
     for (let i = 0, row = qOff, off = 0; i < seqQ; i++, row += d, off += seqK) {
       let D = 0;
-      for (let c = row; c < row + d; c++) D += dOs[c] * os[c];
-      for (let j = off; j < off + seqK; j++) dS[j] = probs[j] * (dS[j] - D) * scale;
+      for (let c = row; c < row + d; c++) D += dOs[c]! * os[c]!;
+      for (let j = off; j < off + seqK; j++) dS[j] = probs[j]! * (dS[j]! - D) * scale;
     }
     // dQ = dS K, dK = dS^T Q (scale already folded into dS)
     gemm({ data: dS, offset: 0, rowStride: seqK, colStride: 1 }, { data: ops.k, offset: kOff, rowStride: d, colStride: 1 }, dq, qOff, seqQ, d, seqK);

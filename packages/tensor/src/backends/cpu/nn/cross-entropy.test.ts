@@ -13,14 +13,14 @@ const IGNORE = -100;
 
 /** Reference losses written straight from the definitions (HRM spec section 5 for stablemax). */
 function naiveLoss(kind: CrossEntropyKind, row: number[], label: number): number {
-  if (kind === 'softmax') return -Math.log(Math.exp(row[label]) / row.reduce((a, x) => a + Math.exp(x), 0));
+  if (kind === 'softmax') return -Math.log(Math.exp(row[label]!) / row.reduce((a, x) => a + Math.exp(x), 0));
   const s = (x: number) => (x >= 0 ? x + 1 : 1 / (1 - x + 1e-30));
-  return -Math.log(s(row[label]) / row.reduce((a, x) => a + s(x), 0));
+  return -Math.log(s(row[label]!) / row.reduce((a, x) => a + s(x), 0));
 }
 
 /** Labels with about one in four rows ignored. */
 function labelsFor(seed: number, rows: number, cols: number): number[] {
-  return seededInts(seed, rows, 0, cols).map((l, r) => (seeded(seed + r, 1)[0] > 0.5 ? IGNORE : l));
+  return seededInts(seed, rows, 0, cols).map((l, r) => (seeded(seed + r, 1)[0]! > 0.5 ? IGNORE : l));
 }
 
 describe('cpu crossEntropy', () => {

@@ -33,29 +33,29 @@ interface Kind {
 }
 
 const SOFTMAX: Kind = {
-  loss: ({ x, off, cols, label }) => logSumExp(x, off, cols) - x[off + label],
+  loss: ({ x, off, cols, label }) => logSumExp(x, off, cols) - x[off + label]!,
   grad({ x, off, cols, label }, scale, out) {
     const lse = logSumExp(x, off, cols);
-    for (let j = 0; j < cols; j++) out[off + j] = (Math.exp(x[off + j] - lse) - (j === label ? 1 : 0)) * scale;
+    for (let j = 0; j < cols; j++) out[off + j] = (Math.exp(x[off + j]! - lse) - (j === label ? 1 : 0)) * scale;
   },
 };
 
 function stablemaxSum({ x, off, cols }: Row): number {
   let sum = 0;
-  for (let j = 0; j < cols; j++) sum += stablemaxS(x[off + j]);
+  for (let j = 0; j < cols; j++) sum += stablemaxS(x[off + j]!);
   return sum;
 }
 
 const STABLEMAX: Kind = {
-  loss: (row) => -Math.log(stablemaxS(row.x[row.off + row.label]) / stablemaxSum(row)),
+  loss: (row) => -Math.log(stablemaxS(row.x[row.off + row.label]!) / stablemaxSum(row)),
   // loss = log S - log s_l, so d loss / d x_j = s'_j / S - [j = l] s'_l / s_l.
   grad(row, scale, out) {
     const { x, off, cols, label } = row;
     const sum = stablemaxSum(row);
     for (let j = 0; j < cols; j++) {
       const v = x[off + j];
-      const own = j === label ? stablemaxSlope(v) / stablemaxS(v) : 0;
-      out[off + j] = (stablemaxSlope(v) / sum - own) * scale;
+      const own = j === label ? stablemaxSlope(v!) / stablemaxS(v!) : 0;
+      out[off + j] = (stablemaxSlope(v!) / sum - own) * scale;
     }
   },
 };
@@ -73,7 +73,7 @@ export function crossEntropy(logits: Storage, labels: Storage, rows: number, col
   const ys = indexOperand('crossEntropy', 'labels', labels, rows, cols, ignoreIndex);
   const out = floatLike(x, rows);
   for (let r = 0; r < rows; r++) {
-    out[r] = ys[r] === ignoreIndex ? 0 : k.loss({ x, off: r * cols, cols, label: ys[r] });
+    out[r] = ys[r] === ignoreIndex ? 0 : k.loss({ x, off: r * cols, cols, label: ys[r]! });
   }
   return out;
 }
@@ -95,7 +95,7 @@ export function crossEntropyBackward(
   expectSameDtype(kernel, { logits, dLoss });
   const out = floatLike(x, x.length);
   for (let r = 0; r < rows; r++) {
-    if (ys[r] !== ignoreIndex) k.grad({ x, off: r * cols, cols, label: ys[r] }, d[r], out);
+    if (ys[r] !== ignoreIndex) k.grad({ x, off: r * cols, cols, label: ys[r]! }, d[r]!, out);
   }
   return out;
 }

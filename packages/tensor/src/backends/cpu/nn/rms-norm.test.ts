@@ -24,7 +24,7 @@ describe('cpu rmsNorm', () => {
         expectClose(await values(invRms), inv, { rtol: tol, atol: tol });
         expectClose(
           await values(y),
-          xs.map((v, i) => v * inv[Math.floor(i / cols)]),
+          xs.map((v, i) => v * inv[Math.floor(i / cols)]!),
           { rtol: tol, atol: tol },
         );
       }),

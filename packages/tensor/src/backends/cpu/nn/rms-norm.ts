@@ -9,18 +9,18 @@ export function rmsNorm(x: Storage, rows: number, cols: number, eps: number): { 
   const invRms = floatLike(src, rows);
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     let sumSq = 0;
-    for (let j = off; j < off + cols; j++) sumSq += src[j] * src[j];
+    for (let j = off; j < off + cols; j++) sumSq += src[j]! * src[j]!;
     const inv = 1 / Math.sqrt(sumSq / cols + eps);
     invRms[r] = inv;
     // Four stores per iteration (see copyRow in memory.ts for why that pays in V8).
     let j = off;
     for (const end4 = off + (cols & ~3); j < end4; j += 4) {
-      y[j] = src[j] * inv;
-      y[j + 1] = src[j + 1] * inv;
-      y[j + 2] = src[j + 2] * inv;
-      y[j + 3] = src[j + 3] * inv;
+      y[j] = src[j]! * inv;
+      y[j + 1] = src[j + 1]! * inv;
+      y[j + 2] = src[j + 2]! * inv;
+      y[j + 3] = src[j + 3]! * inv;
     }
-    for (; j < off + cols; j++) y[j] = src[j] * inv;
+    for (; j < off + cols; j++) y[j] = src[j]! * inv;
   }
   return { y, invRms };
 }
@@ -35,16 +35,16 @@ export function rmsNormBackward(dy: Storage, x: Storage, invRms: Storage, rows: 
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     const ir = inv[r];
     let dot = 0;
-    for (let j = off; j < off + cols; j++) dot += g[j] * xs[j] * ir;
-    const c = ir * (dot / cols);
+    for (let j = off; j < off + cols; j++) dot += g[j]! * xs[j]! * ir!;
+    const c = ir! * (dot / cols);
     let j = off;
     for (const end4 = off + (cols & ~3); j < end4; j += 4) {
-      dx[j] = ir * (g[j] - xs[j] * c);
-      dx[j + 1] = ir * (g[j + 1] - xs[j + 1] * c);
-      dx[j + 2] = ir * (g[j + 2] - xs[j + 2] * c);
-      dx[j + 3] = ir * (g[j + 3] - xs[j + 3] * c);
+      dx[j] = ir! * (g[j]! - xs[j]! * c);
+      dx[j + 1] = ir! * (g[j + 1]! - xs[j + 1]! * c);
+      dx[j + 2] = ir! * (g[j + 2]! - xs[j + 2]! * c);
+      dx[j + 3] = ir! * (g[j + 3]! - xs[j + 3]! * c);
     }
-    for (; j < off + cols; j++) dx[j] = ir * (g[j] - xs[j] * c);
+    for (; j < off + cols; j++) dx[j] = ir! * (g[j]! - xs[j]! * c);
   }
   return dx;
 }

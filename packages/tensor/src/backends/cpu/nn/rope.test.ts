@@ -36,8 +36,8 @@ describe('cpu rope', () => {
         const ref = xs.map((v, i) => {
           const j = i % dim;
           const t = Math.floor(i / dim) % seq;
-          const rotated = j < half ? -xs[i + half] : xs[i - half];
-          return v * c[t * dim + j] + rotated * s[t * dim + j];
+          const rotated = j < half ? -xs[i + half]! : xs[i - half];
+          return v * c[t * dim + j]! + rotated! * s[t * dim + j]!;
         });
         const out = await values(backend.rope(store(dtype, x), store(dtype, cos), store(dtype, sin), batch, heads, seq, dim, false));
         const tol = dtype === 'f32' ? 1e-6 : 1e-13;

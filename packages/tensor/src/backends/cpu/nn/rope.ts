@@ -26,8 +26,8 @@ export function rope(x: Storage, cos: Storage, sin: Storage, batch: number, head
     for (let j = 0; j < half; j++) {
       const x1 = xs[off + j];
       const x2 = xs[off + j + half];
-      y[off + j] = x1 * c[t + j] - sign * x2 * s[t + j + sinLow];
-      y[off + j + half] = x2 * c[t + j + half] + sign * x1 * s[t + j + sinHigh];
+      y[off + j] = x1! * c[t + j]! - sign * x2! * s[t + j + sinLow]!;
+      y[off + j + half] = x2! * c[t + j + half]! + sign * x1! * s[t + j + sinHigh]!;
     }
   }
   return y;

@@ -12,7 +12,7 @@ export function rowsOperand(kernel: string, operand: string, s: Storage, rows: n
 /** The maximum of x[off .. off+len): NaN if any element is NaN, -Infinity for an empty row. */
 export function rowMax(x: ArrayLike<number>, off: number, len: number): number {
   let max = -Infinity;
-  for (let j = 0; j < len; j++) if (x[off + j] > max || x[off + j] !== x[off + j]) max = x[off + j];
+  for (let j = 0; j < len; j++) if (x[off + j]! > max || x[off + j] !== x[off + j]) max = x[off + j]!;
   return max;
 }
 
@@ -21,6 +21,6 @@ export function logSumExp(x: ArrayLike<number>, off: number, len: number): numbe
   const max = rowMax(x, off, len);
   if (max === -Infinity || max === Infinity || max !== max) return max;
   let sum = 0;
-  for (let j = 0; j < len; j++) sum += Math.exp(x[off + j] - max);
+  for (let j = 0; j < len; j++) sum += Math.exp(x[off + j]! - max);
   return max + Math.log(sum);
 }

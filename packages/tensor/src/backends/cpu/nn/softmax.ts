@@ -21,21 +21,21 @@ function rowSoftmax(kernel: string, x: Storage, rows: number, cols: number, log:
     const end = off + cols;
     const max = rowMax(src, off, cols);
     if (!Number.isFinite(max)) {
-      for (let j = off; j < end; j++) out[j] = log ? src[j] - max : exp(src[j] - max);
+      for (let j = off; j < end; j++) out[j] = log ? src[j]! - max : exp(src[j]! - max);
       continue;
     }
     let sum = 0;
     for (let j = off; j < end; j++) {
-      const e = exp(src[j] - max);
+      const e = exp(src[j]! - max);
       if (!log) out[j] = e;
       sum += e;
     }
     if (log) {
       const lse = max + Math.log(sum);
-      for (let j = off; j < end; j++) out[j] = src[j] - lse;
+      for (let j = off; j < end; j++) out[j] = src[j]! - lse;
     } else {
       const inv = 1 / sum;
-      for (let j = off; j < end; j++) out[j] *= inv;
+      for (let j = off; j < end; j++) out[j]! *= inv;
     }
   }
   return out;
@@ -61,8 +61,8 @@ export function softmaxBackward(y: Storage, dy: Storage, rows: number, cols: num
   const { ys, dys, out } = backwardOperands('softmaxBackward', y, dy, rows, cols);
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     let dot = 0;
-    for (let j = off; j < off + cols; j++) dot += ys[j] * dys[j];
-    for (let j = off; j < off + cols; j++) out[j] = ys[j] * (dys[j] - dot);
+    for (let j = off; j < off + cols; j++) dot += ys[j]! * dys[j]!;
+    for (let j = off; j < off + cols; j++) out[j] = ys[j]! * (dys[j]! - dot);
   }
   return out;
 }
@@ -73,8 +73,8 @@ export function logSoftmaxBackward(y: Storage, dy: Storage, rows: number, cols: 
   const exp = expFor(ys);
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     let sum = 0;
-    for (let j = off; j < off + cols; j++) sum += dys[j];
-    for (let j = off; j < off + cols; j++) out[j] = dys[j] - exp(ys[j]) * sum;
+    for (let j = off; j < off + cols; j++) sum += dys[j]!;
+    for (let j = off; j < off + cols; j++) out[j] = dys[j]! - exp(ys[j]!) * sum;
   }
   return out;
 }

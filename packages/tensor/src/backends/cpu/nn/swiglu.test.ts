@@ -17,7 +17,7 @@ describe('cpu swiglu', () => {
         const gu = seeded(seed, rows * 2 * inter, -4, 4);
         const x = dtype === 'f32' ? Array.from(new Float32Array(gu)) : gu;
         const ref: number[] = [];
-        for (let r = 0; r < rows; r++) for (let j = 0; j < inter; j++) ref.push(silu(x[r * 2 * inter + j]) * x[r * 2 * inter + inter + j]);
+        for (let r = 0; r < rows; r++) for (let j = 0; j < inter; j++) ref.push(silu(x[r * 2 * inter + j]!) * x[r * 2 * inter + inter + j]!);
         const tol = dtype === 'f32' ? 1e-6 : 1e-13;
         expectClose(await values(backend.swiglu(store(dtype, gu), rows, inter)), ref, { rtol: tol, atol: tol });
       }),

@@ -23,7 +23,7 @@ export function swiglu(gateUp: Storage, rows: number, inter: number): FloatArray
     for (let j = 0; j < inter; j++, o++) {
       const g = gu[g0 + j];
       // silu(g) = g / (1 + exp(-g)): where exp(-g) overflows, g / Infinity is the correct -0.
-      out[o] = (g / (1 + exp(-g))) * gu[g0 + inter + j];
+      out[o] = (g! / (1 + exp(-g!))) * gu[g0 + inter + j]!;
     }
   }
   return out;
@@ -47,10 +47,10 @@ export function swigluBackward(gateUp: Storage, dOut: Storage, rows: number, int
       const g = gu[g0 + j];
       const up = gu[g0 + inter + j];
       const dy = d[o];
-      const s = 1 / (1 + exp(-g));
+      const s = 1 / (1 + exp(-g!));
       // silu'(g) = s * (1 + g * (1 - s))
-      dgu[g0 + j] = dy * up * s * (1 + g * (1 - s));
-      dgu[g0 + inter + j] = dy * g * s;
+      dgu[g0 + j] = dy! * up! * s * (1 + g! * (1 - s));
+      dgu[g0 + inter + j] = dy! * g! * s;
     }
   }
   return dgu;

@@ -214,85 +214,85 @@ function attentionBackwardFunction(module: ModuleBuilder, softmaxRows: number, r
         f.local('f32'),
       ];
       const ptr = (base: I, offset: I) => at(f, base, () => f.get(offset));
-      f.get(seqK).i32.const(3).i32.add().i32.const(-4).i32.and().set(kp);
-      f.get(d).i32.const(3).i32.add().i32.const(-4).i32.and().set(dpad);
+      f.get(seqK!).i32.const(3).i32.add().i32.const(-4).i32.and().set(kp);
+      f.get(d!).i32.const(3).i32.add().i32.const(-4).i32.and().set(dpad);
       f.forRange(
         h,
         () => f.i32.const(0),
-        () => f.get(heads),
+        () => f.get(heads!),
         1,
         () => {
-          f.get(h).get(seqQ).i32.mul().get(d).i32.mul().set(qOff);
-          f.get(h).get(seqK).i32.mul().get(d).i32.mul().set(kOff);
+          f.get(h).get(seqQ!).i32.mul().get(d!).i32.mul().set(qOff);
+          f.get(h).get(seqK!).i32.mul().get(d!).i32.mul().set(kOff);
           // Transposed and padded copies of this head's K, V, Q and dO.
-          ptr(k, kOff);
-          f.i32.const(1).get(d).get(kt).get(kp).get(d).get(seqK).call(copy2d);
-          ptr(v, kOff);
-          f.i32.const(1).get(d).get(vt).get(kp).get(d).get(seqK).call(copy2d);
-          ptr(k, kOff);
-          f.get(d).i32.const(1).get(kpad).get(dpad).get(seqK).get(d).call(copy2d);
-          ptr(q, qOff);
-          f.get(d).i32.const(1).get(qpad).get(dpad).get(seqQ).get(d).call(copy2d);
-          ptr(dO, qOff);
-          f.get(d).i32.const(1).get(dopad).get(dpad).get(seqQ).get(d).call(copy2d);
+          ptr(k!, kOff);
+          f.i32.const(1).get(d!).get(kt!).get(kp).get(d!).get(seqK!).call(copy2d);
+          ptr(v!, kOff);
+          f.i32.const(1).get(d!).get(vt!).get(kp).get(d!).get(seqK!).call(copy2d);
+          ptr(k!, kOff);
+          f.get(d!).i32.const(1).get(kpad!).get(dpad).get(seqK!).get(d!).call(copy2d);
+          ptr(q!, qOff);
+          f.get(d!).i32.const(1).get(qpad!).get(dpad).get(seqQ!).get(d!).call(copy2d);
+          ptr(dO!, qOff);
+          f.get(d!).i32.const(1).get(dopad!).get(dpad).get(seqQ!).get(d!).call(copy2d);
           // P = exp(scale * Q Kt + mask - lse).
-          ptr(q, qOff);
-          f.get(d).get(kt).get(kp).get(p).get(seqK).get(seqQ).get(d).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
-          f.get(p).get(mask).get(seqQ).get(seqK).get(scale);
-          at(f, lse, () => f.get(h).get(seqQ).i32.mul());
+          ptr(q!, qOff);
+          f.get(d!).get(kt!).get(kp).get(p!).get(seqK!).get(seqQ!).get(d!).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
+          f.get(p!).get(mask!).get(seqQ!).get(seqK!).get(scale);
+          at(f, lse!, () => f.get(h).get(seqQ!).i32.mul());
           f.i32.const(0).i32.const(1).call(softmaxRows);
           // dV = P^T dO.
-          f.get(p).i32.const(1).get(seqK).get(pt).get(seqQ).get(seqK).get(seqQ).call(copy2d);
-          f.get(pt).get(seqQ).get(dopad).get(dpad);
-          ptr(dv, kOff);
-          f.get(d).get(seqK).get(seqQ).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
+          f.get(p!).i32.const(1).get(seqK!).get(pt!).get(seqQ!).get(seqK!).get(seqQ!).call(copy2d);
+          f.get(pt!).get(seqQ!).get(dopad!).get(dpad);
+          ptr(dv!, kOff);
+          f.get(d!).get(seqK!).get(seqQ!).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
           // dP = dO Vt, then dS = scale * P * (dP - D) in place of dP.
-          ptr(dO, qOff);
-          f.get(d).get(vt).get(kp).get(dp).get(seqK).get(seqQ).get(d).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
+          ptr(dO!, qOff);
+          f.get(d!).get(vt!).get(kp).get(dp!).get(seqK!).get(seqQ!).get(d!).get(kp).i32.const(2).i32.shr_s().call(rowsTimes);
           f.forRange(
             i,
             () => f.i32.const(0),
-            () => f.get(seqQ),
+            () => f.get(seqQ!),
             1,
             () => {
               f.f32.const(0).set(D);
               f.forRange(
                 c,
                 () => f.i32.const(0),
-                () => f.get(d),
+                () => f.get(d!),
                 1,
                 () => {
                   f.get(D);
-                  at(f, dO, () => f.get(qOff).get(i).get(d).i32.mul().i32.add().get(c).i32.add());
+                  at(f, dO!, () => f.get(qOff).get(i).get(d!).i32.mul().i32.add().get(c).i32.add());
                   f.f32.load();
-                  at(f, o, () => f.get(qOff).get(i).get(d).i32.mul().i32.add().get(c).i32.add());
+                  at(f, o!, () => f.get(qOff).get(i).get(d!).i32.mul().i32.add().get(c).i32.add());
                   f.f32.load().f32.mul().f32.add().set(D);
                 },
               );
-              f.get(i).get(seqK).i32.mul().set(pRow);
+              f.get(i).get(seqK!).i32.mul().set(pRow);
               f.forRange(
                 j,
                 () => f.i32.const(0),
-                () => f.get(seqK),
+                () => f.get(seqK!),
                 1,
                 () => {
-                  at(f, dp, () => f.get(pRow).get(j).i32.add());
-                  at(f, p, () => f.get(pRow).get(j).i32.add());
+                  at(f, dp!, () => f.get(pRow).get(j).i32.add());
+                  at(f, p!, () => f.get(pRow).get(j).i32.add());
                   f.f32.load();
-                  at(f, dp, () => f.get(pRow).get(j).i32.add());
+                  at(f, dp!, () => f.get(pRow).get(j).i32.add());
                   f.f32.load().get(D).f32.sub().f32.mul().get(scale).f32.mul().f32.store();
                 },
               );
             },
           );
           // dQ = dS K; dK = dS^T Q.
-          f.get(dp).get(seqK).get(kpad).get(dpad);
-          ptr(dq, qOff);
-          f.get(d).get(seqQ).get(seqK).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
-          f.get(dp).i32.const(1).get(seqK).get(dst).get(seqQ).get(seqK).get(seqQ).call(copy2d);
-          f.get(dst).get(seqQ).get(qpad).get(dpad);
-          ptr(dk, kOff);
-          f.get(d).get(seqK).get(seqQ).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
+          f.get(dp!).get(seqK!).get(kpad!).get(dpad);
+          ptr(dq!, qOff);
+          f.get(d!).get(seqQ!).get(seqK!).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
+          f.get(dp!).i32.const(1).get(seqK!).get(dst!).get(seqQ!).get(seqK!).get(seqQ!).call(copy2d);
+          f.get(dst!).get(seqQ!).get(qpad!).get(dpad);
+          ptr(dk!, kOff);
+          f.get(d!).get(seqK!).get(seqQ!).get(dpad).i32.const(2).i32.shr_s().call(rowsTimes);
         },
       );
     },

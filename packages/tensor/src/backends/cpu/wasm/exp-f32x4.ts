@@ -67,9 +67,9 @@ export function emitExp(f: F, c: Constants, tmp: ExpTemps, x: V, out: V): void {
   const [c5, c4, c3, c2, c1, c0] = c.poly;
   const r2 = xc;
   f.get(r).get(r).f32x4.mul().set(r2);
-  f.get(r).v128.const(c5).f32x4.mul().v128.const(c4).f32x4.add().get(r2).f32x4.mul();
-  f.get(r).v128.const(c3).f32x4.mul().v128.const(c2).f32x4.add().f32x4.add().get(r2).f32x4.mul();
-  f.get(r).v128.const(c1).f32x4.mul().v128.const(c0).f32x4.add().f32x4.add();
+  f.get(r).v128.const(c5!).f32x4.mul().v128.const(c4!).f32x4.add().get(r2).f32x4.mul();
+  f.get(r).v128.const(c3!).f32x4.mul().v128.const(c2!).f32x4.add().f32x4.add().get(r2).f32x4.mul();
+  f.get(r).v128.const(c1!).f32x4.mul().v128.const(c0!).f32x4.add().f32x4.add();
   f.get(r2).f32x4.mul().get(r).f32x4.add().v128.const(c.one).f32x4.add();
   // Times 2 * 2^(k - 1) (2^(k - 1) stays a normal f32 for every k the clamp allows).
   f.v128.const(c.two).f32x4.mul();

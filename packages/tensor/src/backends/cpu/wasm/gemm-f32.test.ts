@@ -47,7 +47,8 @@ function check(p: Case): void {
   expect([c[0], c[1], c[c.length - 2], c[c.length - 1]].every(Number.isNaN), 'wrote outside its block').toBe(true);
   for (let i = 0; i < exact.length; i++) {
     const err = Math.abs(c[2 + i]! - exact[i]!);
-    if (!(err <= gamma * scale[i]! + 1e-30)) expect.fail(`${JSON.stringify(p)}: c[${i}] = ${c[2 + i]}, expected ${exact[i]} (error ${err}, bound ${gamma * scale[i]!})`);
+    if (!(err <= gamma * scale[i]! + 1e-30))
+      expect.fail(`${JSON.stringify(p)}: c[${i}] = ${c[2 + i]}, expected ${exact[i]} (error ${err}, bound ${gamma * scale[i]!})`);
   }
 }
 

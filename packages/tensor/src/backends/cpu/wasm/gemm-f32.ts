@@ -181,7 +181,21 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
         // Several blocks per thread, so that one that starts late can be covered by the others.
         const blockRows = pool ? Math.min(MC, roundUp(Math.ceil(rows / (4 * pool.count)), mr)) : MC;
         const accumulate = pc === 0 ? 0 : 1;
-        const job: WasmPanelJob = { kind: 'wasm', kernel: kern, layout, a: 4 * aAt, aPanel, b: 4 * bAt, c: 4 * cAt, ldc: 4 * cols, rows, cols, kc, accumulate, blockRows };
+        const job: WasmPanelJob = {
+          kind: 'wasm',
+          kernel: kern,
+          layout,
+          a: 4 * aAt,
+          aPanel,
+          b: 4 * bAt,
+          c: 4 * cAt,
+          ldc: 4 * cols,
+          rows,
+          cols,
+          kc,
+          accumulate,
+          blockRows,
+        };
         if (pool) pool.run(job);
         else {
           let next = 0;
@@ -197,7 +211,16 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
  * Copies `count` rows of `length` elements, `from` row `fromStride` apart, into `to` at `at`,
  * rows `toStride` apart (one block copy when both are contiguous).
  */
-function copyRows(from: ArrayLike<number>, start: number, fromStride: number, count: number, length: number, to: Float32Array, at: number, toStride: number): void {
+function copyRows(
+  from: ArrayLike<number>,
+  start: number,
+  fromStride: number,
+  count: number,
+  length: number,
+  to: Float32Array,
+  at: number,
+  toStride: number,
+): void {
   if (ArrayBuffer.isView(from)) {
     const typed = from as Float32Array | Float64Array;
     if (fromStride === length && toStride === length) {

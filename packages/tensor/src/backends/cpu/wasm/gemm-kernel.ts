@@ -79,18 +79,38 @@ function whileBelowIn(f: FunctionBuilder<readonly ValueType[]>, ptr: Local<'i32'
 function packLanesBody(f: FunctionBuilder<typeof PACK_PARAMS>, width: number): void {
   const [src, ld, dst, kc, panels] = f.params;
   const [panel, panelEnd, from, out, outEnd] = Array.from({ length: 5 }, () => f.local('i32'));
-  f.get(src).set(panel);
-  f.get(src).get(panels).i32.const(4 * width).i32.mul().i32.add().set(panelEnd);
-  f.get(dst).set(out);
-  whileBelowIn(f, panel, panelEnd, () => {
-    f.get(panel).set(from);
-    f.get(out).get(kc).i32.const(4 * width).i32.mul().i32.add().set(outEnd);
-    whileBelowIn(f, out, outEnd, () => {
-      for (let v = 0; v < width / 4; v++) f.get(out).get(from).v128.load(16 * v).v128.store(16 * v);
-      f.get(from).get(ld).i32.add().set(from);
-      f.get(out).i32.const(4 * width).i32.add().set(out);
+  f.get(src).set(panel!);
+  f.get(src)
+    .get(panels)
+    .i32.const(4 * width)
+    .i32.mul()
+    .i32.add()
+    .set(panelEnd!);
+  f.get(dst).set(out!);
+  whileBelowIn(f, panel!, panelEnd!, () => {
+    f.get(panel!).set(from!);
+    f.get(out!)
+      .get(kc)
+      .i32.const(4 * width)
+      .i32.mul()
+      .i32.add()
+      .set(outEnd!);
+    whileBelowIn(f, out!, outEnd!, () => {
+      for (let v = 0; v < width / 4; v++)
+        f.get(out!)
+          .get(from!)
+          .v128.load(16 * v)
+          .v128.store(16 * v);
+      f.get(from!).get(ld).i32.add().set(from!);
+      f.get(out!)
+        .i32.const(4 * width)
+        .i32.add()
+        .set(out!);
     });
-    f.get(panel).i32.const(4 * width).i32.add().set(panel);
+    f.get(panel!)
+      .i32.const(4 * width)
+      .i32.add()
+      .set(panel!);
   });
 }
 
@@ -113,9 +133,14 @@ function blockBody(f: FunctionBuilder<Params>, shape: GemmKernelShape, layout: A
 
   /** One k step of the tile: acc[r][v] += A(r, kk) * B(kk, 4v..4v+3), then the pointers move on. */
   const kStep = () => {
-    for (let v = 0; v < vectors; v++) f.get(pb).v128.load(16 * v).set(bv[v]!);
+    for (let v = 0; v < vectors; v++)
+      f.get(pb!)
+        .v128.load(16 * v)
+        .set(bv[v]!);
     for (let r = 0; r < mr; r++) {
-      f.get(pa).v128.load32_splat(layout === 'packed' ? 4 * r : aRowBytes * r).set(av);
+      f.get(pa)
+        .v128.load32_splat(layout === 'packed' ? 4 * r : aRowBytes * r)
+        .set(av);
       for (let v = 0; v < vectors; v++) {
         if (fma) f.get(av).get(bv[v]!).get(acc[r]![v]!).f32x4.relaxed_madd();
         else f.get(acc[r]![v]!).get(av).get(bv[v]!).f32x4.mul().f32x4.add();
@@ -123,44 +148,50 @@ function blockBody(f: FunctionBuilder<Params>, shape: GemmKernelShape, layout: A
       }
     }
     addTo(pa, () => f.i32.const(layout === 'packed' ? 4 * mr : 4));
-    addTo(pb, () => f.i32.const(4 * nr));
+    addTo(pb!, () => f.i32.const(4 * nr));
   };
 
   /** Stores the tile at cRow, adding C's current values when `adding`. */
   const storeTile = (adding: boolean) => {
     for (let r = 0; r < mr; r++) {
       for (let v = 0; v < vectors; v++) {
-        f.get(cRow).get(acc[r]![v]!);
-        if (adding) f.get(cRow).v128.load(16 * v).f32x4.add();
+        f.get(cRow!).get(acc[r]![v]!);
+        if (adding)
+          f.get(cRow!)
+            .v128.load(16 * v)
+            .f32x4.add();
         f.v128.store(16 * v);
       }
-      if (r < mr - 1) addTo(cRow, () => f.get(ldc));
+      if (r < mr - 1) addTo(cRow!, () => f.get(ldc));
     }
   };
 
-  f.get(kc).i32.const(4 * nr).i32.mul().set(bPanelBytes);
-  f.get(b).set(bPanel);
-  f.get(b).get(cols).i32.const(nr).i32.div_u().get(bPanelBytes).i32.mul().i32.add().set(bPanelEnd);
-  f.get(c).set(cColumn);
-  f.get(a).get(rows).i32.const(mr).i32.div_u().get(aPanelBytes).i32.mul().i32.add().set(aEnd);
-  whileBelow(bPanel, bPanelEnd, () => {
-    f.get(a).set(aPanel);
-    f.get(cColumn).set(cRow);
-    whileBelow(aPanel, aEnd, () => {
+  f.get(kc)
+    .i32.const(4 * nr)
+    .i32.mul()
+    .set(bPanelBytes!);
+  f.get(b).set(bPanel!);
+  f.get(b).get(cols).i32.const(nr).i32.div_u().get(bPanelBytes!).i32.mul().i32.add().set(bPanelEnd!);
+  f.get(c).set(cColumn!);
+  f.get(a).get(rows).i32.const(mr).i32.div_u().get(aPanelBytes).i32.mul().i32.add().set(aEnd!);
+  whileBelow(bPanel!, bPanelEnd!, () => {
+    f.get(a).set(aPanel!);
+    f.get(cColumn!).set(cRow!);
+    whileBelow(aPanel!, aEnd!, () => {
       for (const row of acc) for (const x of row) f.v128.const(new Uint8Array(16)).set(x);
-      f.get(aPanel).set(pa);
-      f.get(bPanel).tee(pb).get(bPanelBytes).i32.add().set(pbEnd);
-      whileBelow(pb, pbEnd, kStep);
-      f.get(cRow).set(tileStart);
+      f.get(aPanel!).set(pa);
+      f.get(bPanel!).tee(pb!).get(bPanelBytes!).i32.add().set(pbEnd!);
+      whileBelow(pb!, pbEnd!, kStep);
+      f.get(cRow!).set(tileStart!);
       f.get(accumulate).if(
         () => storeTile(true),
         () => storeTile(false),
       );
       // Next A panel: mr rows further down C.
-      f.get(tileStart).get(ldc).i32.const(mr).i32.mul().i32.add().set(cRow);
-      addTo(aPanel, () => f.get(aPanelBytes));
+      f.get(tileStart!).get(ldc).i32.const(mr).i32.mul().i32.add().set(cRow!);
+      addTo(aPanel!, () => f.get(aPanelBytes));
     });
-    addTo(bPanel, () => f.get(bPanelBytes));
-    addTo(cColumn, () => f.i32.const(nr * 4));
+    addTo(bPanel!, () => f.get(bPanelBytes!));
+    addTo(cColumn!, () => f.i32.const(nr * 4));
   });
 }

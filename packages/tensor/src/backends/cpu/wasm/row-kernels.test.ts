@@ -40,7 +40,7 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
         const gu = store('f32', seeded(seed, rows * 2 * inter, -range, range));
         const dOut = store('f32', seeded(seed + 1, rows * inter));
         const { simd, plain } = await bothWays(() => [backend.swiglu(gu, rows, inter), backend.swigluBackward(gu, dOut, rows, inter)]);
-        for (let i = 0; i < 2; i++) expectClose(simd[i], plain[i], { rtol: 2e-6, atol: 1e-6 });
+        for (let i = 0; i < 2; i++) expectClose(simd[i]!, plain[i]!, { rtol: 2e-6, atol: 1e-6 });
       }),
       { numRuns: 60 },
     );
@@ -60,11 +60,11 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
             )
           : undefined;
         const { simd, plain } = await bothWays(() => {
-          const { o, lse } = backend.attention(q, k, v, p, mask);
-          const g = backend.attentionBackward(q, k, v, o, lse, dO, p, mask);
+          const { o, lse } = backend.attention(q!, k!, v!, p, mask);
+          const g = backend.attentionBackward(q!, k!, v!, o, lse, dO!, p, mask);
           return [o, lse, g.dq, g.dk, g.dv];
         });
-        for (let i = 0; i < simd.length; i++) expectClose(simd[i], plain[i], { rtol: 1e-5, atol: 1e-6 });
+        for (let i = 0; i < simd.length; i++) expectClose(simd[i]!, plain[i]!, { rtol: 1e-5, atol: 1e-6 });
       }),
       { numRuns: 60 },
     );
@@ -88,6 +88,6 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
       row3.map((e) => e / sum),
       { rtol: 1e-6, atol: 1e-30 },
     );
-    expectClose([lse[3]], [1 + Math.log(sum)], { rtol: 1e-6, atol: 0 });
+    expectClose([lse[3]!], [1 + Math.log(sum)], { rtol: 1e-6, atol: 0 });
   });
 });

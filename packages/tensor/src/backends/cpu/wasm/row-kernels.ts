@@ -358,17 +358,17 @@ class RowKernels {
 
   swiglu(gateUp: Float32Array, out: Float32Array, rows: number, inter: number): void {
     const [g, o] = this.regions(gateUp.length, out.length);
-    this.put(g, gateUp);
-    this.exports.swiglu(g, o, rows, inter);
-    this.take(o, out);
+    this.put(g!, gateUp);
+    this.exports.swiglu(g!, o!, rows, inter);
+    this.take(o!, out);
   }
 
   swigluBackward(gateUp: Float32Array, dOut: Float32Array, dGateUp: Float32Array, rows: number, inter: number): void {
     const [g, d, dg] = this.regions(gateUp.length, dOut.length, dGateUp.length);
-    this.put(g, gateUp);
-    this.put(d, dOut);
-    this.exports.swiglu_backward(g, d, dg, rows, inter);
-    this.take(dg, dGateUp);
+    this.put(g!, gateUp);
+    this.put(d!, dOut);
+    this.exports.swiglu_backward(g!, d!, dg!, rows, inter);
+    this.take(dg!, dGateUp);
   }
 
   /** The whole attention forward (attention-kernel.ts): o and lse [batch * heads, seqQ] from q, k, v and the optional mask. */
@@ -389,18 +389,18 @@ class RowKernels {
       rows,
       rows,
     );
-    this.put(qAt, q);
-    this.put(kAt, k);
-    this.put(vAt, v);
-    if (mask) this.put(maskAt, mask);
+    this.put(qAt!, q);
+    this.put(kAt!, k);
+    this.put(vAt!, v);
+    if (mask) this.put(maskAt!, mask);
     // The padding columns of Kt and Vp are never written per head: zero them once.
-    this.heap.fill(0, ktAt / 4, ktAt / 4 + d * kp);
-    this.heap.fill(0, vpAt / 4, vpAt / 4 + seqK * dp);
-    this.exports.attention_forward(qAt, kAt, vAt, oAt, mask ? maskAt : 0, ktAt, vpAt, scoresAt, maxes, sums, heads, seqQ, seqK, d, scale);
-    this.take(oAt, o);
+    this.heap.fill(0, ktAt! / 4, ktAt! / 4 + d * kp);
+    this.heap.fill(0, vpAt! / 4, vpAt! / 4 + seqK * dp);
+    this.exports.attention_forward(qAt!, kAt!, vAt!, oAt!, mask ? maskAt! : 0, ktAt!, vpAt!, scoresAt!, maxes!, sums!, heads, seqQ, seqK, d, scale);
+    this.take(oAt!, o);
     for (let i = 0; i < rows; i++) {
-      const max = this.heap[maxes / 4 + i];
-      lse[i] = Number.isFinite(max) ? max + Math.log(this.heap[sums / 4 + i]) : max;
+      const max = this.heap[maxes! / 4 + i];
+      lse[i] = Number.isFinite(max) ? max! + Math.log(this.heap[sums! / 4 + i]!) : max!;
     }
   }
 
@@ -459,16 +459,16 @@ class RowKernels {
     saved: boolean,
   ): void {
     const [s, m, maxes, sums] = this.regions(scores.length, mask ? mask.length : 0, rows, rows);
-    this.put(s, scores);
-    if (mask) this.put(m, mask);
+    this.put(s!, scores);
+    if (mask) this.put(m!, mask);
     const lseRows = lse.subarray(lseOffset, lseOffset + rows);
-    if (saved) this.put(maxes, lseRows);
-    this.exports.softmax_rows(s, mask ? m : 0, rows, cols, scale, maxes, sums, saved ? 1 : 0);
-    this.take(s, scores);
+    if (saved) this.put(maxes!, lseRows);
+    this.exports.softmax_rows(s!, mask ? m! : 0, rows, cols, scale, maxes!, sums!, saved ? 1 : 0);
+    this.take(s!, scores);
     if (saved) return;
     for (let i = 0; i < rows; i++) {
-      const max = this.heap[maxes / 4 + i];
-      lseRows[i] = Number.isFinite(max) ? max + Math.log(this.heap[sums / 4 + i]) : max;
+      const max = this.heap[maxes! / 4 + i];
+      lseRows[i] = Number.isFinite(max) ? max! + Math.log(this.heap[sums! / 4 + i]!) : max!;
     }
   }
 }
