@@ -63,6 +63,11 @@ export const demoCommand: Command = {
 
     const arch = demoSudoku4x4Config({ ...DEMO_ARCH, batch_size: DEMO_TRAINING.global_batch_size });
     const training: TrainingSettings = { ...DEMO_TRAINING, steps, seed };
+    console.log(
+      `model: hidden ${arch.hidden_size}, ${arch.num_heads} heads, H/L layers ${arch.H_layers}/${arch.L_layers}, ` +
+        `H/L cycles ${arch.H_cycles}/${arch.L_cycles}, up to ${arch.halt_max_steps} segments, ${arch.pos_encodings} positions; ` +
+        `training: batch ${training.global_batch_size}, lr ${training.lr}, ${steps} steps (the whole configuration is stored in run.json and every checkpoint)`,
+    );
     const { model, lastEval } = await runTraining({
       arch,
       training,
