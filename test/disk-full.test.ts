@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
-import { hrm } from './hrm-cli.js';
+import { hrm, TINY_TRAIN_FLAGS } from './hrm-cli.js';
 
 const disk = vi.hoisted(() => ({ failRenameTo: null as RegExp | null, failAppendOf: null as RegExp | null }));
 const enospc = (call: string) => Object.assign(new Error(`ENOSPC: no space left on device, ${call}`), { code: 'ENOSPC' });
@@ -47,33 +47,7 @@ vi.mock('node:fs', async (importOriginal) => {
 
 const root = mkdtempSync(join(tmpdir(), 'hrm-disk-full-'));
 const data = join(root, 'sudoku4');
-const run = [
-  '--preset',
-  'sudoku4x4',
-  '--hidden-size',
-  '16',
-  '--num-heads',
-  '2',
-  '--puzzle-emb-ndim',
-  '16',
-  '--halt-max-steps',
-  '3',
-  '--global-batch-size',
-  '8',
-  '--lr',
-  '0.003',
-  '--lr-warmup-steps',
-  '2',
-  '--backend',
-  'cpu',
-  '--no-progress',
-  '--steps',
-  '4',
-  '--eval-every',
-  '2',
-  '--log-every',
-  '1',
-];
+const run = [...TINY_TRAIN_FLAGS, '--steps', '4', '--eval-every', '2', '--log-every', '1'];
 const strip = (dir: string) => readMetricsLog(join(dir, 'metrics.jsonl')).map(({ time: _t, ...rest }) => rest);
 const files = (dir: string) =>
   readdirSync(dir)

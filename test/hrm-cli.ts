@@ -15,3 +15,26 @@ export async function hrm(...argv: string[]): Promise<{ code: number; out: strin
     error.mockRestore();
   }
 }
+
+/** `hrm train` flags for a tiny, fast model on the CPU (the reliability and disk-full probes). */
+export const TINY_TRAIN_FLAGS = [
+  '--preset',
+  'sudoku4x4',
+  '--hidden-size',
+  '16',
+  '--num-heads',
+  '2',
+  '--puzzle-emb-ndim',
+  '16',
+  '--halt-max-steps',
+  '3',
+  '--global-batch-size',
+  '8',
+  '--lr',
+  '0.003',
+  '--lr-warmup-steps',
+  '2',
+  '--backend',
+  'cpu',
+  '--no-progress',
+];

@@ -13,31 +13,11 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateDemoData } from '../packages/hrm/src/data/demo.js';
 import { writeDataset } from '../packages/hrm/src/data/node/datasetFiles.js';
 import { MetricsLog, readMetricsLog } from '../packages/hrm/src/train/metrics-log.js';
-import { hrm } from './hrm-cli.js';
+import { hrm, TINY_TRAIN_FLAGS } from './hrm-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hrm-reliability-'));
 const data = join(root, 'sudoku4');
-const tiny = [
-  '--preset',
-  'sudoku4x4',
-  '--hidden-size',
-  '16',
-  '--num-heads',
-  '2',
-  '--puzzle-emb-ndim',
-  '16',
-  '--halt-max-steps',
-  '3',
-  '--global-batch-size',
-  '8',
-  '--lr',
-  '0.003',
-  '--lr-warmup-steps',
-  '2',
-  '--backend',
-  'cpu',
-  '--no-progress',
-];
+const tiny = TINY_TRAIN_FLAGS;
 const checkpoints = (dir: string) =>
   readdirSync(dir)
     .filter((f) => f.startsWith('step_'))

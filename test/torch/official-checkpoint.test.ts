@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { readSafetensorsFile, writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
 import { Rng } from '@hrm-webgpu/tensor';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../packages/hrm/src/commands/main.js';
 import { validateConfig } from '../../packages/hrm/src/config.js';
 import { buildSudokuSplit, sudokuTokens } from '../../packages/hrm/src/data/sudoku/build.js';
 import { HRMSession } from '../../packages/hrm/src/session.js';
@@ -17,25 +16,12 @@ import { generateSudoku } from '../../packages/hrm/src/data/sudoku/generator.js'
 import { boardToLine } from '../../packages/hrm/src/data/sudoku/board.js';
 import { writeDataset } from '../../packages/hrm/src/data/node/datasetFiles.js';
 import { bufferSpecs, parameterSpecs } from '../../packages/hrm/src/model/params.js';
+import { hrm } from '../hrm-cli.js';
 import { runTorchScript, runTorchTests, tempDir, warnIfSkipped } from './python.js';
 
 warnIfSkipped('official torch.save checkpoint tests');
 // Bit-identical at any thread count; one thread spares the shared CI cores the worker start-up.
 process.env.HRM_CPU_THREADS = '1';
-
-async function hrm(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 
