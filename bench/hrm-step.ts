@@ -21,13 +21,12 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AdamATan2, Rng, SignSGD, getBackend, profile, setBackend, type ProfileReport } from '@hrm-webgpu/tensor';
+import { getBackend, profile, setBackend, type ProfileReport } from '@hrm-webgpu/tensor';
 import { initBackend, startCpuThreads, stopCpuThreads } from '@hrm-webgpu/tensor/node';
-import { HRM, type HRMConfig, demoSudoku4x4Config, disposeCarry, initialCarry, trainStep, validateConfig } from '@hrm-webgpu/hrm';
+import { type HRMConfig, demoSudoku4x4Config, validateConfig } from '@hrm-webgpu/hrm';
 import { DEMO_ARCH, DEMO_TRAINING } from '../packages/hrm/src/presets.js';
 import { isMain, writeReport } from './lib/timing.js';
-
-type PuzzleBatch = Parameters<typeof trainStep>[3];
+import { withTrainer } from './lib/train-step.js';
 
 interface BenchSize {
   name: string;
@@ -114,39 +113,11 @@ export interface HrmStepReport {
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number) => +x.toFixed(2);
 
-function randomBatch(config: HRMConfig, seed: number): PuzzleBatch {
-  const rng = new Rng(seed);
-  const n = config.batch_size * config.seq_len;
-  const tokens = () => Int32Array.from({ length: n }, () => rng.int(1, config.vocab_size - 1));
-  return { size: config.batch_size, seqLen: config.seq_len, inputs: tokens(), labels: tokens(), puzzleIdentifiers: new Int32Array(config.batch_size) };
-}
-
 /**
  * Warm-up steps before the timed ones: the first compiles pipelines and fills the buffer pool;
  * the second lets the gemm worker threads' own JIT catch up (their first step ran cold).
  */
 const WARMUP_STEPS = 2;
-
-/** A model, its optimisers and a carry, trained step by step on one random batch. */
-async function withTrainer<T>(config: HRMConfig, use: (step: () => Promise<void>) => Promise<T>): Promise<T> {
-  const model = new HRM(config, { seed: 0 });
-  const optimizers = {
-    optimizer: new AdamATan2(model.trainableParameters(), { lr: 1e-4, betas: [0.9, 0.95], weightDecay: 1 }),
-    sparse: new SignSGD({ lr: 1e-4, weightDecay: 1 }),
-  };
-  const batch = randomBatch(config, 1);
-  const rng = new Rng(2);
-  let carry = initialCarry(model, config.batch_size);
-  try {
-    return await use(async () => {
-      carry = (await trainStep(model, optimizers, carry, batch, { lr: 1e-4, puzzleEmbLr: 1e-4, rng })).carry;
-    });
-  } finally {
-    disposeCarry(carry);
-    optimizers.optimizer.dispose();
-    model.dispose();
-  }
-}
 
 /** Median time of `steps` training steps after the warm-up steps, on the active backend. */
 function timeOurs(config: HRMConfig, steps: number): Promise<StepTiming> {

@@ -18,11 +18,12 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AdamATan2, Rng, SignSGD, getBackend, profile, type ProfileReport } from '@hrm-webgpu/tensor';
+import { getBackend, profile, type ProfileReport } from '@hrm-webgpu/tensor';
 import { initBackend } from '@hrm-webgpu/tensor/node';
-import { HRM, type HRMConfig, disposeCarry, initialCarry, trainStep, validateConfig } from '@hrm-webgpu/hrm';
+import { type HRMConfig, validateConfig } from '@hrm-webgpu/hrm';
 import type { EngineCounters, WebGpuEngine } from '../packages/tensor/src/backends/webgpu/engine.js';
 import { isMain, writeReport } from './lib/timing.js';
+import { withTrainer } from './lib/train-step.js';
 
 const sudoku = { vocab_size: 11, num_puzzle_identifiers: 1, H_cycles: 2, L_cycles: 2, pos_encodings: 'rope', halt_max_steps: 16, halt_exploration_prob: 0.1 };
 const SIZES: Record<string, HRMConfig> = {
@@ -46,15 +47,6 @@ const SIZES: Record<string, HRMConfig> = {
 
 function cfg(fields: Record<string, unknown>): HRMConfig {
   return validateConfig(fields, 'bench webgpu-step');
-}
-
-type PuzzleBatch = Parameters<typeof trainStep>[3];
-
-function randomBatch(config: HRMConfig, seed: number): PuzzleBatch {
-  const rng = new Rng(seed);
-  const n = config.batch_size * config.seq_len;
-  const tokens = () => Int32Array.from({ length: n }, () => rng.int(1, config.vocab_size - 1));
-  return { size: config.batch_size, seqLen: config.seq_len, inputs: tokens(), labels: tokens(), puzzleIdentifiers: new Int32Array(config.batch_size) };
 }
 
 /** Name parts that only say which dtype or variant ran. */
@@ -138,18 +130,7 @@ async function measure(
   steps: number,
 ): Promise<Omit<StepBreakdown, 'torchAllThreadsMs' | 'torchCpuMs' | 'ratioVsTorch' | 'cpuRatioVsTorch'>> {
   const engine = (getBackend() as unknown as { engine: WebGpuEngine }).engine;
-  const model = new HRM(config, { seed: 0 });
-  const optimizers = {
-    optimizer: new AdamATan2(model.trainableParameters(), { lr: 1e-4, betas: [0.9, 0.95], weightDecay: 1 }),
-    sparse: new SignSGD({ lr: 1e-4, weightDecay: 1 }),
-  };
-  const batch = randomBatch(config, 1);
-  const rng = new Rng(2);
-  let carry = initialCarry(model, config.batch_size);
-  const step = async () => {
-    carry = (await trainStep(model, optimizers, carry, batch, { lr: 1e-4, puzzleEmbLr: 1e-4, rng })).carry;
-  };
-  try {
+  return withTrainer(config, async (step) => {
     for (let i = 0; i < WARMUP_STEPS; i++) await step();
     await engine.sync();
     const wall: number[] = [];
@@ -193,11 +174,7 @@ async function measure(
         .sort((a, b) => b.gpuMs - a.gpuMs)
         .slice(0, TOP_KERNELS),
     };
-  } finally {
-    disposeCarry(carry);
-    optimizers.optimizer.dispose();
-    model.dispose();
-  }
+  });
 }
 
 const PYTHON = process.env.HRM_TORCH_PYTHON ?? '/usr/bin/python3';
