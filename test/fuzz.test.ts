@@ -101,6 +101,21 @@ function edit(o: Json, pick: number, make: () => Json): Json {
   return copy;
 }
 
+/** A two-step training configuration for the tiny model (training-state and run.json cases). */
+const TINY_TRAINING = {
+  global_batch_size: 4,
+  steps: 2,
+  lr: 1e-3,
+  lr_min_ratio: 1,
+  lr_warmup_steps: 0,
+  weight_decay: 0,
+  beta1: 0.9,
+  beta2: 0.95,
+  puzzle_emb_lr: 1e-3,
+  puzzle_emb_weight_decay: 0,
+  seed: 0,
+};
+
 describe('fuzz: every mutation gives a valid load or a clear error naming the file', () => {
   it('safetensors', async () => {
     const valid = serializeSafetensors(
@@ -156,19 +171,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
     const { train } = generateDemoData({ trainPuzzles: 6, testPuzzles: 2, augmentations: 0, seed: 3 });
     const config = { ...tinyConfig({ halt_max_steps: 2 }), seq_len: 16, vocab_size: 6 };
     const demoModel = new HRM(config, { seed: 1 });
-    const training = {
-      global_batch_size: 4,
-      steps: 2,
-      lr: 1e-3,
-      lr_min_ratio: 1,
-      lr_warmup_steps: 0,
-      weight_decay: 0,
-      beta1: 0.9,
-      beta2: 0.95,
-      puzzle_emb_lr: 1e-3,
-      puzzle_emb_weight_decay: 0,
-      seed: 0,
-    };
+    const training = TINY_TRAINING;
     const trainer = Trainer.start(demoModel, train, training);
     await trainer.next();
     const dir = join(root, 'state');
@@ -198,19 +201,7 @@ describe('fuzz: every mutation gives a valid load or a clear error naming the fi
     const file = join(dir, 'run.json');
     const run = {
       arch: { ...tinyConfig(), seq_len: 16 },
-      training: {
-        global_batch_size: 4,
-        steps: 2,
-        lr: 1e-3,
-        lr_min_ratio: 1,
-        lr_warmup_steps: 0,
-        weight_decay: 0,
-        beta1: 0.9,
-        beta2: 0.95,
-        puzzle_emb_lr: 1e-3,
-        puzzle_emb_weight_decay: 0,
-        seed: 0,
-      },
+      training: TINY_TRAINING,
       data: 'data/sudoku4',
       dataOptions: { seed: 0, augmentations: 2 },
     };
