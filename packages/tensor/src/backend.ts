@@ -96,6 +96,21 @@ export interface AttentionParams {
   scale: number;
 }
 
+/** Attention over a fused q/k/v projection: self-attention, so one sequence length. */
+export interface PackedAttentionParams {
+  batch: number;
+  seq: number;
+  heads: number;
+  headDim: number;
+  scale: number;
+}
+
+/** Rotate-half RoPE tables [seq, headDim] (see `rope`). */
+export interface RopeTables {
+  cos: Storage;
+  sin: Storage;
+}
+
 export interface OptimizerHyper {
   lr: number;
   weightDecay: number;
@@ -207,6 +222,16 @@ export interface Backend {
     p: AttentionParams,
     mask?: Storage,
   ): { dq: Storage; dk: Storage; dv: Storage };
+  /**
+   * Self-attention straight from a fused projection qkv [batch, seq, 3 * heads * headDim] (per
+   * token the q heads, then the k heads, then the v heads, headDim each), with RoPE on q and k when
+   * `rope` is given; returns o [batch, seq, heads * headDim] (heads side by side per token, ready
+   * for the output projection) and lse [batch, heads, seq]. The same values as `rope` on q and k,
+   * `attention` and the transposes around them, without materialising those layouts.
+   */
+  packedAttention(qkv: Storage, p: PackedAttentionParams, rope?: RopeTables): { o: Storage; lse: Storage };
+  /** d qkv [batch, seq, 3 * heads * headDim] from the forward's qkv, o, lse and dO (o's layout); q and k's through RoPE's adjoint. */
+  packedAttentionBackward(qkv: Storage, o: Storage, lse: Storage, dO: Storage, p: PackedAttentionParams, rope?: RopeTables): Storage;
   /**
    * Per-row cross entropy of logits [rows, cols] against i32 labels [rows]; rows whose label equals
    * ignoreIndex get loss 0. `kind` picks softmax or stablemax (HRM spec section 5).

@@ -9,8 +9,13 @@ import { probeAdapter } from './backends/webgpu/adapter-kind.js';
 import { nodeGpu } from './backends/webgpu/dawn-node.js';
 import { readEnv } from './backends/webgpu/env.js';
 import { startCpuThreads } from './node/cpu-threads.js';
+import { enableRelaxedSimd } from './node/relaxed-simd.js';
+
+// Before any kernel is compiled: the CPU gemm uses relaxed SIMD's fused multiply-add where it validates.
+enableRelaxedSimd();
 
 export { nodeGpu } from './backends/webgpu/dawn-node.js';
+export { enableRelaxedSimd } from './node/relaxed-simd.js';
 export { cpuThreadCount, startCpuThreads, stopCpuThreads } from './node/cpu-threads.js';
 export {
   readSafetensorsFile,

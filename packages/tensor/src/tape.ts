@@ -4,7 +4,7 @@
  * (`SavedByOp`); the rules themselves live in gradients/, above the forward ops, so the ops import
  * only this module. Every op name here must have a rule there (the type of the rule table says so).
  */
-import type { AttentionParams, CrossEntropyKind, DType, Storage } from './backend.js';
+import type { AttentionParams, CrossEntropyKind, DType, PackedAttentionParams, Storage } from './backend.js';
 import { isGradEnabled } from './runtime.js';
 import type { Tensor } from './tensor.js';
 
@@ -64,6 +64,7 @@ export interface SavedByOp {
   rmsNorm: RowsSaved & { invRms: Tensor };
   rope: { cos: Tensor; sin: Tensor };
   attention: { p: AttentionParams; lse: Tensor; mask: Storage | undefined };
+  packedAttention: { p: PackedAttentionParams; lse: Tensor; rope: { cos: Tensor; sin: Tensor } | undefined };
   swiglu: { rows: number; inter: number };
   softmaxCrossEntropy: CrossEntropySaved;
   stablemaxCrossEntropy: CrossEntropySaved;

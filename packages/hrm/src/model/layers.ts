@@ -2,7 +2,7 @@
  * One HRM transformer block and a reasoning module (spec 2.2-2.5): post-norm, RMSNorm without
  * weights, non-causal attention with RoPE on q and k, SwiGLU with the gate rows first.
  */
-import { type Tensor, add, nn, permute, reshape, slice } from '@hrm-webgpu/tensor';
+import { type Tensor, add, nn } from '@hrm-webgpu/tensor';
 
 export interface BlockWeights {
   /** [3*hidden, hidden], rows Q then K then V. */
@@ -21,19 +21,10 @@ export interface BlockContext {
 }
 
 export function selfAttention(h: Tensor, w: BlockWeights, ctx: BlockContext): Tensor {
-  const [batch, seq, hidden] = h.shape as [number, number, number];
-  const headDim = hidden / ctx.numHeads;
-  // [B, S, 3*heads, D] -> [B, 3*heads, S, D]: heads 0..n-1 are Q, n..2n-1 K, 2n..3n-1 V.
-  const qkv = permute(reshape(nn.linear(h, w.qkv), [batch, seq, 3 * ctx.numHeads, headDim]), [0, 2, 1, 3]);
-  let q = slice(qkv, 1, 0, ctx.numHeads);
-  let k = slice(qkv, 1, ctx.numHeads, 2 * ctx.numHeads);
-  const v = slice(qkv, 1, 2 * ctx.numHeads, 3 * ctx.numHeads);
-  if (ctx.rope) {
-    q = nn.rope(q, ctx.rope.cos, ctx.rope.sin);
-    k = nn.rope(k, ctx.rope.cos, ctx.rope.sin);
-  }
-  const attended = nn.attention(q, k, v, { scale: 1 / Math.sqrt(headDim) });
-  return nn.linear(reshape(permute(attended, [0, 2, 1, 3]), [batch, seq, hidden]), w.o);
+  const headDim = h.shape[2]! / ctx.numHeads;
+  // qkv_proj's output [B, S, 3*heads*D] (Q heads, then K, then V) goes to the fused kernel as it is.
+  const attended = nn.packedAttention(nn.linear(h, w.qkv), { heads: ctx.numHeads, scale: 1 / Math.sqrt(headDim), ...(ctx.rope ? { rope: ctx.rope } : {}) });
+  return nn.linear(attended, w.o);
 }
 
 export function swigluMlp(h: Tensor, w: BlockWeights): Tensor {

@@ -10,7 +10,7 @@ const crossEntropy: GradRule<'softmaxCrossEntropy' | 'stablemaxCrossEntropy'> = 
 };
 
 export const NN_GRADIENTS: GradRules<
-  'softmax' | 'logSoftmax' | 'rmsNorm' | 'rope' | 'attention' | 'swiglu' | 'softmaxCrossEntropy' | 'stablemaxCrossEntropy' | 'bceWithLogits'
+  'softmax' | 'logSoftmax' | 'rmsNorm' | 'rope' | 'attention' | 'packedAttention' | 'swiglu' | 'softmaxCrossEntropy' | 'stablemaxCrossEntropy' | 'bceWithLogits'
 > = {
   softmax: (g, out, { saved: { rows, cols } }) => [fromStorage(g.backend, g.backend.softmaxBackward(out.storage, g.storage, rows, cols), out.shape)],
   logSoftmax: (g, out, { saved: { rows, cols } }) => [fromStorage(g.backend, g.backend.logSoftmaxBackward(out.storage, g.storage, rows, cols), out.shape)],
@@ -26,6 +26,11 @@ export const NN_GRADIENTS: GradRules<
     const b = g.backend;
     const { dq, dk, dv } = b.attentionBackward(q!.storage, k!.storage, v!.storage, out.storage, lse.storage, g.storage, p, mask);
     return [fromStorage(b, dq, q!.shape), fromStorage(b, dk, k!.shape), fromStorage(b, dv, v!.shape)];
+  },
+  packedAttention(g, out, { inputs: [qkv], saved: { p, lse, rope } }) {
+    const b = g.backend;
+    const tables = rope && { cos: rope.cos.storage, sin: rope.sin.storage };
+    return [fromStorage(b, b.packedAttentionBackward(qkv!.storage, out.storage, lse.storage, g.storage, p, tables), qkv!.shape)];
   },
   swiglu: (g, _out, { inputs: [gateUp], saved: { rows, inter } }) => [
     fromStorage(g.backend, g.backend.swigluBackward(gateUp!.storage, g.storage, rows, inter), gateUp!.shape),

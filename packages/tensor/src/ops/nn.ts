@@ -96,6 +96,43 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   return record(out, 'attention', [q, k, v], { p, lse: savedLse, mask });
 }
 
+export interface PackedAttentionOptions {
+  /** Heads of q (and of k and v); the projection's width is 3 * heads * headDim. */
+  heads: number;
+  /** Multiplies the scores; 1/sqrt(headDim) by default. */
+  scale?: number;
+  /** Rotate-half RoPE tables [seq, headDim] (see `rope`), applied to q and k. */
+  rope?: { cos: Tensor; sin: Tensor };
+}
+
+/**
+ * Non-causal self-attention straight from a fused projection qkv [B, S, 3 * heads * headDim] (per
+ * token the q heads, then the k heads, then the v heads, as HRM's qkv_proj lays them out), with
+ * RoPE on q and k when given; returns [B, S, heads * headDim], the heads side by side per token,
+ * ready for the output projection. The same values as splitting the heads out (reshape, permute,
+ * slice), `rope` on q and k, `attention`, and merging the heads back, in one kernel forward and
+ * one backward, without materialising those layouts.
+ */
+export function packedAttention(qkv: Tensor, opts: PackedAttentionOptions): Tensor {
+  const { heads } = opts;
+  const width = qkv.shape[2] ?? 0;
+  if (qkv.rank !== 3 || !Number.isInteger(heads) || heads < 1 || width % (3 * heads) !== 0) {
+    throw new Error(`packedAttention: qkv must be [batch, seq, 3 * heads * headDim] with heads = ${heads}, found ${formatShape(qkv.shape)}.`);
+  }
+  const [batch, seq] = qkv.shape as [number, number, number];
+  const headDim = width / (3 * heads);
+  for (const [name, t] of Object.entries(opts.rope ?? {})) {
+    if (!sameShape(t.shape, [seq, headDim])) throw new Error(`packedAttention: rope.${name} must be [${seq}, ${headDim}], found ${formatShape(t.shape)}.`);
+  }
+  if (opts.rope && headDim % 2 !== 0) throw new Error(`packedAttention: RoPE needs an even head dimension, found ${headDim}.`);
+  const p = { batch, seq, heads, headDim, scale: opts.scale ?? 1 / Math.sqrt(headDim) };
+  const b = qkv.backend;
+  const tables = opts.rope && { cos: opts.rope.cos.storage, sin: opts.rope.sin.storage };
+  const { o, lse } = b.packedAttention(qkv.storage, p, tables);
+  const out = fromStorage(b, o, [batch, seq, heads * headDim]);
+  return record(out, 'packedAttention', [qkv], { p, lse: fromStorage(b, lse, [batch, heads, seq]), rope: opts.rope });
+}
+
 /** SwiGLU on the fused projection [..., 2*inter] (gate first): silu(gate) * up, [..., inter]. */
 export function swiglu(gateUp: Tensor): Tensor {
   const [rows, cols] = rowsOf(gateUp);

@@ -328,4 +328,20 @@ export const OP_CASES: OpCase[] = [
       fn: (q, k, v) => nn.attention(q!, k!, v!),
     }),
   },
+  {
+    name: 'packedAttention (RoPE)',
+    build: (rng, [a, b, c, d]) => {
+      const [B, H, S, D] = [a!, b!, c! + 2, 2 * d!];
+      // Arbitrary tables, as for rope: q and k's gradients go through the exact adjoint.
+      const table = () => constant([S, D], randomValues(S * D, rng));
+      return { inputs: [param(rng, [B, S, 3 * H * D], 1.5), table(), table()], fn: (qkv, co, si) => nn.packedAttention(qkv!, { heads: H, rope: { cos: co!, sin: si! } }) };
+    },
+  },
+  {
+    name: 'packedAttention (no RoPE, odd head size)',
+    build: (rng, [a, b, c, d]) => ({
+      inputs: [param(rng, [a!, 4 + c!, 3 * b! * (2 * d! - 1)], 1.5)],
+      fn: (qkv) => nn.packedAttention(qkv!, { heads: b!, scale: 0.7 }),
+    }),
+  },
 ];

@@ -17,6 +17,7 @@ import { cast, copyRegion, fill, stridedCopy } from './memory.js';
 import { attention, attentionBackward } from './nn/attention.js';
 import { crossEntropy, crossEntropyBackward } from './nn/cross-entropy.js';
 import { rmsNorm, rmsNormBackward } from './nn/rms-norm.js';
+import { packedAttention, packedAttentionBackward } from './nn/packed-attention.js';
 import { rope } from './nn/rope.js';
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './nn/softmax.js';
 import { swiglu, swigluBackward } from './nn/swiglu.js';
@@ -89,6 +90,11 @@ export function createCpuBackend(): Backend {
       const { dq, dk, dv } = attentionBackward(q, k, v, o, lse, dO, p, mask);
       return { dq: adopt(dq), dk: adopt(dk), dv: adopt(dv) };
     },
+    packedAttention(qkv, p, rope) {
+      const { o, lse } = packedAttention(qkv, p, rope);
+      return { o: adopt(o), lse: adopt(lse) };
+    },
+    packedAttentionBackward: (qkv, o, lse, dO, p, rope) => adopt(packedAttentionBackward(qkv, o, lse, dO, p, rope)),
     crossEntropy: (logits, labels, rows, cols, ignoreIndex, kind) => adopt(crossEntropy(logits, labels, rows, cols, ignoreIndex, kind)),
     crossEntropyBackward: (logits, labels, dLoss, rows, cols, ignoreIndex, kind) =>
       adopt(crossEntropyBackward(logits, labels, dLoss, rows, cols, ignoreIndex, kind)),

@@ -14,7 +14,7 @@ import { cpuSimdEnabled } from '../wasm/features.js';
 import { rowKernels } from '../wasm/row-kernels.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, recycle, type FloatArray } from '../storage.js';
 
-interface Operands {
+export interface Operands {
   q: FloatArray;
   k: FloatArray;
   v: FloatArray;
@@ -103,7 +103,11 @@ function useSimdAttention(o: Operands, p: AttentionParams): boolean {
 }
 
 export function attention(q: Storage, k: Storage, v: Storage, p: AttentionParams, mask?: Storage): { o: FloatArray; lse: FloatArray } {
-  const ops = operands('attention', p, q, k, v, mask);
+  return attentionOf(operands('attention', p, q, k, v, mask), p);
+}
+
+/** The forward on checked operands (packed-attention.ts calls it on its unpacked heads). */
+export function attentionOf(ops: Operands, p: AttentionParams): { o: FloatArray; lse: FloatArray } {
   const { batch, heads, seqQ, seqK, headDim: d } = p;
   const o = floatLike(ops.q, batch * heads * seqQ * d);
   const lse = floatLike(ops.q, batch * heads * seqQ);
@@ -150,12 +154,24 @@ export function attentionBackward(
 ): { dq: FloatArray; dk: FloatArray; dv: FloatArray } {
   const kernel = 'attentionBackward';
   const ops = operands(kernel, p, q, k, v, mask);
+  const bh = p.batch * p.heads;
+  const os = floatOperand(kernel, 'o', o, bh * p.seqQ * p.headDim);
+  const lses = floatOperand(kernel, 'lse', lse, bh * p.seqQ);
+  const dOs = floatOperand(kernel, 'dO', dO, bh * p.seqQ * p.headDim);
+  expectSameDtype(kernel, { q, o, lse, dO });
+  return attentionBackwardOf(ops, os, lses, dOs, p);
+}
+
+/** The backward on checked operands (packed-attention.ts calls it on its unpacked heads). */
+export function attentionBackwardOf(
+  ops: Operands,
+  os: FloatArray,
+  lses: FloatArray,
+  dOs: FloatArray,
+  p: AttentionParams,
+): { dq: FloatArray; dk: FloatArray; dv: FloatArray } {
   const { batch, heads, seqQ, seqK, headDim: d, scale } = p;
   const bh = batch * heads;
-  const os = floatOperand(kernel, 'o', o, bh * seqQ * d);
-  const lses = floatOperand(kernel, 'lse', lse, bh * seqQ);
-  const dOs = floatOperand(kernel, 'dO', dO, bh * seqQ * d);
-  expectSameDtype(kernel, { q, o, lse, dO });
   const dq = floatLike(ops.q, ops.q.length);
   const dk = floatLike(ops.q, ops.k.length);
   const dv = floatLike(ops.q, ops.v.length);

@@ -14,21 +14,26 @@ export function rope(x: Storage, cos: Storage, sin: Storage, batch: number, head
   const c = floatOperand('rope', 'cos', cos, seq * dim);
   const s = floatOperand('rope', 'sin', sin, seq * dim);
   expectSameDtype('rope', { x, cos, sin });
+  const y = floatLike(xs, xs.length);
+  for (let row = 0; row < batch * heads * seq; row++) rotateRow(xs, row * dim, y, row * dim, c, s, (row % seq) * dim, dim, adjoint);
+  return y;
+}
+
+/**
+ * One row of `dim` elements: y[yOff ..] = RoPE(x[xOff ..]) with the tables' row at tOff, or its
+ * adjoint. Shared by rope and the packed attention's head gather and scatter, so that both give
+ * the same bits.
+ */
+export function rotateRow(x: FloatArray, xOff: number, y: FloatArray, yOff: number, c: FloatArray, s: FloatArray, tOff: number, dim: number, adjoint: boolean): void {
   const half = dim / 2;
   const sign = adjoint ? -1 : 1;
   // The sin entry each half is multiplied by: its own in the forward map, its partner's in the adjoint.
-  const sinLow = adjoint ? half : 0;
-  const sinHigh = adjoint ? 0 : half;
-  const y = floatLike(xs, xs.length);
-  for (let row = 0; row < batch * heads * seq; row++) {
-    const off = row * dim;
-    const t = (row % seq) * dim;
-    for (let j = 0; j < half; j++) {
-      const x1 = xs[off + j];
-      const x2 = xs[off + j + half];
-      y[off + j] = x1! * c[t + j]! - sign * x2! * s[t + j + sinLow]!;
-      y[off + j + half] = x2! * c[t + j + half]! + sign * x1! * s[t + j + sinHigh]!;
-    }
+  const sinLow = tOff + (adjoint ? half : 0);
+  const sinHigh = tOff + (adjoint ? 0 : half);
+  for (let j = 0; j < half; j++) {
+    const x1 = x[xOff + j];
+    const x2 = x[xOff + j + half];
+    y[yOff + j] = x1! * c[tOff + j]! - sign * x2! * s[sinLow + j]!;
+    y[yOff + j + half] = x2! * c[tOff + j + half]! + sign * x1! * s[sinHigh + j]!;
   }
-  return y;
 }

@@ -27,14 +27,20 @@ export function simdSupported(): boolean {
   return simd;
 }
 
-/** True when relaxed SIMD's f32x4.relaxed_madd is available. */
-export function relaxedSimdSupported(): boolean {
-  relaxed ??=
+/** True when relaxed SIMD's f32x4.relaxed_madd validates now (not cached: see enableRelaxedSimd in the node entry). */
+export function probeRelaxedSimd(): boolean {
+  return (
     simdSupported() &&
     validates((f) => {
       for (const v of [1, 2, 3]) f.f32.const(v).f32x4.splat();
       f.f32x4.relaxed_madd();
-    });
+    })
+  );
+}
+
+/** True when relaxed SIMD's f32x4.relaxed_madd is available (answered once, when first asked). */
+export function relaxedSimdSupported(): boolean {
+  relaxed ??= probeRelaxedSimd();
   return relaxed;
 }
 
