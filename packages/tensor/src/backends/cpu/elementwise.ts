@@ -48,7 +48,7 @@ export function unary(op: UnaryOp, x: Storage): AnyTypedArray {
   expectDtype(`unary(${op})`, 'x', st.dtype, spec.dtypes);
   const fn = st.dtype === 'i32' && spec.i32 ? spec.i32 : spec.fn;
   const src = st.data;
-  const out = newArray(st.dtype, src.length);
+  const out = newArray(st.dtype, src.length, 'uninitialized');
   for (let i = 0; i < src.length; i++) out[i] = fn(src[i]!);
   return out;
 }
@@ -162,7 +162,7 @@ export function binary(op: BinaryOp, a: Storage, aShape: readonly number[], b: S
   const strides = [broadcastStrides(kernel, aShape, outShape), broadcastStrides(kernel, bShape, outShape)];
   const x = sa.data;
   const y = sb.data;
-  const out = newArray(outDtype, shapeSize(outShape));
+  const out = newArray(outDtype, shapeSize(outShape), 'uninitialized');
   const row = (dtype !== 'i32' && Object.hasOwn(FLOAT_ROWS, op) && FLOAT_ROWS[op]) || scalarRow(fn);
   const { rows, len, inner, starts } = planRows(outShape, strides, [0, 0]);
   const [da, db] = inner;
@@ -192,7 +192,7 @@ export function where(
   const c = condSt.data;
   const x = aSt.data;
   const y = bSt.data;
-  const out = newArray(dtype, shapeSize(outShape));
+  const out = newArray(dtype, shapeSize(outShape), 'uninitialized');
   const { rows, len, inner, starts } = planRows(outShape, strides, [0, 0, 0]);
   const [dc, da, db] = inner;
   const [cStarts, aStarts, bStarts] = starts;

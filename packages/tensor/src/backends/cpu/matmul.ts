@@ -25,7 +25,8 @@ export function matmul(a: Storage, b: Storage, p: MatmulParams): FloatArray {
   expectSameDtype('matmul', { a, b });
   const x = batchedOperand('a', a, batch, aBatchStride, m * k);
   const y = batchedOperand('b', b, batch, bBatchStride, k * n);
-  const out = floatLike(x, batch * m * n);
+  // gemm overwrites every element.
+  const out = floatLike(x, batch * m * n, 'uninitialized');
   for (let i = 0; i < batch; i++) {
     const av: MatrixView = { data: x, offset: i * aBatchStride, ...matrixStrides(m, k, transA) };
     const bv: MatrixView = { data: y, offset: i * bBatchStride, ...matrixStrides(k, n, transB) };

@@ -27,7 +27,7 @@ export function fill(dtype: DType, size: number, value: number): AnyTypedArray {
 
 export function cast(x: Storage, to: DType): AnyTypedArray {
   const src = cpuStorage(x, 'cast', 'x').data;
-  const out = newArray(to, src.length);
+  const out = newArray(to, src.length, 'uninitialized');
   if (to === 'f32' || to === 'f64') {
     out.set(src);
   } else {
@@ -43,7 +43,7 @@ export function stridedCopy(x: Storage, view: StridedView): AnyTypedArray {
     throw new Error(`cpu.stridedCopy: expected ${shape.length} strides for shape [${shape.join(', ')}], found ${strides.length}`);
   }
   const size = shapeSize(shape);
-  const out = newArray(st.dtype, size);
+  const out = newArray(st.dtype, size, 'uninitialized');
   if (size === 0) return out;
   // The extreme offsets the view can reach must lie inside x.
   let lo = offset;

@@ -136,15 +136,21 @@ export function recycle(data: AnyTypedArray): void {
   pooledBytes += data.byteLength;
 }
 
-/** A zero-filled array of `dtype` and `size`: a recycled one when the pool has it. */
-export function newArray(dtype: DType, size: number): AnyTypedArray {
+/**
+ * What a new array holds: zeros, or (`uninitialized`, for a kernel that writes every element) a
+ * recycled array's stale values, which saves a pass over memory as large as the output.
+ */
+export type NewArrayContents = 'zeros' | 'uninitialized';
+
+/** An array of `dtype` and `size`: a recycled one when the pool has it. */
+export function newArray(dtype: DType, size: number, contents: NewArrayContents = 'zeros'): AnyTypedArray {
   const reused = pools[dtype].get(size)?.pop();
   if (!reused) return typedArrayFor(dtype, size);
   pooledBytes -= reused.byteLength;
-  return reused.fill(0);
+  return contents === 'zeros' ? reused.fill(0) : reused;
 }
 
-/** A zero-filled float array of the same kind as `like` (from the pool when it can). */
-export function floatLike(like: FloatArray, size: number): FloatArray {
-  return newArray(like instanceof Float32Array ? 'f32' : 'f64', size) as FloatArray;
+/** A float array of the same kind as `like` (from the pool when it can). */
+export function floatLike(like: FloatArray, size: number, contents: NewArrayContents = 'zeros'): FloatArray {
+  return newArray(like instanceof Float32Array ? 'f32' : 'f64', size, contents) as FloatArray;
 }

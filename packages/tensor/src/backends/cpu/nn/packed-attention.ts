@@ -7,6 +7,8 @@
  */
 import type { AttentionParams, PackedAttentionParams, RopeTables, Storage } from '../../../backend.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, recycle, type FloatArray } from '../storage.js';
+import { cpuSimdEnabled } from '../wasm/features.js';
+import { rowKernels } from '../wasm/row-kernels.js';
 import { attentionBackwardOf, attentionOf } from './attention.js';
 import { rotateRow } from './rope.js';
 
@@ -26,6 +28,13 @@ function checked(kernel: string, qkv: Storage, p: PackedAttentionParams, rope: R
 }
 
 const attentionParams = (p: PackedAttentionParams): AttentionParams => ({ ...p, seqQ: p.seq, seqK: p.seq });
+
+/** f32 operands, non-empty, SIMD on: the WebAssembly kernel moves the heads and attends in its own memory. */
+function simdTables(qkv: FloatArray, tables: Tables | null, p: PackedAttentionParams): { cos: Float32Array; sin: Float32Array } | null | false {
+  const f32 = qkv instanceof Float32Array && (!tables || (tables.cos instanceof Float32Array && tables.sin instanceof Float32Array));
+  if (!f32 || qkv.length === 0 || p.seq === 0 || !cpuSimdEnabled()) return false;
+  return tables as { cos: Float32Array; sin: Float32Array } | null;
+}
 
 /**
  * Moves heads between the token-major layout [batch, seq, groups, heads, headDim] (`tokens`) and
@@ -60,7 +69,7 @@ function moveHeads(
 /** q (rotated), k (rotated) and v in the head-major layout. */
 function gatherQkv(qkv: FloatArray, p: PackedAttentionParams, tables: Tables | null): { q: FloatArray; k: FloatArray; v: FloatArray } {
   const size = p.batch * p.heads * p.seq * p.headDim;
-  const [q, k, v] = [floatLike(qkv, size), floatLike(qkv, size), floatLike(qkv, size)];
+  const [q, k, v] = [floatLike(qkv, size, 'uninitialized'), floatLike(qkv, size, 'uninitialized'), floatLike(qkv, size, 'uninitialized')];
   moveHeads(qkv, q, p, 3, 0, true, tables, false);
   moveHeads(qkv, k, p, 3, 1, true, tables, false);
   moveHeads(qkv, v, p, 3, 2, true, null, false);
@@ -68,7 +77,7 @@ function gatherQkv(qkv: FloatArray, p: PackedAttentionParams, tables: Tables | n
 }
 
 function headMajor(tokens: FloatArray, p: PackedAttentionParams): FloatArray {
-  const out = floatLike(tokens, tokens.length);
+  const out = floatLike(tokens, tokens.length, 'uninitialized');
   moveHeads(tokens, out, p, 1, 0, true, null, false);
   return out;
 }
@@ -79,9 +88,16 @@ function recycleAll(...arrays: FloatArray[]): void {
 
 export function packedAttention(qkvStorage: Storage, p: PackedAttentionParams, rope?: RopeTables): { o: FloatArray; lse: FloatArray } {
   const { qkv, tables } = checked('packedAttention', qkvStorage, p, rope);
+  const simd = simdTables(qkv, tables, p);
+  if (simd !== false) {
+    const o = floatLike(qkv, p.batch * p.seq * p.heads * p.headDim, 'uninitialized') as Float32Array;
+    const lse = floatLike(qkv, p.batch * p.heads * p.seq, 'uninitialized') as Float32Array;
+    rowKernels().packedAttentionForward(qkv as Float32Array, simd, attentionParams(p), o, lse);
+    return { o, lse };
+  }
   const heads = gatherQkv(qkv, p, tables);
   const { o: headsO, lse } = attentionOf({ ...heads, mask: null }, attentionParams(p));
-  const o = floatLike(qkv, headsO.length);
+  const o = floatLike(qkv, headsO.length, 'uninitialized');
   moveHeads(o, headsO, p, 1, 0, false, null, false);
   recycleAll(heads.q, heads.k, heads.v, headsO);
   return { o, lse };
@@ -102,10 +118,17 @@ export function packedAttentionBackward(
   const lse = floatOperand(kernel, 'lse', lseStorage, p.batch * p.heads * p.seq);
   const dO = floatOperand(kernel, 'dO', dOStorage, size);
   expectSameDtype(kernel, { qkv: qkvStorage, o: oStorage, lse: lseStorage, dO: dOStorage });
+  const simd = simdTables(qkv, tables, p);
+  if (simd !== false) {
+    const dqkv = floatLike(qkv, qkv.length, 'uninitialized') as Float32Array;
+    const inputs = { qkv: qkv as Float32Array, o: o as Float32Array, lse: lse as Float32Array, dO: dO as Float32Array };
+    rowKernels().packedAttentionBackward(inputs, simd, attentionParams(p), dqkv);
+    return dqkv;
+  }
   const heads = gatherQkv(qkv, p, tables);
   const [headsO, headsDO] = [headMajor(o, p), headMajor(dO, p)];
   const { dq, dk, dv } = attentionBackwardOf({ ...heads, mask: null }, headsO, lse, headsDO, attentionParams(p));
-  const dqkv = floatLike(qkv, qkv.length);
+  const dqkv = floatLike(qkv, qkv.length, 'uninitialized');
   moveHeads(dqkv, dq, p, 3, 0, false, tables, true);
   moveHeads(dqkv, dk, p, 3, 1, false, tables, true);
   moveHeads(dqkv, dv, p, 3, 2, false, null, true);

@@ -5,8 +5,8 @@ import { rowsOperand } from './rows.js';
 
 export function rmsNorm(x: Storage, rows: number, cols: number, eps: number): { y: FloatArray; invRms: FloatArray } {
   const src = rowsOperand('rmsNorm', 'x', x, rows, cols);
-  const y = floatLike(src, src.length);
-  const invRms = floatLike(src, rows);
+  const y = floatLike(src, src.length, 'uninitialized');
+  const invRms = floatLike(src, rows, 'uninitialized');
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     let sumSq = 0;
     for (let j = off; j < off + cols; j++) sumSq += src[j]! * src[j]!;
@@ -31,7 +31,7 @@ export function rmsNormBackward(dy: Storage, x: Storage, invRms: Storage, rows: 
   const xs = rowsOperand(k, 'x', x, rows, cols);
   const inv = rowsOperand(k, 'invRms', invRms, rows, 1);
   expectSameDtype(k, { x, dy, invRms });
-  const dx = floatLike(xs, xs.length);
+  const dx = floatLike(xs, xs.length, 'uninitialized');
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     const ir = inv[r];
     let dot = 0;

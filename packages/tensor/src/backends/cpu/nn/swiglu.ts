@@ -13,7 +13,7 @@ export function swiglu(gateUp: Storage, rows: number, inter: number): FloatArray
   expectNonNegativeInt('swiglu', 'rows', rows);
   expectNonNegativeInt('swiglu', 'inter', inter);
   const gu = floatOperand('swiglu', 'gateUp', gateUp, rows * 2 * inter);
-  const out = floatLike(gu, rows * inter);
+  const out = floatLike(gu, rows * inter, 'uninitialized');
   if (gu instanceof Float32Array && cpuSimdEnabled()) {
     rowKernels().swiglu(gu, out as Float32Array, rows, inter);
     return out;
@@ -36,7 +36,7 @@ export function swigluBackward(gateUp: Storage, dOut: Storage, rows: number, int
   const gu = floatOperand(k, 'gateUp', gateUp, rows * 2 * inter);
   const d = floatOperand(k, 'dOut', dOut, rows * inter);
   expectSameDtype(k, { gateUp, dOut });
-  const dgu = floatLike(gu, gu.length);
+  const dgu = floatLike(gu, gu.length, 'uninitialized');
   if (gu instanceof Float32Array && d instanceof Float32Array && cpuSimdEnabled()) {
     rowKernels().swigluBackward(gu, d, dgu as Float32Array, rows, inter);
     return dgu;

@@ -12,6 +12,7 @@
  */
 import type { AttentionParams } from '../../../backend.js';
 import { attentionFunctions } from './attention-kernel.js';
+import { moveHeadsFunction } from './head-layout.js';
 import { ModuleBuilder, type FunctionBuilder, type Local } from './emitter.js';
 import { EXP_CONSTANTS, emitExp, expTemps } from './exp-f32x4.js';
 
@@ -318,9 +319,29 @@ interface Exports {
   softmax_rows(scores: number, mask: number, rows: number, cols: number, scale: number, maxes: number, sums: number, saved: number): void;
   attention_forward(...args: number[]): void;
   attention_backward(...args: number[]): void;
+  move_heads(...args: number[]): void;
 }
 
 const PAGE = 65536;
+
+/** move_heads modes (head-layout.ts). */
+const [COPY, ROPE, ROPE_ADJOINT] = [0, 1, 2];
+
+const padded = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Scratch regions of attention_forward beside its operands: Kt [d, kp], Vp [seqK, dp], the score rows, row maxima and sums. */
+function forwardScratch(p: AttentionParams): number[] {
+  const { seqQ, seqK, headDim: d } = p;
+  const rows = p.batch * p.heads * seqQ;
+  return [d * padded(seqK), seqK * padded(d), seqQ * seqK + 4, rows, rows];
+}
+
+/** Scratch regions of attention_backward beside its operands and gradients (attention-kernel.ts). */
+function backwardScratch(p: AttentionParams): number[] {
+  const { seqQ, seqK, headDim: d } = p;
+  const [kp, dp] = [padded(seqK), padded(d)];
+  return [d * kp, d * kp, seqK * dp, seqQ * dp, seqQ * dp, seqQ * seqK + 4, seqQ * seqK + 4, seqK * seqQ, seqK * seqQ];
+}
 
 /** The compiled module, its memory, and a bump allocator over it for one call's operands. */
 class RowKernels {
@@ -373,35 +394,13 @@ class RowKernels {
 
   /** The whole attention forward (attention-kernel.ts): o and lse [batch * heads, seqQ] from q, k, v and the optional mask. */
   attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, p: AttentionParams, o: Float32Array, lse: Float32Array): void {
-    const { seqQ, seqK, headDim: d, scale } = p;
-    const heads = p.batch * p.heads;
-    const [kp, dp] = [Math.ceil(seqK / 4) * 4, Math.ceil(d / 4) * 4];
-    const rows = heads * seqQ;
-    const [qAt, kAt, vAt, oAt, maskAt, ktAt, vpAt, scoresAt, maxes, sums] = this.regions(
-      q.length,
-      k.length,
-      v.length,
-      o.length + 4,
-      mask ? mask.length : 0,
-      d * kp,
-      seqK * dp,
-      seqQ * seqK + 4,
-      rows,
-      rows,
-    );
+    const [qAt, kAt, vAt, oAt, maskAt, ...scratch] = this.regions(q.length, k.length, v.length, o.length + 4, mask ? mask.length : 0, ...forwardScratch(p));
     this.put(qAt!, q);
     this.put(kAt!, k);
     this.put(vAt!, v);
     if (mask) this.put(maskAt!, mask);
-    // The padding columns of Kt and Vp are never written per head: zero them once.
-    this.heap.fill(0, ktAt! / 4, ktAt! / 4 + d * kp);
-    this.heap.fill(0, vpAt! / 4, vpAt! / 4 + seqK * dp);
-    this.exports.attention_forward(qAt!, kAt!, vAt!, oAt!, mask ? maskAt! : 0, ktAt!, vpAt!, scoresAt!, maxes!, sums!, heads, seqQ, seqK, d, scale);
+    this.runForward([qAt!, kAt!, vAt!, oAt!, mask ? maskAt! : 0], scratch, p, lse);
     this.take(oAt!, o);
-    for (let i = 0; i < rows; i++) {
-      const max = this.heap[maxes! / 4 + i];
-      lse[i] = Number.isFinite(max) ? max! + Math.log(this.heap[sums! / 4 + i]!) : max!;
-    }
   }
 
   /** The whole attention backward (attention-kernel.ts): dq, dk, dv from the forward's inputs, o, lse and dO. */
@@ -410,38 +409,135 @@ class RowKernels {
     p: AttentionParams,
     grads: { dq: Float32Array; dk: Float32Array; dv: Float32Array },
   ): void {
-    const { seqQ, seqK, headDim: d, scale } = p;
-    const [kp, dp] = [Math.ceil(seqK / 4) * 4, Math.ceil(d / 4) * 4];
     const { q, k, v, o, lse, dO, mask } = inputs;
+    const operands = [q, k, v, o, dO, lse];
     const at = this.regions(
-      q.length,
-      k.length,
-      v.length,
-      o.length,
-      dO.length,
-      lse.length,
+      ...operands.map((x) => x.length),
       mask ? mask.length : 0,
-      grads.dq.length + 4,
-      grads.dk.length + 4,
-      grads.dv.length + 4,
-      d * kp,
-      d * kp,
-      seqK * dp,
-      seqQ * dp,
-      seqQ * dp,
-      seqQ * seqK + 4,
-      seqQ * seqK + 4,
-      seqK * seqQ,
-      seqK * seqQ,
+      ...[grads.dq, grads.dk, grads.dv].map((x) => x.length + 4),
+      ...backwardScratch(p),
     );
-    [q, k, v, o, dO, lse].forEach((data, i) => this.put(at[i]!, data));
+    operands.forEach((data, i) => this.put(at[i]!, data));
     if (mask) this.put(at[6]!, mask);
-    // Zero the padding the per-head copies never write (Kt, Vt, and the padded K, Q, dO).
-    this.heap.fill(0, at[10]! / 4, at[15]! / 4);
-    this.exports.attention_backward(...at.slice(0, 6), mask ? at[6]! : 0, ...at.slice(7), p.batch * p.heads, seqQ, seqK, d, scale);
+    this.runBackward(at.slice(0, 6), mask ? at[6]! : 0, at.slice(7, 10), at.slice(10), p);
     this.take(at[7]!, grads.dq);
     this.take(at[8]!, grads.dk);
     this.take(at[9]!, grads.dv);
+  }
+
+  /**
+   * Self-attention from a fused projection qkv [batch, seq, 3, heads, d] (RoPE on q and k with
+   * `tables`): o [batch, seq, heads, d] and lse. The heads move between layouts in the module
+   * (head-layout.ts), so that qkv is copied in and o out once.
+   */
+  packedAttentionForward(
+    qkv: Float32Array,
+    tables: { cos: Float32Array; sin: Float32Array } | null,
+    p: AttentionParams,
+    o: Float32Array,
+    lse: Float32Array,
+  ): void {
+    const size = o.length;
+    const [qkvAt, cosAt, sinAt, qAt, kAt, vAt, oHeadsAt, oAt, ...scratch] = this.regions(
+      qkv.length,
+      tables ? tables.cos.length : 0,
+      tables ? tables.sin.length : 0,
+      size,
+      size,
+      size,
+      size + 4,
+      size,
+      ...forwardScratch(p),
+    );
+    this.put(qkvAt!, qkv);
+    if (tables) this.putTables(cosAt!, sinAt!, tables);
+    const rope = tables ? ROPE : COPY;
+    this.moveHeads(qkvAt!, qAt!, p, 3, 0, true, cosAt!, sinAt!, rope);
+    this.moveHeads(qkvAt!, kAt!, p, 3, 1, true, cosAt!, sinAt!, rope);
+    this.moveHeads(qkvAt!, vAt!, p, 3, 2, true, 0, 0, COPY);
+    this.runForward([qAt!, kAt!, vAt!, oHeadsAt!, 0], scratch, p, lse);
+    this.moveHeads(oAt!, oHeadsAt!, p, 1, 0, false, 0, 0, COPY);
+    this.take(oAt!, o);
+  }
+
+  /** The packed attention's backward: dqkv [batch, seq, 3, heads, d] from qkv, o, lse and dO (o's layout). */
+  packedAttentionBackward(
+    inputs: { qkv: Float32Array; o: Float32Array; lse: Float32Array; dO: Float32Array },
+    tables: { cos: Float32Array; sin: Float32Array } | null,
+    p: AttentionParams,
+    dqkv: Float32Array,
+  ): void {
+    const { qkv, o, lse, dO } = inputs;
+    const size = o.length;
+    const at = this.regions(
+      qkv.length,
+      tables ? tables.cos.length : 0,
+      tables ? tables.sin.length : 0,
+      o.length,
+      dO.length,
+      dqkv.length,
+      ...[size, size, size, size, size, lse.length],
+      ...[size + 4, size + 4, size + 4],
+      ...backwardScratch(p),
+    );
+    const [qkvAt, cosAt, sinAt, oAt, dOAt, dqkvAt] = at as [number, number, number, number, number, number];
+    const heads = at.slice(6, 12);
+    const grads = at.slice(12, 15);
+    this.put(qkvAt, qkv);
+    this.put(oAt, o);
+    this.put(dOAt, dO);
+    this.put(heads[5]!, lse);
+    if (tables) this.putTables(cosAt, sinAt, tables);
+    const [rope, adjoint] = tables ? [ROPE, ROPE_ADJOINT] : [COPY, COPY];
+    this.moveHeads(qkvAt, heads[0]!, p, 3, 0, true, cosAt, sinAt, rope);
+    this.moveHeads(qkvAt, heads[1]!, p, 3, 1, true, cosAt, sinAt, rope);
+    this.moveHeads(qkvAt, heads[2]!, p, 3, 2, true, 0, 0, COPY);
+    this.moveHeads(oAt, heads[3]!, p, 1, 0, true, 0, 0, COPY);
+    this.moveHeads(dOAt, heads[4]!, p, 1, 0, true, 0, 0, COPY);
+    this.runBackward(heads, 0, grads, at.slice(15), p);
+    this.moveHeads(dqkvAt, grads[0]!, p, 3, 0, false, cosAt, sinAt, adjoint);
+    this.moveHeads(dqkvAt, grads[1]!, p, 3, 1, false, cosAt, sinAt, adjoint);
+    this.moveHeads(dqkvAt, grads[2]!, p, 3, 2, false, 0, 0, COPY);
+    this.take(dqkvAt, dqkv);
+  }
+
+  private putTables(cosAt: number, sinAt: number, tables: { cos: Float32Array; sin: Float32Array }): void {
+    this.put(cosAt, tables.cos);
+    this.put(sinAt, tables.sin);
+  }
+
+  private moveHeads(
+    tokens: number,
+    heads: number,
+    p: AttentionParams,
+    groups: number,
+    group: number,
+    toHeads: boolean,
+    cos: number,
+    sin: number,
+    mode: number,
+  ): void {
+    this.exports.move_heads(tokens, heads, p.batch, p.seqQ, p.heads, p.headDim, groups, group, toHeads ? 1 : 0, cos, sin, mode);
+  }
+
+  /** attention_forward on operands at [q, k, v, o, mask or 0] with the scratch of forwardScratch; lse from its row maxima and sums. */
+  private runForward(operands: number[], scratch: number[], p: AttentionParams, lse: Float32Array): void {
+    const [ktAt, vpAt, scoresAt, maxes, sums] = scratch as [number, number, number, number, number];
+    const { seqQ, seqK, headDim: d, scale } = p;
+    // The padding columns of Kt and Vp are never written per head: zero them once.
+    this.heap.fill(0, ktAt / 4, scoresAt / 4);
+    this.exports.attention_forward(...operands, ktAt, vpAt, scoresAt, maxes, sums, p.batch * p.heads, seqQ, seqK, d, scale);
+    for (let i = 0; i < lse.length; i++) {
+      const max = this.heap[maxes / 4 + i];
+      lse[i] = Number.isFinite(max) ? max! + Math.log(this.heap[sums / 4 + i]!) : max!;
+    }
+  }
+
+  /** attention_backward on operands at [q, k, v, o, dO, lse], the mask (or 0), grads at [dq, dk, dv] and the scratch of backwardScratch. */
+  private runBackward(operands: number[], mask: number, grads: number[], scratch: number[], p: AttentionParams): void {
+    // Zero the padding the per-head copies never write (Kt, Vt, and the padded K, Q, dO).
+    this.heap.fill(0, scratch[0]! / 4, scratch[5]! / 4);
+    this.exports.attention_backward(...operands, mask, ...grads, ...scratch, p.batch * p.heads, p.seqQ, p.seqK, p.headDim, p.scale);
   }
 
   /**
@@ -482,6 +578,7 @@ export function rowKernels(): RowKernels {
     swigluFunction(module);
     swigluBackwardFunction(module);
     attentionFunctions(module, softmaxRowsFunction(module));
+    moveHeadsFunction(module);
     kernels = new RowKernels(new WebAssembly.Module(module.build()));
   }
   return kernels;
