@@ -155,7 +155,7 @@ export type Family = (typeof FAMILIES)[number];
 function familyOf(kernel: string): Family {
   const method = kernel.split('.')[0]!;
   if (method === 'matmul') return 'matmul';
-  if (method.startsWith('attention') || method === 'rope') return 'attention';
+  if (/^(attention|packedAttention|rope)/.test(method)) return 'attention';
   if (['unary', 'binary', 'where', 'cast'].includes(method)) return 'elementwise';
   if (method === 'reduce') return 'reductions';
   if (/^(rmsNorm|softmax|logSoftmax|swiglu|crossEntropy)/.test(method)) return 'norms/rows';

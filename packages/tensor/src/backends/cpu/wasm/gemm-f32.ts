@@ -53,6 +53,8 @@ export interface InstantiatedKernel extends WasmGemmKernel {
   run(job: WasmPanelJob, claim: () => number): void;
   /** The module's packLanesW for the tile's width W (MR or NR): see gemm-kernel.ts, byte offsets. */
   packLanes(width: number, src: number, ld: number, dst: number, kc: number, panels: number): void;
+  /** The module's restride (gemm-kernel.ts), byte offsets and strides. */
+  restride(src: number, srcStride: number, dst: number, dstStride: number, rows: number, vectors: number): void;
 }
 
 /** One step for the kernel: byte offsets and strides in the kernel's memory (see gemm-kernel.ts). */
@@ -87,6 +89,7 @@ export function instantiateKernel(kernel: WasmGemmKernel): InstantiatedKernel {
     module: kernel.module,
     memory: kernel.memory,
     packLanes: (width, src, ld, dst, kc, panels) => (instance.exports[`packLanes${width}`] as PackFn)(src, ld, dst, kc, panels),
+    restride: instance.exports.restride as InstantiatedKernel['restride'],
     run(job, claim) {
       const { a, aPanel, b, c, ldc, rows, cols, kc, accumulate, blockRows } = job;
       const block = blocks[job.layout];
@@ -154,6 +157,16 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
       kern.packLanes(width, 4 * stageAt, 4 * ld, 4 * at, kc, ld / width);
     } else packPanels(data, base, laneStride, depthStride, extent, kc, width, heap, at);
   };
+  /** A's rows [aFrom, + mb rows) x kc to the kernel's row stride at aAt: one block copy and a restride where they fit the stage. */
+  const copyRowsOfA = (view: MatrixView, aFrom: number, mb: number, kc: number): void => {
+    const span = mb * view.rowStride;
+    if (kc % 4 !== 0 || span > STAGE_BYTES / 4 || !ArrayBuffer.isView(view.data)) {
+      copyRows(view.data, aFrom, view.rowStride, mb, kc, heap, aAt, KC);
+      return;
+    }
+    heap.set((view.data as Float32Array | Float64Array).subarray(aFrom, aFrom + span), stageAt);
+    kern.restride(4 * stageAt, 4 * view.rowStride, 4 * aAt, 4 * KC, mb, kc / 4);
+  };
   for (let ib = 0; ib < m; ib += MB) {
     const mb = Math.min(MB, m - ib);
     const rows = roundUp(mb, mr);
@@ -170,7 +183,7 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
         // A's: read in place, its 4-lane groups alias in cache).
         let layout: ALayout, aPanel: number;
         if (a.colStride === 1 && cols <= COPY_A_MAX_COLS) {
-          copyRows(a.data, aFrom, a.rowStride, mb, kc, heap, aAt, KC);
+          copyRowsOfA(a, aFrom, mb, kc);
           for (let r = mb; r < rows; r++) heap.fill(0, aAt + r * KC, aAt + r * KC + kc);
           [layout, aPanel] = ['rows', mr * TILE.aRowBytes];
         } else {

@@ -60,7 +60,44 @@ export function gemmKernelModule(shape: GemmKernelShape, memory: KernelMemory): 
   for (const width of new Set([shape.mr, shape.nr])) {
     if (width % 4 === 0) module.addFunction({ params: PACK_PARAMS }, (f) => packLanesBody(f, width), `packLanes${width}`);
   }
+  module.addFunction({ params: RESTRIDE_PARAMS }, restrideBody, 'restride');
   return module.build();
+}
+
+const RESTRIDE_PARAMS = ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'] as const;
+
+/**
+ * restride(src, srcStride, dst, dstStride, rows, vectors): copies the first `vectors` 16-byte
+ * vectors of each of `rows` rows (strides in bytes). A's contiguous rows come in with one block
+ * copy and are spread to the kernel's row stride here: a JavaScript copy per row cost more than
+ * the copying itself for short rows.
+ */
+function restrideBody(f: FunctionBuilder<typeof RESTRIDE_PARAMS>): void {
+  const [src, srcStride, dst, dstStride, rows, vectors] = f.params;
+  const [from, to, row, v] = [f.local('i32'), f.local('i32'), f.local('i32'), f.local('i32')];
+  f.get(src).set(from);
+  f.get(dst).set(to);
+  f.forRange(
+    row,
+    () => f.i32.const(0),
+    () => f.get(rows),
+    1,
+    () => {
+      f.forRange(
+        v,
+        () => f.i32.const(0),
+        () => f.get(vectors),
+        1,
+        () => {
+          f.get(to).get(v).i32.const(4).i32.shl().i32.add();
+          f.get(from).get(v).i32.const(4).i32.shl().i32.add().v128.load(0, 2);
+          f.v128.store(0, 2);
+        },
+      );
+      f.get(from).get(srcStride).i32.add().set(from);
+      f.get(to).get(dstStride).i32.add().set(to);
+    },
+  );
 }
 
 const PACK_PARAMS = ['i32', 'i32', 'i32', 'i32', 'i32'] as const;
