@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { alias: packageSources },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-    setupFiles: ['test/setup-fast-check.ts'],
+    setupFiles: ['test/setup-fast-check.ts', 'test/setup-relaxed-simd.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

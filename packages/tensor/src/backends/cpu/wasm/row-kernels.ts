@@ -12,6 +12,7 @@
  */
 import type { AttentionParams } from '../../../backend.js';
 import { attentionFunctions } from './attention-kernel.js';
+import { relaxedSimdSupported } from './features.js';
 import { moveHeadsFunction } from './head-layout.js';
 import { ModuleBuilder, type FunctionBuilder, type Local } from './emitter.js';
 import { EXP_CONSTANTS, emitExp, expTemps } from './exp-f32x4.js';
@@ -577,7 +578,7 @@ export function rowKernels(): RowKernels {
     const module = new ModuleBuilder().importMemory('env', 'memory', { initial: 16 });
     swigluFunction(module);
     swigluBackwardFunction(module);
-    attentionFunctions(module, softmaxRowsFunction(module));
+    attentionFunctions(module, softmaxRowsFunction(module), relaxedSimdSupported());
     moveHeadsFunction(module);
     kernels = new RowKernels(new WebAssembly.Module(module.build()));
   }
