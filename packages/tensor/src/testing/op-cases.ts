@@ -334,7 +334,10 @@ export const OP_CASES: OpCase[] = [
       const [B, H, S, D] = [a!, b!, c! + 2, 2 * d!];
       // Arbitrary tables, as for rope: q and k's gradients go through the exact adjoint.
       const table = () => constant([S, D], randomValues(S * D, rng));
-      return { inputs: [param(rng, [B, S, 3 * H * D], 1.5), table(), table()], fn: (qkv, co, si) => nn.packedAttention(qkv!, { heads: H, rope: { cos: co!, sin: si! } }) };
+      return {
+        inputs: [param(rng, [B, S, 3 * H * D], 1.5), table(), table()],
+        fn: (qkv, co, si) => nn.packedAttention(qkv!, { heads: H, rope: { cos: co!, sin: si! } }),
+      };
     },
   },
   {

@@ -70,8 +70,8 @@ describe('cpu packedAttention', () => {
     const table = tensor(seeded(2, 3 * 4), { shape: [3, 4] });
     expect(() => packedAttention(qkv, { heads: 1, rope: { cos: table, sin: table } })).not.toThrow();
     expect(() => packedAttention(qkv, { heads: 2, rope: { cos: table, sin: table } })).toThrow(/rope.cos must be \[3, 2\], found \[3, 4\]/);
-    expect(() => packedAttention(tensor(seeded(3, 9), { shape: [1, 1, 9] }), { heads: 1, rope: { cos: tensor([[1, 2, 3]]), sin: tensor([[1, 2, 3]]) } })).toThrow(
-      /RoPE needs an even head dimension, found 3/,
-    );
+    expect(() =>
+      packedAttention(tensor(seeded(3, 9), { shape: [1, 1, 9] }), { heads: 1, rope: { cos: tensor([[1, 2, 3]]), sin: tensor([[1, 2, 3]]) } }),
+    ).toThrow(/RoPE needs an even head dimension, found 3/);
   });
 });

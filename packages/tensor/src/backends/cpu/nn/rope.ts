@@ -24,7 +24,17 @@ export function rope(x: Storage, cos: Storage, sin: Storage, batch: number, head
  * adjoint. Shared by rope and the packed attention's head gather and scatter, so that both give
  * the same bits.
  */
-export function rotateRow(x: FloatArray, xOff: number, y: FloatArray, yOff: number, c: FloatArray, s: FloatArray, tOff: number, dim: number, adjoint: boolean): void {
+export function rotateRow(
+  x: FloatArray,
+  xOff: number,
+  y: FloatArray,
+  yOff: number,
+  c: FloatArray,
+  s: FloatArray,
+  tOff: number,
+  dim: number,
+  adjoint: boolean,
+): void {
   const half = dim / 2;
   const sign = adjoint ? -1 : 1;
   // The sin entry each half is multiplied by: its own in the forward map, its partner's in the adjoint.
