@@ -5,7 +5,7 @@
  * back with the heads side by side per token. One pass over qkv replaces the transpose, the three
  * slices and the two RoPE passes a composed HRM block pays, and the result has the same bits.
  */
-import type { AttentionParams, PackedAttentionParams, RopeTables, Storage } from '../../../backend.js';
+import { selfAttentionParams, type PackedAttentionParams, type RopeTables, type Storage } from '../../../backend.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, recycle, type FloatArray } from '../storage.js';
 import { attentionBackwardOf, attentionOf } from './attention.js';
 import { rotateRow } from './rope.js';
@@ -24,8 +24,6 @@ function checked(kernel: string, qkv: Storage, p: PackedAttentionParams, rope: R
   expectSameDtype(kernel, { qkv, cos: rope.cos, sin: rope.sin });
   return { qkv: x, tables: { cos: floatOperand(kernel, 'cos', rope.cos, seq * headDim), sin: floatOperand(kernel, 'sin', rope.sin, seq * headDim) } };
 }
-
-const attentionParams = (p: PackedAttentionParams): AttentionParams => ({ ...p, seqQ: p.seq, seqK: p.seq });
 
 /**
  * Moves heads between the token-major layout [batch, seq, groups, heads, headDim] (`tokens`) and
@@ -80,7 +78,7 @@ function recycleAll(...arrays: FloatArray[]): void {
 export function packedAttention(qkvStorage: Storage, p: PackedAttentionParams, rope?: RopeTables): { o: FloatArray; lse: FloatArray } {
   const { qkv, tables } = checked('packedAttention', qkvStorage, p, rope);
   const heads = gatherQkv(qkv, p, tables);
-  const { o: headsO, lse } = attentionOf({ ...heads, mask: null }, attentionParams(p));
+  const { o: headsO, lse } = attentionOf({ ...heads, mask: null }, selfAttentionParams(p));
   const o = floatLike(qkv, headsO.length);
   moveHeads(o, headsO, p, 1, 0, false, null, false);
   recycleAll(heads.q, heads.k, heads.v, headsO);
@@ -104,7 +102,7 @@ export function packedAttentionBackward(
   expectSameDtype(kernel, { qkv: qkvStorage, o: oStorage, lse: lseStorage, dO: dOStorage });
   const heads = gatherQkv(qkv, p, tables);
   const [headsO, headsDO] = [headMajor(o, p), headMajor(dO, p)];
-  const { dq, dk, dv } = attentionBackwardOf({ ...heads, mask: null }, headsO, lse, headsDO, attentionParams(p));
+  const { dq, dk, dv } = attentionBackwardOf({ ...heads, mask: null }, headsO, lse, headsDO, selfAttentionParams(p));
   const dqkv = floatLike(qkv, qkv.length);
   moveHeads(dqkv, dq, p, 3, 0, false, tables, true);
   moveHeads(dqkv, dk, p, 3, 1, false, tables, true);
