@@ -105,6 +105,9 @@ export interface PackedAttentionParams {
   scale: number;
 }
 
+/** The attention over a packed projection's heads: queries and keys from the same sequence. */
+export const selfAttentionParams = (p: PackedAttentionParams): AttentionParams => ({ ...p, seqQ: p.seq, seqK: p.seq });
+
 /** Rotate-half RoPE tables [seq, headDim] (see `rope`). */
 export interface RopeTables {
   cos: Storage;

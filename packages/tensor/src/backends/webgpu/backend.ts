@@ -21,6 +21,7 @@ import { matmul, tuneMatmul } from './kernels/matmul.js';
 import { copyRegion, stridedCopy } from './kernels/movement.js';
 import { rmsNorm, rmsNormBackward } from './kernels/norm.js';
 import { adamATan2Update, adamWUpdate, signSgdRows } from './kernels/optimizer.js';
+import { packedAttention, packedAttentionBackward } from './kernels/packed-attention.js';
 import { reduce } from './kernels/reduce.js';
 import { rope } from './kernels/rope.js';
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './kernels/softmax.js';
@@ -101,6 +102,8 @@ export function webGpuBackend(engine: WebGpuEngine): WebGpuBackend {
     rope: bind(rope),
     attention: bind(attention),
     attentionBackward: bind(attentionBackward),
+    packedAttention: bind(packedAttention),
+    packedAttentionBackward: bind(packedAttentionBackward),
     crossEntropy: bind(crossEntropy),
     crossEntropyBackward: bind(crossEntropyBackward),
     adamATan2Update: bind(adamATan2Update),

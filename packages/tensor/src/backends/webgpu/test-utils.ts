@@ -59,6 +59,29 @@ function outputList(out: Outputs): Storage[] {
   return Object.values(out as Record<string, Storage>);
 }
 
+/** What a backend call returned, read back. */
+export interface ReadOutputs {
+  values: AnyTypedArray[];
+  dtypes: DType[];
+}
+
+/** Runs `call` on the CPU oracle and on `gpu` with the same inputs and reads the outputs back, freeing everything it allocated. */
+export async function runOnBoth(
+  gpu: Backend,
+  call: (b: Backend, inputs: Storage[]) => Outputs,
+  inputs: readonly HostTensor[],
+): Promise<{ cpu: ReadOutputs; gpu: ReadOutputs }> {
+  const run = async (b: Backend): Promise<ReadOutputs> => {
+    const stored = inputs.map((t) => upload(b, t));
+    const outs = outputList(call(b, stored));
+    const values = await Promise.all(outs.map((s) => b.read(s)));
+    const dtypes = outs.map((s) => s.dtype);
+    for (const s of new Set([...stored, ...outs])) b.free(s);
+    return { values, dtypes };
+  };
+  return { cpu: await run(cpu), gpu: await run(gpu) };
+}
+
 /**
  * Runs `call` on both backends with the same inputs and expects equal outputs (dtype, size and
  * values within `tol`). A call that works in place returns the storage it modified. Everything
@@ -70,16 +93,7 @@ export async function compareWithCpu(
   inputs: readonly HostTensor[],
   tol: Tolerance = {},
 ): Promise<{ cpu: AnyTypedArray[]; gpu: AnyTypedArray[] }> {
-  const run = async (b: Backend) => {
-    const stored = inputs.map((t) => upload(b, t));
-    const outs = outputList(call(b, stored));
-    const values = await Promise.all(outs.map((s) => b.read(s)));
-    const dtypes = outs.map((s) => s.dtype);
-    for (const s of new Set([...stored, ...outs])) b.free(s);
-    return { values, dtypes };
-  };
-  const expected = await run(cpu);
-  const actual = await run(gpu);
+  const { cpu: expected, gpu: actual } = await runOnBoth(gpu, call, inputs);
   expect(actual.dtypes).toEqual(expected.dtypes);
   actual.values.forEach((values, k) => expectClose(values, expected.values[k]!, tol, `output ${k}`));
   return { cpu: expected.values, gpu: actual.values };

@@ -5,7 +5,7 @@
  * back with the heads side by side per token. One pass over qkv replaces the transpose, the three
  * slices and the two RoPE passes a composed HRM block pays, and the result has the same bits.
  */
-import type { AttentionParams, PackedAttentionParams, RopeTables, Storage } from '../../../backend.js';
+import { selfAttentionParams, type PackedAttentionParams, type RopeTables, type Storage } from '../../../backend.js';
 import { expectNonNegativeInt, expectSameDtype, floatLike, floatOperand, recycle, type FloatArray } from '../storage.js';
 import { cpuSimdEnabled } from '../wasm/features.js';
 import { rowKernels } from '../wasm/row-kernels.js';
@@ -26,8 +26,6 @@ function checked(kernel: string, qkv: Storage, p: PackedAttentionParams, rope: R
   expectSameDtype(kernel, { qkv, cos: rope.cos, sin: rope.sin });
   return { qkv: x, tables: { cos: floatOperand(kernel, 'cos', rope.cos, seq * headDim), sin: floatOperand(kernel, 'sin', rope.sin, seq * headDim) } };
 }
-
-const attentionParams = (p: PackedAttentionParams): AttentionParams => ({ ...p, seqQ: p.seq, seqK: p.seq });
 
 /** f32 operands, non-empty, SIMD on: the WebAssembly kernel moves the heads and attends in its own memory. */
 function simdTables(qkv: FloatArray, tables: Tables | null, p: PackedAttentionParams): { cos: Float32Array; sin: Float32Array } | null | false {
@@ -92,11 +90,11 @@ export function packedAttention(qkvStorage: Storage, p: PackedAttentionParams, r
   if (simd !== false) {
     const o = floatLike(qkv, p.batch * p.seq * p.heads * p.headDim, 'uninitialized') as Float32Array;
     const lse = floatLike(qkv, p.batch * p.heads * p.seq, 'uninitialized') as Float32Array;
-    rowKernels().packedAttentionForward(qkv as Float32Array, simd, attentionParams(p), o, lse);
+    rowKernels().packedAttentionForward(qkv as Float32Array, simd, selfAttentionParams(p), o, lse);
     return { o, lse };
   }
   const heads = gatherQkv(qkv, p, tables);
-  const { o: headsO, lse } = attentionOf({ ...heads, mask: null }, attentionParams(p));
+  const { o: headsO, lse } = attentionOf({ ...heads, mask: null }, selfAttentionParams(p));
   const o = floatLike(qkv, headsO.length, 'uninitialized');
   moveHeads(o, headsO, p, 1, 0, false, null, false);
   recycleAll(heads.q, heads.k, heads.v, headsO);
@@ -122,12 +120,12 @@ export function packedAttentionBackward(
   if (simd !== false) {
     const dqkv = floatLike(qkv, qkv.length, 'uninitialized') as Float32Array;
     const inputs = { qkv: qkv as Float32Array, o: o as Float32Array, lse: lse as Float32Array, dO: dO as Float32Array };
-    rowKernels().packedAttentionBackward(inputs, simd, attentionParams(p), dqkv);
+    rowKernels().packedAttentionBackward(inputs, simd, selfAttentionParams(p), dqkv);
     return dqkv;
   }
   const heads = gatherQkv(qkv, p, tables);
   const [headsO, headsDO] = [headMajor(o, p), headMajor(dO, p)];
-  const { dq, dk, dv } = attentionBackwardOf({ ...heads, mask: null }, headsO, lse, headsDO, attentionParams(p));
+  const { dq, dk, dv } = attentionBackwardOf({ ...heads, mask: null }, headsO, lse, headsDO, selfAttentionParams(p));
   const dqkv = floatLike(qkv, qkv.length, 'uninitialized');
   moveHeads(dqkv, dq, p, 3, 0, false, tables, true);
   moveHeads(dqkv, dk, p, 3, 1, false, tables, true);

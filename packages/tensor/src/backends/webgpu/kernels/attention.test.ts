@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AnyTypedArray, AttentionParams, Backend, Storage } from '../../../backend.js';
-import { cpu, expectClose, host, seeded, testBackend, upload, useVariant, type HostTensor } from '../test-utils.js';
-import { attention, attentionBackward, availableAttentionLayouts } from './attention.js';
+import type { AttentionParams } from '../../../backend.js';
+import { cpu, host, runOnBoth, seeded, testBackend, useVariant } from '../test-utils.js';
+import { attention, attentionBackward } from './attention.js';
+import { expectAttentionClose, testedAttentionLayouts } from './test-attention.js';
 
 const gpu = await testBackend();
 
@@ -12,39 +13,12 @@ const seqArb = fc.oneof(fc.constantFrom(1, 3, 17, 33, 65, 82), fc.integer({ min:
 // 6 exercises the zero padding to a multiple of 4 (64 is covered by the HRM-sized case below).
 const dimArb = fc.constantFrom(4, 6, 16);
 
-/** Runs `call` on both backends and returns both sets of outputs (all storages freed). */
-async function runBoth(
-  call: (b: Backend, inputs: Storage[]) => Storage[],
-  inputs: readonly HostTensor[],
-): Promise<{ cpu: AnyTypedArray[]; gpu: AnyTypedArray[] }> {
-  const run = async (b: Backend) => {
-    const stored = inputs.map((t) => upload(b, t));
-    const outs = call(b, stored);
-    const values = await Promise.all(outs.map((s) => b.read(s)));
-    for (const s of new Set([...stored, ...outs])) b.free(s);
-    return values;
-  };
-  return { cpu: await run(cpu), gpu: await run(gpu!) };
-}
-
-/**
- * Attention sums seqK (and headDim) f32 products per output where the CPU sums in f64: errors grow
- * like sqrt(terms) times the output's scale, so the absolute part is relative to the largest
- * expected magnitude. Infinities (lse of fully masked rows) must match exactly.
- */
-function expectAttentionClose(actual: AnyTypedArray, expected: AnyTypedArray, terms: number, what: string): void {
-  let scale = 0;
-  for (const e of expected) if (Number.isFinite(e)) scale = Math.max(scale, Math.abs(e));
-  expectClose(actual, expected, { rtol: 1e-5, atol: 2e-6 * Math.sqrt(terms) * Math.max(scale, 1e-3) }, what);
-}
-
 /** A mask with random -Infinity and finite entries; with `blockRow`, query row 0 is fully masked. */
 function maskValues(seed: number, seqQ: number, seqK: number, blockRow: boolean): number[] {
   return seeded(seed, seqQ * seqK, -2, 1).map((v, i) => (v < -1.5 || (blockRow && i < seqK) ? -Infinity : v));
 }
 
-// Without an adapter the suites are collected (and skipped) under the two layouts every engine has.
-for (const layout of gpu ? availableAttentionLayouts(gpu.engine) : (['single', 'blocked'] as const)) {
+for (const layout of testedAttentionLayouts(gpu)) {
   describe.skipIf(!gpu)(`webgpu fused attention, ${layout} layout`, () => {
     useVariant('attention', layout);
     const engine = gpu?.engine!; // collected even when the suite is skipped
@@ -70,13 +44,18 @@ for (const layout of gpu ? availableAttentionLayouts(gpu.engine) : (['single', '
             ];
             const withMask = maskKind !== 'none';
             if (withMask) inputs.push(host('f32', maskValues(seed + 4, seqQ, seqK, maskKind === 'blocked-row')));
-            const out = await runBoth((b, [q, k, v, dO, mask]) => {
-              const f = b === cpu ? b.attention(q!, k!, v!, p, mask) : attention(engine, q!, k!, v!, p, mask);
-              const g = b === cpu ? b.attentionBackward(q!, k!, v!, f.o, f.lse, dO!, p, mask) : attentionBackward(engine, q!, k!, v!, f.o, f.lse, dO!, p, mask);
-              return [f.o, f.lse, g.dq, g.dk, g.dv];
-            }, inputs);
+            const out = await runOnBoth(
+              gpu!,
+              (b, [q, k, v, dO, mask]) => {
+                const f = b === cpu ? b.attention(q!, k!, v!, p, mask) : attention(engine, q!, k!, v!, p, mask);
+                const g =
+                  b === cpu ? b.attentionBackward(q!, k!, v!, f.o, f.lse, dO!, p, mask) : attentionBackward(engine, q!, k!, v!, f.o, f.lse, dO!, p, mask);
+                return [f.o, f.lse, g.dq, g.dk, g.dv];
+              },
+              inputs,
+            );
             const terms = seqQ + seqK + headDim;
-            ['o', 'lse', 'dq', 'dk', 'dv'].forEach((name, i) => expectAttentionClose(out.gpu[i]!, out.cpu[i]!, terms, name));
+            ['o', 'lse', 'dq', 'dk', 'dv'].forEach((name, i) => expectAttentionClose(out.gpu.values[i]!, out.cpu.values[i]!, terms, name));
           },
         ),
         { numRuns: 4 },
@@ -86,7 +65,9 @@ for (const layout of gpu ? availableAttentionLayouts(gpu.engine) : (['single', '
     it('handles HRM-sized heads (seq 82, headDim 64)', async () => {
       const p: AttentionParams = { batch: 2, heads: 2, seqQ: 82, seqK: 82, headDim: 64, scale: 1 / 8 };
       const n = 4 * 82 * 64;
-      const out = await runBoth(
+      const out = await runOnBoth(
+        gpu!,
+
         (b, [q, k, v, dO]) => {
           const f = b === cpu ? b.attention(q!, k!, v!, p) : attention(engine, q!, k!, v!, p);
           const g = b === cpu ? b.attentionBackward(q!, k!, v!, f.o, f.lse, dO!, p) : attentionBackward(engine, q!, k!, v!, f.o, f.lse, dO!, p);
@@ -94,13 +75,15 @@ for (const layout of gpu ? availableAttentionLayouts(gpu.engine) : (['single', '
         },
         [host('f32', seeded(1, n, -2, 2)), host('f32', seeded(2, n, -2, 2)), host('f32', seeded(3, n)), host('f32', seeded(4, n))],
       );
-      ['o', 'lse', 'dq', 'dk', 'dv'].forEach((name, i) => expectAttentionClose(out.gpu[i]!, out.cpu[i]!, 82 + 82 + 64, name));
+      ['o', 'lse', 'dq', 'dk', 'dv'].forEach((name, i) => expectAttentionClose(out.gpu.values[i]!, out.cpu.values[i]!, 82 + 82 + 64, name));
     });
 
     it('a fully masked row attends to nothing: output and gradients 0, lse -Infinity', async () => {
       const p: AttentionParams = { batch: 1, heads: 1, seqQ: 2, seqK: 3, headDim: 4, scale: 0.5 };
       const mask = [-Infinity, -Infinity, -Infinity, 0, 0, 0];
-      const out = await runBoth(
+      const out = await runOnBoth(
+        gpu!,
+
         (b, [q, k, v, dO, m]) => {
           const f = b === cpu ? b.attention(q!, k!, v!, p, m) : attention(engine, q!, k!, v!, p, m);
           const g = b === cpu ? b.attentionBackward(q!, k!, v!, f.o, f.lse, dO!, p, m) : attentionBackward(engine, q!, k!, v!, f.o, f.lse, dO!, p, m);
@@ -108,9 +91,9 @@ for (const layout of gpu ? availableAttentionLayouts(gpu.engine) : (['single', '
         },
         [host('f32', seeded(1, 8)), host('f32', seeded(2, 12)), host('f32', seeded(3, 12)), host('f32', seeded(4, 8)), host('f32', mask)],
       );
-      expect(Array.from(out.gpu[0]!.slice(0, 4))).toEqual([0, 0, 0, 0]);
-      expect(out.gpu[1]![0]).toBe(-Infinity);
-      expect(Array.from(out.gpu[2]!.slice(0, 4))).toEqual([0, 0, 0, 0]);
+      expect(Array.from(out.gpu.values[0]!.slice(0, 4))).toEqual([0, 0, 0, 0]);
+      expect(out.gpu.values[1]![0]).toBe(-Infinity);
+      expect(Array.from(out.gpu.values[2]!.slice(0, 4))).toEqual([0, 0, 0, 0]);
     });
   });
 }

@@ -14,7 +14,9 @@
  *   at HRM's shape.
  *
  * The shaders read rows as vec4: a headDim that is not a multiple of 4 is zero-padded here first
- * (zeros change no dot product) and the results are cut back to headDim.
+ * (zeros change no dot product) and the results are cut back to headDim. `attentionOnPadded` and
+ * `attentionBackwardOnPadded` take rows already padded and return padded results, for callers that
+ * lay their operands out themselves (packed-attention.ts).
  */
 import type { AttentionParams, Storage } from '../../../backend.js';
 import type { GpuStorage, WebGpuEngine } from '../engine.js';
@@ -131,12 +133,18 @@ function unpadRows(engine: WebGpuEngine, x: GpuStorage, rows: number, headDim: n
   return out;
 }
 
-/** Runs `body` with padded copies of `inputs`, releasing the copies afterwards. */
-function withPadded<T>(engine: WebGpuEngine, l: Layout, headDim: number, inputs: readonly [Storage, number][], body: (padded: Storage[]) => T): T {
-  const padded = inputs.map(([s, rows]) => padRows(engine, s, rows, headDim, l));
+/** Runs `body` with padded copies of the named `inputs` (with their row counts), releasing the copies afterwards. */
+function withPadded<T>(
+  engine: WebGpuEngine,
+  l: Layout,
+  headDim: number,
+  inputs: readonly (readonly [string, Storage, number])[],
+  body: (padded: Storage[]) => T,
+): T {
+  const padded = inputs.map(([, s, rows]) => padRows(engine, s, rows, headDim, l));
   const result = body(padded);
   padded.forEach((s, i) => {
-    if (s !== inputs[i]![0]) engine.release(s);
+    if (s !== inputs[i]![1]) engine.release(s);
   });
   return result;
 }
@@ -146,39 +154,66 @@ function maskBinding(engine: WebGpuEngine, mask: Storage | undefined): { storage
   return mask ? { storage: mask, placeholder: false } : { storage: engine.createStorage('f32', 1), placeholder: true };
 }
 
+/** Checks that each operand holds its rows of `width` columns. */
+function expectRows(kernel: string, operands: readonly (readonly [string, Storage, number])[], width: number): void {
+  for (const [name, s, rows] of operands) expectOperand(kernel, name, s, 'f32', rows * width);
+}
+
 export function attention(engine: WebGpuEngine, q: Storage, k: Storage, v: Storage, p: AttentionParams, mask?: Storage): { o: GpuStorage; lse: GpuStorage } {
   const l = layout(engine, 'attention', p, mask);
-  const { seqQ, seqK, headDim } = p;
-  expectOperand('attention', 'q', q, 'f32', l.heads * seqQ * headDim);
-  expectOperand('attention', 'k', k, 'f32', l.heads * seqK * headDim);
-  expectOperand('attention', 'v', v, 'f32', l.heads * seqK * headDim);
+  const inputs = forwardRows(l, p, q, k, v);
+  expectRows('attention', inputs, p.headDim);
+  const { o, lse } = withPadded(engine, l, p.headDim, inputs, ([qp, kp, vp]) => forward(engine, l, p, qp!, kp!, vp!, mask));
+  return { o: unpadRows(engine, o, l.heads * p.seqQ, p.headDim, l), lse };
+}
+
+/** `attention` on rows already padded to 4 * ceil(headDim / 4) columns (zeros beyond headDim); o comes back padded likewise. */
+export function attentionOnPadded(
+  engine: WebGpuEngine,
+  q: Storage,
+  k: Storage,
+  v: Storage,
+  p: AttentionParams,
+  mask?: Storage,
+): { o: GpuStorage; lse: GpuStorage } {
+  const l = layout(engine, 'attention', p, mask);
+  expectRows('attention', forwardRows(l, p, q, k, v), l.d4 * 4);
+  return forward(engine, l, p, q, k, v, mask);
+}
+
+/** The forward's operands with their row counts. */
+function forwardRows(l: Layout, p: AttentionParams, q: Storage, k: Storage, v: Storage) {
+  return [
+    ['q', q, l.heads * p.seqQ],
+    ['k', k, l.heads * p.seqK],
+    ['v', v, l.heads * p.seqK],
+  ] as const;
+}
+
+function forward(
+  engine: WebGpuEngine,
+  l: Layout,
+  p: AttentionParams,
+  q: Storage,
+  k: Storage,
+  v: Storage,
+  mask: Storage | undefined,
+): { o: GpuStorage; lse: GpuStorage } {
+  const { seqQ, seqK } = p;
   const lse = engine.createStorage('f32', l.heads * seqQ);
-  const o = withPadded(
-    engine,
-    l,
-    headDim,
-    [
-      [q, l.heads * seqQ],
-      [k, l.heads * seqK],
-      [v, l.heads * seqK],
-    ],
-    ([qp, kp, vp]) => {
-      const out = engine.createStorage('f32', l.heads * seqQ * l.d4 * 4);
-      const m = maskBinding(engine, mask);
-      const kind = attentionLayout(engine);
-      const grid = rowGrid(engine, kind, 'forward', seqQ);
-      engine.dispatch(kind === 'subgroup' ? kernels.subgroupForward : kernels.forward, {
-        defines: { ...l.defines, ...grid.defines },
-        workgroups: [grid.groups, l.heads],
-        inputs: { q: qp!, k: kp!, v: vp!, mask: m.storage },
-        outputs: { o: out, lse },
-        uniforms: { seqQ, seqK, scale: p.scale },
-      });
-      if (m.placeholder) engine.release(m.storage);
-      return out;
-    },
-  );
-  return { o: unpadRows(engine, o, l.heads * seqQ, headDim, l), lse };
+  const o = engine.createStorage('f32', l.heads * seqQ * l.d4 * 4);
+  const m = maskBinding(engine, mask);
+  const kind = attentionLayout(engine);
+  const grid = rowGrid(engine, kind, 'forward', seqQ);
+  engine.dispatch(kind === 'subgroup' ? kernels.subgroupForward : kernels.forward, {
+    defines: { ...l.defines, ...grid.defines },
+    workgroups: [grid.groups, l.heads],
+    inputs: { q, k, v, mask: m.storage },
+    outputs: { o, lse },
+    uniforms: { seqQ, seqK, scale: p.scale },
+  });
+  if (m.placeholder) engine.release(m.storage);
+  return { o, lse };
 }
 
 export function attentionBackward(
@@ -191,56 +226,63 @@ export function attentionBackward(
   dO: Storage,
   p: AttentionParams,
   mask?: Storage,
-): { dq: GpuStorage; dk: GpuStorage; dv: GpuStorage } {
-  const kernel = 'attentionBackward';
-  const l = layout(engine, kernel, p, mask);
-  const { seqQ, seqK, headDim } = p;
-  const qRows = l.heads * seqQ;
-  const kRows = l.heads * seqK;
-  for (const [name, s, rows] of [
-    ['q', q, qRows],
-    ['k', k, kRows],
-    ['v', v, kRows],
-    ['o', o, qRows],
-    ['dO', dO, qRows],
-  ] as const) {
-    expectOperand(kernel, name, s, 'f32', rows * headDim);
-  }
-  expectOperand(kernel, 'lse', lse, 'f32', qRows);
-  const width = l.d4 * 4;
-  const grads = withPadded(
-    engine,
-    l,
-    headDim,
-    [
-      [q, qRows],
-      [k, kRows],
-      [v, kRows],
-      [o, qRows],
-      [dO, qRows],
-    ],
-    ([qp, kp, vp, op, dOp]) => {
-      const stats = engine.createStorage('f32', 2 * qRows);
-      engine.dispatch(kernels.stats, {
-        defines: { HEAD_DIM4: l.d4, ROWS: STATS_WORKGROUP },
-        workgroups: engine.grid(qRows, STATS_WORKGROUP),
-        inputs: { dO: dOp!, o: op!, lse },
-        outputs: { stats },
-        uniforms: { rows: qRows },
-      });
-      const m = maskBinding(engine, mask);
-      const pass: GradientPass = { engine, l, p, inputs: { q: qp!, k: kp!, v: vp!, mask: m.storage, dO: dOp!, stats }, width };
-      const grads = attentionLayout(engine) === 'subgroup' ? subgroupGradients(pass) : tiledGradients(pass, attentionLayout(engine));
-      engine.release(stats);
-      if (m.placeholder) engine.release(m.storage);
-      return grads;
-    },
+): Gradients {
+  const l = layout(engine, 'attentionBackward', p, mask);
+  const inputs = backwardRows(l, p, q, k, v, o, dO);
+  expectRows('attentionBackward', inputs, p.headDim);
+  expectOperand('attentionBackward', 'lse', lse, 'f32', l.heads * p.seqQ);
+  const grads = withPadded(engine, l, p.headDim, inputs, ([qp, kp, vp, op, dOp]) =>
+    backward(engine, l, p, { q: qp!, k: kp!, v: vp!, o: op!, dO: dOp! }, lse, mask),
   );
   return {
-    dq: unpadRows(engine, grads.dq, qRows, headDim, l),
-    dk: unpadRows(engine, grads.dk, kRows, headDim, l),
-    dv: unpadRows(engine, grads.dv, kRows, headDim, l),
+    dq: unpadRows(engine, grads.dq, l.heads * p.seqQ, p.headDim, l),
+    dk: unpadRows(engine, grads.dk, l.heads * p.seqK, p.headDim, l),
+    dv: unpadRows(engine, grads.dv, l.heads * p.seqK, p.headDim, l),
   };
+}
+
+/** `attentionBackward` on padded rows (see `attentionOnPadded`); the gradients come back padded. */
+export function attentionBackwardOnPadded(
+  engine: WebGpuEngine,
+  q: Storage,
+  k: Storage,
+  v: Storage,
+  o: Storage,
+  lse: Storage,
+  dO: Storage,
+  p: AttentionParams,
+  mask?: Storage,
+): Gradients {
+  const l = layout(engine, 'attentionBackward', p, mask);
+  expectRows('attentionBackward', backwardRows(l, p, q, k, v, o, dO), l.d4 * 4);
+  expectOperand('attentionBackward', 'lse', lse, 'f32', l.heads * p.seqQ);
+  return backward(engine, l, p, { q, k, v, o, dO }, lse, mask);
+}
+
+/** The backward's row operands with their row counts. */
+function backwardRows(l: Layout, p: AttentionParams, q: Storage, k: Storage, v: Storage, o: Storage, dO: Storage) {
+  return [...forwardRows(l, p, q, k, v), ['o', o, l.heads * p.seqQ], ['dO', dO, l.heads * p.seqQ]] as const;
+}
+
+type Rows = Record<'q' | 'k' | 'v' | 'o' | 'dO', Storage>;
+
+function backward(engine: WebGpuEngine, l: Layout, p: AttentionParams, { q, k, v, o, dO }: Rows, lse: Storage, mask: Storage | undefined): Gradients {
+  const qRows = l.heads * p.seqQ;
+  const stats = engine.createStorage('f32', 2 * qRows);
+  engine.dispatch(kernels.stats, {
+    defines: { HEAD_DIM4: l.d4, ROWS: STATS_WORKGROUP },
+    workgroups: engine.grid(qRows, STATS_WORKGROUP),
+    inputs: { dO, o, lse },
+    outputs: { stats },
+    uniforms: { rows: qRows },
+  });
+  const m = maskBinding(engine, mask);
+  const pass: GradientPass = { engine, l, p, inputs: { q, k, v, mask: m.storage, dO, stats }, width: l.d4 * 4 };
+  const kind = attentionLayout(engine);
+  const grads = kind === 'subgroup' ? subgroupGradients(pass) : tiledGradients(pass, kind);
+  engine.release(stats);
+  if (m.placeholder) engine.release(m.storage);
+  return grads;
 }
 
 /** What the gradient passes share: the padded q, k, v, the mask binding, dO and the stats pass's output. */

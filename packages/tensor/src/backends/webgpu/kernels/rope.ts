@@ -1,14 +1,19 @@
 /** Rotate-half RoPE on [batch, heads, seq, dim] with [seq, dim] tables (shaders/rope.wgsl). */
 import type { Storage } from '../../../backend.js';
+import rotate from '../../../../../../shaders/rope-rotate.wgsl';
 import body from '../../../../../../shaders/rope.wgsl';
 import type { GpuStorage, WebGpuEngine } from '../engine.js';
 import { defineKernel } from '../kernel-spec.js';
+import { resolveIncludes } from '../preprocess.js';
 import { expectCounts, expectOperand } from './nn-common.js';
+
+/** The RoPE formula and its adjoint, shared with the packed attention's head split and merge. */
+export const ROPE_LIBRARY = { 'rope-rotate.wgsl': rotate };
 
 const WORKGROUP_SIZE = 64;
 const kernel = defineKernel({
   name: 'rope',
-  body,
+  body: resolveIncludes(body, ROPE_LIBRARY),
   inputs: { x: 'f32', cosTable: 'f32', sinTable: 'f32' },
   outputs: { y: 'f32' },
   uniforms: { pairs: 'u32', seq: 'u32', dim: 'u32', sign: 'f32' },
