@@ -83,7 +83,7 @@ describe.runIf(simdSupported())('f32 gemm on the WebAssembly SIMD kernel', () =>
     );
   });
 
-  it('crosses the row and column packs, and covers k = 0, k = 1, m = 1 and n = 1', () => {
+  it('crosses the row and column packs, and covers k = 0, k = 1, m = 1 (also transposed) and n = 1', () => {
     const base = { transA: false, transB: false, offset: 0, pad: 0, seed: 7 };
     const cases: Case[] = [
       { ...base, m: 1030, n: 9, k: 3, transA: true },
@@ -91,6 +91,9 @@ describe.runIf(simdSupported())('f32 gemm on the WebAssembly SIMD kernel', () =>
       { ...base, m: 1, n: 37, k: 300 },
       { ...base, m: 37, n: 1, k: 300, pad: 2 },
       { ...base, m: 6, n: 10, k: 1 },
+      // A transposed with one or two rows: rows 1 apart, a whole k step read from overlapping rows.
+      { ...base, m: 1, n: 9, k: 12, transA: true },
+      { ...base, m: 2, n: 5, k: 8, transA: true, transB: true },
     ];
     for (const p of cases) check(p);
     const zeros = new Float32Array(12).fill(NaN);

@@ -159,7 +159,8 @@ export function gemmF32(a: MatrixView, b: MatrixView, c: Float32Array, cOffset: 
   };
   /** A's rows [aFrom, + mb rows) x kc to the kernel's row stride at aAt: one block copy and a restride where they fit the stage. */
   const copyRowsOfA = (view: MatrixView, aFrom: number, mb: number, kc: number): void => {
-    const span = mb * view.rowStride;
+    // From the first row's start to the last row's end (rows may be any stride apart, even overlap).
+    const span = (mb - 1) * view.rowStride + kc;
     if (kc % 4 !== 0 || span > STAGE_BYTES / 4 || !ArrayBuffer.isView(view.data)) {
       copyRows(view.data, aFrom, view.rowStride, mb, kc, heap, aAt, KC);
       return;

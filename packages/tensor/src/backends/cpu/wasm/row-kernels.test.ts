@@ -6,7 +6,7 @@ import { expectClose, hostIO } from '../../../testing/compare.js';
 import { seedArb, seeded, seededInts } from '../../../testing/seeded.js';
 import { exp32 } from '../exp.js';
 import { cpuSimdEnabled, setCpuSimd, simdSupported } from './features.js';
-import { rowKernels } from './row-kernels.js';
+import { rowKernels, SIMD_ARITHMETIC } from './row-kernels.js';
 
 const backend = createCpuBackend();
 const { store, values } = hostIO(backend);
@@ -32,6 +32,21 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
     expect(cpuSimdEnabled()).toBe(false);
     setCpuSimd(true);
     expect(cpuSimdEnabled()).toBe(true);
+  });
+
+  it('f32 add, sub, mul and div give the bits of the TypeScript loops, specials included', async () => {
+    const specials = [0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 3.4e38, 1e-45];
+    await fc.assert(
+      fc.asyncProperty(rowsArb, widthArb, fc.constantFrom(...SIMD_ARITHMETIC), seedArb, async (rows, width, op, seed) => {
+        const n = rows * width;
+        const withSpecials = (v: number[]) => v.map((x, i) => (i % 5 === 0 ? specials[(i / 5 + seed) % specials.length]! : x));
+        const x = store('f32', withSpecials(seeded(seed, n, -3, 3)));
+        const y = store('f32', withSpecials(seeded(seed + 1, n, -3, 3)).reverse());
+        const { simd, plain } = await bothWays(() => [backend.binary(op, x, [rows, width], y, [rows, width], [rows, width])]);
+        expect(simd[0]!.map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(plain[0]!.map((v) => (Number.isNaN(v) ? 'NaN' : v)));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('swiglu forward and backward', async () => {

@@ -82,6 +82,33 @@ function at(f: F, base: Local<'i32'>, j: Local<'i32'>): void {
   f.get(base).get(j).i32.const(2).i32.shl().i32.add();
 }
 
+/** The f32 arithmetic ops with a SIMD kernel over same-shaped operands. */
+export const SIMD_ARITHMETIC = ['add', 'sub', 'mul', 'div'] as const;
+export type SimdArithmetic = (typeof SIMD_ARITHMETIC)[number];
+
+/** `${op}_f32`(x, y, out, n): out[i] = x[i] op y[i] for i < n, four lanes at a time. */
+function arithmeticFunctions(module: ModuleBuilder): void {
+  for (const op of SIMD_ARITHMETIC) {
+    module.addFunction(
+      { params: ['i32', 'i32', 'i32', 'i32'] },
+      (f) => {
+        const [x, y, out, n] = f.params;
+        rowLoop(f, n, (j, load, store) => {
+          at(f, out, j);
+          store(() => {
+            at(f, x, j);
+            load();
+            at(f, y, j);
+            load();
+            f.f32x4[op]();
+          });
+        });
+      },
+      `${op}_f32`,
+    );
+  }
+}
+
 function swigluFunction(module: ModuleBuilder): void {
   // (gateUp, out, rows, inter): out[r, j] = silu(gate[r, j]) * up[r, j].
   module.addFunction(
@@ -314,7 +341,7 @@ function softmaxRowsFunction(module: ModuleBuilder): number {
   );
 }
 
-interface Exports {
+interface Exports extends Record<`${SimdArithmetic}_f32`, (x: number, y: number, out: number, n: number) => void> {
   swiglu(gateUp: number, out: number, rows: number, inter: number): void;
   swiglu_backward(gateUp: number, dOut: number, dGateUp: number, rows: number, inter: number): void;
   softmax_rows(scores: number, mask: number, rows: number, cols: number, scale: number, maxes: number, sums: number, saved: number): void;
@@ -376,6 +403,15 @@ class RowKernels {
 
   private take(at: number, out: Float32Array): void {
     out.set(this.heap.subarray(at / 4, at / 4 + out.length));
+  }
+
+  /** out = x op y elementwise (same lengths). */
+  arithmetic(op: SimdArithmetic, x: Float32Array, y: Float32Array, out: Float32Array): void {
+    const [xAt, yAt, outAt] = this.regions(x.length, y.length, out.length);
+    this.put(xAt!, x);
+    this.put(yAt!, y);
+    this.exports[`${op}_f32`](xAt!, yAt!, outAt!, out.length);
+    this.take(outAt!, out);
   }
 
   swiglu(gateUp: Float32Array, out: Float32Array, rows: number, inter: number): void {
@@ -576,6 +612,7 @@ let kernels: RowKernels | null = null;
 export function rowKernels(): RowKernels {
   if (!kernels) {
     const module = new ModuleBuilder().importMemory('env', 'memory', { initial: 16 });
+    arithmeticFunctions(module);
     swigluFunction(module);
     swigluBackwardFunction(module);
     attentionFunctions(module, softmaxRowsFunction(module), relaxedSimdSupported());
