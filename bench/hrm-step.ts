@@ -4,11 +4,13 @@
  * the puzzle rows, on a random batch, carry kept between steps as in training. Measured on our CPU
  * backend (one thread, then its matrix products on every core), our WebGPU backend (when an
  * adapter exists) and PyTorch on the CPU (the reference model of test/fidelity, in a Python
- * subprocess, one thread and every core), with ratios of wall and CPU time. Then N more steps per
+ * subprocess, one thread and every core), with ratios of wall and CPU time. The CPU timings run in
+ * rounds (default 3), ours and PyTorch's alternating, and the medians over the rounds are reported,
+ * so that a change in the shared machine's load falls on both sides. Then N more steps per
  * size run on our CPU backend (one thread) under profile(), broken down by op family in CPU time.
  * Prints tables and writes the JSON to bench/out/hrm-step.json.
  *
- *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes demo,h64,h128] [--steps N] [--no-webgpu]
+ *   node --import tsx --import ./scripts/register-wgsl.mjs bench/hrm-step.ts [--sizes demo,h64,h128] [--steps N] [--rounds R] [--no-webgpu]
  *
  * Sizes: `h64` and `h128` are the two models of the CPU-speed target (batch 16, cycles 2x2, layers
  * 2+2, 4 heads; hidden 64 at 4x4-Sudoku scale, hidden 128 at 9x9 scale), `demo` the demo's model;
@@ -84,8 +86,11 @@ export interface HrmStepResult {
   torch: { oneThread: StepTiming; allThreads: StepTiming } | null;
   /**
    * Ours / PyTorch, lower is better for us: wall time (cpu against torch on one thread,
-   * cpuThreads and webgpu against torch on every core) and process CPU time (the same pairs).
+   * cpuThreads and webgpu against torch on every core) and process CPU time (the same pairs); the
+   * CPU ones are the median of the rounds' ratios.
    */
+  /** Each round's timings, in the order they ran (ours on one thread, PyTorch on one, ours on every core, PyTorch on every core). */
+  perRound: { cpu: StepTiming; cpuThreads: StepTiming; torch1: StepTiming | null; torchAll: StepTiming | null }[];
   ratios: {
     cpuVsTorch1: number | null;
     cpuThreadsVsTorchAll: number | null;
@@ -107,6 +112,8 @@ export interface HrmStepReport {
   torchOmpWaitPolicy: string;
   webgpu: string | null;
   steps: number;
+  /** Rounds of ours and PyTorch's CPU timings, alternating; timings and ratios are medians over them. */
+  rounds: number;
   results: HrmStepResult[];
 }
 
@@ -266,42 +273,79 @@ async function oursOn(
 
 const ratio = (ours: number | undefined, torch: number | undefined): number | null => (ours !== undefined && torch !== undefined ? round(ours / torch) : null);
 
-export async function run(opts: { sizes?: string[]; steps?: number; webgpu?: boolean } = {}): Promise<HrmStepReport> {
+/** Our CPU timings (one thread, every core) and PyTorch's (the same) of one round, per size. */
+interface Round {
+  cpu: StepTiming[];
+  cpuThreads: StepTiming[];
+  torch1: StepTiming[] | null;
+  torchAll: StepTiming[] | null;
+}
+
+/** One round, ours and PyTorch's alternating, so that a change in the machine's load falls on both. */
+async function cpuRound(sizes: BenchSize[], steps: number, torch: boolean): Promise<Round> {
+  const configs = sizes.map((s) => s.config);
+  const cpu = (await oursOn('cpu', sizes, steps)).timings as StepTiming[];
+  const torch1 = torch ? timeTorch(configs, 1, steps) : null;
+  const cpuThreads = (await oursOn('cpu-threads', sizes, steps)).timings as StepTiming[];
+  const torchAll = torch ? timeTorch(configs, os.cpus().length, steps) : null;
+  return { cpu, cpuThreads, torch1, torchAll };
+}
+
+/** The median over rounds of a timing (wall and CPU time separately). */
+const medianTiming = (ts: StepTiming[]): StepTiming => ({ medianMs: round(median(ts.map((t) => t.medianMs))), cpuMs: round(median(ts.map((t) => t.cpuMs))) });
+
+/** The median over rounds of the per-round ratio ours / torch (null without PyTorch). */
+function medianRatio(rounds: Round[], ours: (r: Round) => StepTiming, torch: (r: Round) => StepTiming | undefined, field: keyof StepTiming): number | null {
+  const ratios = rounds.flatMap((r) => {
+    const t = torch(r);
+    return t ? [ours(r)[field] / t[field]] : [];
+  });
+  return ratios.length ? round(median(ratios)) : null;
+}
+
+export async function run(opts: { sizes?: string[]; steps?: number; rounds?: number; webgpu?: boolean } = {}): Promise<HrmStepReport> {
   const steps = opts.steps ?? 3;
+  const roundCount = opts.rounds ?? 3;
   const sizes = opts.sizes ? SIZES.filter((s) => opts.sizes!.includes(s.name)) : SIZES.filter((s) => s.byDefault);
   if (sizes.length === 0) throw new Error(`hrm-step: no sizes selected; known: ${SIZES.map((s) => s.name).join(', ')}`);
-  const cpu = await oursOn('cpu', sizes, steps);
+  const torch = torchVersion();
+  if (!torch) console.error(`hrm-step: no PyTorch timings (${PYTHON} cannot import torch)`);
+  const rounds: Round[] = [];
+  for (let r = 0; r < roundCount; r++) {
+    console.error(`hrm-step: round ${r + 1} of ${roundCount}`);
+    rounds.push(await cpuRound(sizes, steps, torch !== null));
+  }
   const breakdowns: StepBreakdown[] = [];
   for (const s of sizes) {
     console.error(`hrm-step: ${s.name} breakdown on our cpu backend`);
     breakdowns.push(await breakdownOfStep(s.config, steps));
   }
-  const cpuThreads = await oursOn('cpu-threads', sizes, steps);
   const gpu = opts.webgpu === false ? { timings: sizes.map(() => null), adapter: null } : await oursOn('webgpu', sizes, steps);
-  const torch = torchVersion();
-  const configs = sizes.map((s) => s.config);
-  const torch1 = torch ? timeTorch(configs, 1, steps) : null;
-  const torchAll = torch ? timeTorch(configs, os.cpus().length, steps) : null;
-  if (!torch) console.error(`hrm-step: no PyTorch timings (${PYTHON} cannot import torch)`);
+  const torchAllLast = rounds.at(-1)!.torchAll;
 
   const results = sizes.map((s, i): HrmStepResult => {
-    const oursCpu = cpu.timings[i]!;
-    const oursThreads = cpuThreads.timings[i]!;
+    const pick = (get: (r: Round) => StepTiming[] | null) => medianTiming(rounds.map((r) => get(r)![i]!));
     const oursGpu = gpu.timings[i] ?? null;
-    const t = torch1 && torchAll ? { oneThread: torch1[i]!, allThreads: torchAll[i]! } : null;
+    const t = torch ? { oneThread: pick((r) => r.torch1), allThreads: pick((r) => r.torchAll) } : null;
+    const cpu1 = (r: Round) => r.cpu[i]!;
+    const cpuN = (r: Round) => r.cpuThreads[i]!;
+    const torch1 = (r: Round) => r.torch1?.[i];
+    const torchN = (r: Round) => r.torchAll?.[i];
     const { batch_size, seq_len, hidden_size, num_heads, H_layers, L_layers, H_cycles, L_cycles } = s.config;
     return {
       size: s.name,
       config: { batch_size, seq_len, hidden_size, num_heads, H_layers, L_layers, H_cycles, L_cycles },
-      ours: { cpu: oursCpu, cpuThreads: oursThreads, webgpu: oursGpu },
+      ours: { cpu: pick((r) => r.cpu), cpuThreads: pick((r) => r.cpuThreads), webgpu: oursGpu },
       torch: t,
       ratios: {
-        cpuVsTorch1: ratio(oursCpu.medianMs, t?.oneThread.medianMs),
-        cpuThreadsVsTorchAll: ratio(oursThreads.medianMs, t?.allThreads.medianMs),
-        webgpuVsTorchAll: ratio(oursGpu?.medianMs, t?.allThreads.medianMs),
-        cpuTimeVsTorch1: ratio(oursCpu.cpuMs, t?.oneThread.cpuMs),
-        cpuThreadsCpuTimeVsTorchAll: ratio(oursThreads.cpuMs, t?.allThreads.cpuMs),
+        cpuVsTorch1: medianRatio(rounds, cpu1, torch1, 'medianMs'),
+        cpuThreadsVsTorchAll: medianRatio(rounds, cpuN, torchN, 'medianMs'),
+        // WebGPU runs once, after the rounds: against the last round's PyTorch.
+        webgpuVsTorchAll: ratio(oursGpu?.medianMs, torchAllLast?.[i]?.medianMs),
+        cpuTimeVsTorch1: medianRatio(rounds, cpu1, torch1, 'cpuMs'),
+        cpuThreadsCpuTimeVsTorchAll: medianRatio(rounds, cpuN, torchN, 'cpuMs'),
       },
+      perRound: rounds.map((r) => ({ cpu: r.cpu[i]!, cpuThreads: r.cpuThreads[i]!, torch1: r.torch1?.[i] ?? null, torchAll: r.torchAll?.[i] ?? null })),
       breakdown: breakdowns[i]!,
     };
   });
@@ -315,6 +359,7 @@ export async function run(opts: { sizes?: string[]; steps?: number; webgpu?: boo
     torchOmpWaitPolicy: OMP_WAIT_POLICY,
     webgpu: gpu.adapter,
     steps,
+    rounds: roundCount,
     results,
   };
 }
@@ -336,7 +381,9 @@ function printTables(report: HrmStepReport): void {
       [`webgpu / torch ${n}T`]: r.ratios.webgpuVsTorchAll ?? '-',
     })),
   );
-  console.log(`load average ${report.loadAverage.toFixed(2)} on ${report.cores} cores; torch ${report.torch ?? 'absent'}; webgpu ${report.webgpu ?? 'absent'}`);
+  console.log(
+    `medians over ${report.rounds} rounds (ours and PyTorch alternating; ratios: median of the rounds' ratios); load average ${report.loadAverage.toFixed(2)} on ${report.cores} cores; torch ${report.torch ?? 'absent'}; webgpu ${report.webgpu ?? 'absent'}`,
+  );
   console.log(`\nOne training step on our CPU backend (one thread) by op family, CPU ms per step over ${report.steps} steps (share of the step):`);
   console.table(
     Object.fromEntries(
@@ -354,12 +401,16 @@ function printTables(report: HrmStepReport): void {
   );
 }
 
-/** Runs (`--sizes h64,h128 --steps N --no-webgpu` narrow it), prints the tables and writes bench/out/hrm-step.json. */
+/** Runs (`--sizes h64,h128 --steps N --rounds R --no-webgpu` narrow it), prints the tables and writes bench/out/hrm-step.json. */
 export async function main(args: string[] = []): Promise<HrmStepReport> {
-  const { values } = parseArgs({ args, options: { sizes: { type: 'string' }, steps: { type: 'string' }, 'no-webgpu': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    options: { sizes: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' }, 'no-webgpu': { type: 'boolean' } },
+  });
   const report = await run({
     ...(values.sizes ? { sizes: values.sizes.split(',') } : {}),
     ...(values.steps ? { steps: Number(values.steps) } : {}),
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values['no-webgpu'] ? { webgpu: false } : {}),
   });
   printTables(report);
