@@ -1,12 +1,22 @@
-/** RMSNorm without weight over the last axis, returning 1/rms per row for the backward pass. */
+/**
+ * RMSNorm without weight over the last axis, returning 1/rms per row for the backward pass. f32
+ * takes the WebAssembly SIMD kernel (wasm/row-kernels.ts, sums in f32) when SIMD is on; these loops
+ * (sums in f64) are its reference and fallback.
+ */
 import type { Storage } from '../../../backend.js';
 import { expectSameDtype, floatLike, type FloatArray } from '../storage.js';
+import { cpuSimdEnabled } from '../wasm/features.js';
+import { rowKernels } from '../wasm/row-kernels.js';
 import { rowsOperand } from './rows.js';
 
 export function rmsNorm(x: Storage, rows: number, cols: number, eps: number): { y: FloatArray; invRms: FloatArray } {
   const src = rowsOperand('rmsNorm', 'x', x, rows, cols);
   const y = floatLike(src, src.length, 'uninitialized');
   const invRms = floatLike(src, rows, 'uninitialized');
+  if (src instanceof Float32Array && cpuSimdEnabled()) {
+    rowKernels().rmsNorm(src, y as Float32Array, invRms as Float32Array, rows, cols, eps);
+    return { y, invRms };
+  }
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     let sumSq = 0;
     for (let j = off; j < off + cols; j++) sumSq += src[j]! * src[j]!;
@@ -32,6 +42,10 @@ export function rmsNormBackward(dy: Storage, x: Storage, invRms: Storage, rows: 
   const inv = rowsOperand(k, 'invRms', invRms, rows, 1);
   expectSameDtype(k, { x, dy, invRms });
   const dx = floatLike(xs, xs.length, 'uninitialized');
+  if (xs instanceof Float32Array && g instanceof Float32Array && inv instanceof Float32Array && cpuSimdEnabled()) {
+    rowKernels().rmsNormBackward(g, xs, inv, dx as Float32Array, rows, cols);
+    return dx;
+  }
   for (let r = 0, off = 0; r < rows; r++, off += cols) {
     const ir = inv[r];
     let dot = 0;

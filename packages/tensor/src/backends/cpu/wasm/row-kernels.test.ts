@@ -49,6 +49,22 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
     );
   });
 
+  it('rmsNorm forward and backward', async () => {
+    await fc.assert(
+      fc.asyncProperty(rowsArb, widthArb, fc.constantFrom(1e-5, 1e-6, 0.5), seedArb, async (rows, cols, eps, seed) => {
+        const x = store('f32', seeded(seed, rows * cols, -3, 3));
+        const dy = store('f32', seeded(seed + 1, rows * cols, -2, 2));
+        const { simd, plain } = await bothWays(() => {
+          const { y, invRms } = backend.rmsNorm(x, rows, cols, eps);
+          return [y, invRms, backend.rmsNormBackward(dy, x, invRms, rows, cols)];
+        });
+        // f32 sums of at most 515 terms against f64 ones.
+        for (let i = 0; i < 3; i++) expectClose(simd[i]!, plain[i]!, { rtol: 1e-5, atol: 1e-6 });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('swiglu forward and backward', async () => {
     await fc.assert(
       fc.asyncProperty(rowsArb, widthArb, seedArb, fc.constantFrom(4, 40), async (rows, inter, seed, range) => {

@@ -1,10 +1,12 @@
 /**
- * WebAssembly SIMD versions of the f32 kernels whose cost is arithmetic rather than memory
- * traffic: SwiGLU forward and backward (an exponential per element), the score-row softmax
- * (scale, mask, maximum, exponentials, sum, normalise) and the fused attention built on it
- * (attention-kernel.ts), in one module with one memory. Operands are copied into the module's
- * memory and results copied back, which is cheap beside the arithmetic (memory-bound kernels such
- * as RMSNorm would gain nothing from that round trip and stay in TypeScript).
+ * WebAssembly SIMD versions of the f32 row and elementwise kernels: SwiGLU forward and backward
+ * (an exponential per element), the score-row softmax (scale, mask, maximum, exponentials, sum,
+ * normalise) and the fused attention built on it (attention-kernel.ts, with the packed attention's
+ * head moves of head-layout.ts), RMSNorm forward and backward, and f32 add/sub/mul/div, in one
+ * module with one memory. Operands are copied into the module's memory and results copied back:
+ * even for the memory-bound kernels that round trip costs less than the TypeScript loops, whose
+ * typed-array accesses V8 does not specialise to one element type (an f32 add: 0.5 ns an element
+ * here against 2-2.6 in TypeScript).
  *
  * The exponential is the f32x4 one of exp-f32x4.ts (about 2 ulp). Row tails that do not fill a
  * vector run the same arithmetic on one lane. The TypeScript kernels stay the reference these are
@@ -107,6 +109,114 @@ function arithmeticFunctions(module: ModuleBuilder): void {
       `${op}_f32`,
     );
   }
+}
+
+/**
+ * Sums over a row into an f32: whole vectors into `acc`, tail elements into `sum`; `value` pushes
+ * the f32x4 term of element j (splatted for a tail element). Leaves the row's total in `sum`.
+ */
+function rowSum(f: F, cols: Local<'i32'>, acc: V, sum: Local<'f32'>, value: (j: Local<'i32'>, load: () => void) => void): void {
+  f.f32.const(0).f32x4.splat().set(acc);
+  f.f32.const(0).set(sum);
+  rowLoop(f, cols, (j, load, _store, tail) => {
+    value(j, load);
+    if (tail) f.f32x4.extract_lane(0).get(sum).f32.add().set(sum);
+    else f.get(acc).f32x4.add().set(acc);
+  });
+  horizontal(f, acc, true);
+  f.get(sum).f32.add().set(sum);
+}
+
+function rmsNormFunctions(module: ModuleBuilder): void {
+  // rms_norm(x, y, invRms, rows, cols, eps): per row r = 1 / sqrt(mean(x^2) + eps), y = x * r, invRms[row] = r.
+  module.addFunction(
+    { params: ['i32', 'i32', 'i32', 'i32', 'i32', 'f32'] },
+    (f) => {
+      const [x, y, invRms, rows, cols, eps] = f.params;
+      const [acc, v, rV] = [f.local('v128'), f.local('v128'), f.local('v128')];
+      const [row, xRow, yRow] = [f.local('i32'), f.local('i32'), f.local('i32')];
+      const [sum, r] = [f.local('f32'), f.local('f32')];
+      f.get(x).set(xRow);
+      f.get(y).set(yRow);
+      f.forRange(
+        row,
+        () => f.i32.const(0),
+        () => f.get(rows),
+        1,
+        () => {
+          rowSum(f, cols, acc, sum, (j, load) => {
+            at(f, xRow, j);
+            load();
+            f.tee(v).get(v).f32x4.mul();
+          });
+          f.f32.const(1).get(sum).get(cols).f32.convert_i32_s().f32.div().get(eps).f32.add().f32.sqrt().f32.div().set(r);
+          at(f, invRms, row);
+          f.get(r).f32.store();
+          f.get(r).f32x4.splat().set(rV);
+          rowLoop(f, cols, (j, load, store) => {
+            at(f, yRow, j);
+            store(() => {
+              at(f, xRow, j);
+              load();
+              f.get(rV).f32x4.mul();
+            });
+          });
+          at(f, xRow, cols);
+          f.set(xRow);
+          at(f, yRow, cols);
+          f.set(yRow);
+        },
+      );
+    },
+    'rms_norm',
+  );
+  // rms_norm_backward(dy, x, invRms, dx, rows, cols): dx = r * (dy - x * r * mean), mean = r * sum(dy * x) / cols.
+  module.addFunction(
+    { params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'] },
+    (f) => {
+      const [dy, x, invRms, dx, rows, cols] = f.params;
+      const [acc, rV, kV] = [f.local('v128'), f.local('v128'), f.local('v128')];
+      const [row, off] = [f.local('i32'), f.local('i32')];
+      const [sum, r] = [f.local('f32'), f.local('f32')];
+      const rowAt = (base: Local<'i32'>, j: Local<'i32'>) => {
+        at(f, base, j);
+        f.get(off).i32.add();
+      };
+      f.i32.const(0).set(off);
+      f.forRange(
+        row,
+        () => f.i32.const(0),
+        () => f.get(rows),
+        1,
+        () => {
+          at(f, invRms, row);
+          f.f32.load().set(r);
+          rowSum(f, cols, acc, sum, (j, load) => {
+            rowAt(dy, j);
+            load();
+            rowAt(x, j);
+            load();
+            f.f32x4.mul();
+          });
+          f.get(r).f32x4.splat().set(rV);
+          // k = r * mean = r * r * sum / cols
+          f.get(r).get(r).f32.mul().get(sum).f32.mul().get(cols).f32.convert_i32_s().f32.div().f32x4.splat().set(kV);
+          rowLoop(f, cols, (j, load, store) => {
+            rowAt(dx, j);
+            store(() => {
+              rowAt(dy, j);
+              load();
+              rowAt(x, j);
+              load();
+              f.get(kV).f32x4.mul().f32x4.sub().get(rV).f32x4.mul();
+            });
+          });
+          f.get(off).get(cols).i32.const(2).i32.shl().i32.add().set(off);
+        },
+      );
+    },
+    'rms_norm_backward',
+  );
 }
 
 function swigluFunction(module: ModuleBuilder): void {
@@ -343,6 +453,8 @@ function softmaxRowsFunction(module: ModuleBuilder): number {
 
 interface Exports extends Record<`${SimdArithmetic}_f32`, (x: number, y: number, out: number, n: number) => void> {
   swiglu(gateUp: number, out: number, rows: number, inter: number): void;
+  rms_norm(x: number, y: number, invRms: number, rows: number, cols: number, eps: number): void;
+  rms_norm_backward(dy: number, x: number, invRms: number, dx: number, rows: number, cols: number): void;
   swiglu_backward(gateUp: number, dOut: number, dGateUp: number, rows: number, inter: number): void;
   softmax_rows(scores: number, mask: number, rows: number, cols: number, scale: number, maxes: number, sums: number, saved: number): void;
   attention_forward(...args: number[]): void;
@@ -412,6 +524,24 @@ class RowKernels {
     this.put(yAt!, y);
     this.exports[`${op}_f32`](xAt!, yAt!, outAt!, out.length);
     this.take(outAt!, out);
+  }
+
+  /** RMSNorm of x's rows into y, 1/rms per row into invRms. */
+  rmsNorm(x: Float32Array, y: Float32Array, invRms: Float32Array, rows: number, cols: number, eps: number): void {
+    const [xAt, yAt, rAt] = this.regions(x.length, y.length, invRms.length);
+    this.put(xAt!, x);
+    this.exports.rms_norm(xAt!, yAt!, rAt!, rows, cols, eps);
+    this.take(yAt!, y);
+    this.take(rAt!, invRms);
+  }
+
+  rmsNormBackward(dy: Float32Array, x: Float32Array, invRms: Float32Array, dx: Float32Array, rows: number, cols: number): void {
+    const [dyAt, xAt, rAt, dxAt] = this.regions(dy.length, x.length, invRms.length, dx.length);
+    this.put(dyAt!, dy);
+    this.put(xAt!, x);
+    this.put(rAt!, invRms);
+    this.exports.rms_norm_backward(dyAt!, xAt!, rAt!, dxAt!, rows, cols);
+    this.take(dxAt!, dx);
   }
 
   swiglu(gateUp: Float32Array, out: Float32Array, rows: number, inter: number): void {
@@ -613,6 +743,7 @@ export function rowKernels(): RowKernels {
   if (!kernels) {
     const module = new ModuleBuilder().importMemory('env', 'memory', { initial: 16 });
     arithmeticFunctions(module);
+    rmsNormFunctions(module);
     swigluFunction(module);
     swigluBackwardFunction(module);
     attentionFunctions(module, softmaxRowsFunction(module), relaxedSimdSupported());
