@@ -105,6 +105,18 @@ describe('gemm on worker threads', () => {
     }
   });
 
+  it('runs hundreds of back-to-back jobs, each finished by every thread before the next', async () => {
+    // A training run once stopped with the old count-down handshake gone negative after thousands of
+    // jobs (not reproduced in isolation): the handshake must hold for bursts of small products.
+    await startCpuThreads(2);
+    const p: Product = { m: 136, n: 128, k: 128, transA: false, transB: true, f64: false, seed: 11 };
+    const expected = product(p);
+    for (let i = 0; i < 400; i++) {
+      const got = product(p);
+      if (got.findIndex((v, j) => !Object.is(v, expected[j])) !== -1) expect.fail(`job ${i} differs`);
+    }
+  });
+
   it('stops cleanly and rejects impossible thread counts', async () => {
     expect(await startCpuThreads(2)).toBe(2);
     expect(cpuThreadCount()).toBe(2);

@@ -9,13 +9,13 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { computeBlocks, type GemmJob, type GemmThreads, setGemmThreads } from '../backends/cpu/gemm.js';
 import type { WasmGemmKernel } from '../backends/cpu/wasm/gemm-f32.js';
 import { readEnv } from '../backends/webgpu/env.js';
-import { type BuffersMessage, CONTROL_WORDS, type F64Buffers, JobKind, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
+import { type BuffersMessage, controlWords, doneSlot, type F64Buffers, JobKind, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
 
 /** A worker that has not finished its share after this long is taken to be dead. */
 const JOB_TIMEOUT_MS = 60_000;
 
 class WorkerPool implements GemmThreads {
-  private readonly words = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  private readonly words: Int32Array;
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
   /** What the workers were last sent for each kind of job. */
@@ -23,7 +23,9 @@ class WorkerPool implements GemmThreads {
   private sentKernel: WasmGemmKernel | null = null;
   private version = 0;
 
-  constructor(readonly count: number) {}
+  constructor(readonly count: number) {
+    this.words = new Int32Array(new SharedArrayBuffer(controlWords(count) * 4));
+  }
 
   async start(): Promise<void> {
     for (let thread = 1; thread < this.count; thread++) {
@@ -81,16 +83,24 @@ class WorkerPool implements GemmThreads {
     w[Slot.ldc] = job.ldc;
     w[Slot.blockRows] = job.blockRows;
     Atomics.store(w, Slot.nextBlock, 0);
-    Atomics.store(w, Slot.pending, this.count - 1);
-    Atomics.add(w, Slot.generation, 1);
+    const generation = Atomics.add(w, Slot.generation, 1) + 1;
     Atomics.notify(w, Slot.generation);
     const claim = () => Atomics.add(w, Slot.nextBlock, 1);
     if (job.kind === 'wasm') job.kernel.run(job, claim);
     else computeBlocks(job, claim);
-    spinWhile(() => Atomics.load(w, Slot.pending) !== 0);
-    for (let left = Atomics.load(w, Slot.pending); left !== 0; left = Atomics.load(w, Slot.pending)) {
-      if (Atomics.wait(w, Slot.pending, left, JOB_TIMEOUT_MS) === 'timed-out') {
-        throw new Error(`cpu threads: ${left} gemm worker(s) did not finish a block within ${JOB_TIMEOUT_MS / 1000} s`);
+    for (let thread = 1; thread < this.count; thread++) this.awaitWorker(thread, generation);
+  }
+
+  /** Blocks until worker `thread` has finished the job of `generation`. */
+  private awaitWorker(thread: number, generation: number): void {
+    const w = this.words;
+    const slot = doneSlot(thread);
+    spinWhile(() => Atomics.load(w, slot) !== generation);
+    for (let done = Atomics.load(w, slot); done !== generation; done = Atomics.load(w, slot)) {
+      if (Atomics.wait(w, slot, done, JOB_TIMEOUT_MS) === 'timed-out') {
+        throw new Error(
+          `cpu threads: gemm worker ${thread} did not finish job ${generation} within ${JOB_TIMEOUT_MS / 1000} s (its last finished job: ${done})`,
+        );
       }
     }
   }

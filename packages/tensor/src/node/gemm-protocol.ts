@@ -1,33 +1,44 @@
 import type { WasmGemmKernel } from '../backends/cpu/wasm/gemm-f32.js';
 
-/** The shared control words between the main thread and the gemm workers (indices into an Int32Array). */
+/**
+ * The shared control words between the main thread and the gemm workers (indices into an Int32Array),
+ * followed by one word per worker thread (doneSlot): the generation of the last job it finished.
+ */
 export const Slot = {
   /** Incremented by the main thread for each job; workers wait on it. */
   generation: 0,
-  /** Workers still computing the current job; the main thread waits on it. */
-  pending: 1,
   /** Version of the shared buffers; a worker that lags reads the new ones from its port. */
-  buffersVersion: 2,
+  buffersVersion: 1,
   /** Non-zero: workers exit. */
-  stop: 3,
-  m: 4,
-  nc: 5,
-  kc: 6,
-  ldc: 7,
-  cBase: 8,
-  blockRows: 9,
+  stop: 2,
+  m: 3,
+  nc: 4,
+  kc: 5,
+  ldc: 6,
+  cBase: 7,
+  blockRows: 8,
   /** The next unclaimed row block of the current job. */
-  nextBlock: 10,
+  nextBlock: 9,
   /** The job's kernel: JobKind. */
-  kind: 11,
+  kind: 10,
   /** WebAssembly jobs: A's layout (0 packed, 1 rows), byte offsets in the kernel's memory of A, A's panels' stride and B (cBase is C's), 0 to overwrite C or 1 to add. */
-  layout: 12,
-  aBase: 13,
-  aPanel: 14,
-  bBase: 15,
-  accumulate: 16,
+  layout: 11,
+  aBase: 12,
+  aPanel: 13,
+  bBase: 14,
+  accumulate: 15,
 } as const;
-export const CONTROL_WORDS = 17;
+const CONTROL_WORDS = 16;
+
+/**
+ * Worker `thread`'s word: it stores there the generation of each job it has finished, and the main
+ * thread waits until every worker's word holds the current one. Storing a generation (rather than
+ * counting finished workers down) stays right whatever the order in which workers see jobs.
+ */
+export const doneSlot = (thread: number): number => CONTROL_WORDS + thread;
+
+/** Control words for a pool of `threads` threads (the main one included). */
+export const controlWords = (threads: number): number => CONTROL_WORDS + threads;
 
 export const JobKind = { f64: 0, wasm: 1 } as const;
 

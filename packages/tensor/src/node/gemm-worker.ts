@@ -5,7 +5,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { computeBlocks, type PanelJob } from '../backends/cpu/gemm.js';
 import { type InstantiatedKernel, instantiateKernel, type WasmGemmKernel, type WasmPanelJob } from '../backends/cpu/wasm/gemm-f32.js';
-import { type F64Buffers, JobKind, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
+import { doneSlot, type F64Buffers, JobKind, Slot, spinWhile, type WorkerSetup } from './gemm-protocol.js';
 
 const { control, thread, port } = workerData as WorkerSetup;
 const words = new Int32Array(control);
@@ -68,6 +68,7 @@ for (;;) {
     const job: PanelJob = { kind: 'f64', ...f64, ...shape };
     computeBlocks(job, claim);
   }
-  if (Atomics.sub(words, Slot.pending, 1) === 1) Atomics.notify(words, Slot.pending);
+  Atomics.store(words, doneSlot(thread), seen);
+  Atomics.notify(words, doneSlot(thread));
 }
 port.close();
