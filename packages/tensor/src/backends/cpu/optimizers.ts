@@ -1,10 +1,13 @@
 /**
  * Optimiser updates, in place on the parameter and its state; arithmetic in JavaScript numbers,
- * stored in the param's dtype (AdamATan2's atan2 is atan2F32 for f32 parameters).
+ * stored in the param's dtype (AdamATan2's atan2 is atan2F32 for f32 parameters). With SIMD on,
+ * f32 AdamATan2 runs its whole vectors in f32 arithmetic on the WebAssembly kernel (adam-atan2.ts).
  */
 import type { AdamHyper, OptimizerHyper, Storage } from '../../backend.js';
 import { atan2F32 } from './atan.js';
-import { cpuStorage, expectNonNegativeInt, expectSameDtype, floatOperand, indexOperand } from './storage.js';
+import { cpuStorage, expectNonNegativeInt, expectSameDtype, floatOperand, indexOperand, type FloatArray } from './storage.js';
+import { cpuSimdEnabled } from './wasm/features.js';
+import { rowKernels } from './wasm/row-kernels.js';
 
 /** Maps the updated moments (m, v) of one element to the amount subtracted from the parameter. */
 type AdamDirection = (m: number, v: number) => number;
@@ -13,25 +16,31 @@ function checkStep(kernel: string, step: number): void {
   if (!Number.isInteger(step) || step < 1) throw new Error(`cpu.${kernel}: expected a 1-based integer step, found ${step}`);
 }
 
-/** Decoupled weight decay, then the moment updates, then p -= direction(m, v). */
-function adamUpdate(
-  kernel: string,
-  param: Storage,
-  grad: Storage,
-  m: Storage,
-  v: Storage,
-  h: OptimizerHyper & { beta1: number; beta2: number },
-  direction: AdamDirection,
-): void {
+interface AdamState {
+  p: FloatArray;
+  g: FloatArray;
+  m: FloatArray;
+  v: FloatArray;
+}
+
+function adamState(kernel: string, param: Storage, grad: Storage, m: Storage, v: Storage): AdamState {
   const size = cpuStorage(param, kernel, 'param').size;
-  const p = floatOperand(kernel, 'param', param, size);
-  const g = floatOperand(kernel, 'grad', grad, size);
-  const ms = floatOperand(kernel, 'm', m, size);
-  const vs = floatOperand(kernel, 'v', v, size);
+  const state = {
+    p: floatOperand(kernel, 'param', param, size),
+    g: floatOperand(kernel, 'grad', grad, size),
+    m: floatOperand(kernel, 'm', m, size),
+    v: floatOperand(kernel, 'v', v, size),
+  };
   expectSameDtype(kernel, { param, grad, m, v });
+  return state;
+}
+
+/** Decoupled weight decay, then the moment updates, then p -= direction(m, v), on elements [from, size). */
+function adamUpdate(state: AdamState, h: OptimizerHyper & { beta1: number; beta2: number }, direction: AdamDirection, from = 0): void {
+  const { p, g, m: ms, v: vs } = state;
   const decay = 1 - h.lr * h.weightDecay;
   const [mRate, vRate] = [1 - h.beta1, 1 - h.beta2];
-  for (let i = 0; i < size; i++) {
+  for (let i = from; i < p.length; i++) {
     const gi = g[i];
     const mi = ms[i]! + mRate * (gi! - ms[i]!);
     const vi = vs[i]! + vRate * (gi! * gi! - vs[i]!);
@@ -44,10 +53,18 @@ function adamUpdate(
 /** HRM spec section 6: p -= (lr / (1 - b1^t)) * atan2(m, sqrt(v) / sqrt(1 - b2^t)); no epsilon. */
 export function adamATan2Update(param: Storage, grad: Storage, m: Storage, v: Storage, h: AdamHyper): void {
   checkStep('adamATan2Update', h.step);
+  const state = adamState('adamATan2Update', param, grad, m, v);
   const stepSize = h.lr / (1 - h.beta1 ** h.step);
   const vScale = Math.sqrt(1 - h.beta2 ** h.step);
-  const atan2 = cpuStorage(param, 'adamATan2Update', 'param').dtype === 'f32' ? atan2F32 : Math.atan2;
-  adamUpdate('adamATan2Update', param, grad, m, v, h, (mi, vi) => stepSize * atan2(mi, Math.sqrt(vi) / vScale));
+  const f32 = state.p instanceof Float32Array;
+  // f32 with SIMD on: whole vectors in the WebAssembly kernel (f32 arithmetic), the tail below.
+  const vectors = f32 && cpuSimdEnabled() ? state.p.length & ~3 : 0;
+  if (vectors > 0) {
+    const constants = { decay: 1 - h.lr * h.weightDecay, mRate: 1 - h.beta1, vRate: 1 - h.beta2, stepSize, vScale };
+    rowKernels().adamAtan2(state as { p: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }, vectors, constants);
+  }
+  const atan2 = f32 ? atan2F32 : Math.atan2;
+  adamUpdate(state, h, (mi, vi) => stepSize * atan2(mi, Math.sqrt(vi) / vScale), vectors);
 }
 
 /** AdamW: p -= lr * m_hat / (sqrt(v_hat) + eps), after decoupled weight decay. */
@@ -55,7 +72,7 @@ export function adamWUpdate(param: Storage, grad: Storage, m: Storage, v: Storag
   checkStep('adamWUpdate', h.step);
   const c1 = 1 - h.beta1 ** h.step;
   const c2 = 1 - h.beta2 ** h.step;
-  adamUpdate('adamWUpdate', param, grad, m, v, h, (mi, vi) => (h.lr * (mi / c1)) / (Math.sqrt(vi / c2) + h.eps));
+  adamUpdate(adamState('adamWUpdate', param, grad, m, v), h, (mi, vi) => (h.lr * (mi / c1)) / (Math.sqrt(vi / c2) + h.eps));
 }
 
 /** Sparse SignSGD on the rows named by ids, duplicate ids' gradients summed first. */

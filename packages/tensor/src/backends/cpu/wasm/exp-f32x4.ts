@@ -17,7 +17,7 @@ const MAGIC_BITS = 0x4b400000;
 const EXP_POLY = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 
 /** The 16 bytes of a v128 constant with `value` in every f32 lane. */
-function f32x4(value: number): Uint8Array {
+export function f32x4(value: number): Uint8Array {
   return new Uint8Array(new Float32Array([value, value, value, value]).buffer);
 }
 

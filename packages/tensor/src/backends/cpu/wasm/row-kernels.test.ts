@@ -49,6 +49,29 @@ describe.runIf(simdSupported())('cpu WebAssembly SIMD row kernels against the Ty
     );
   });
 
+  it('AdamATan2 updates, moments from zero (0 / 0 included) and tails past the last vector', async () => {
+    await fc.assert(
+      fc.asyncProperty(widthArb, fc.integer({ min: 1, max: 3 }), fc.boolean(), seedArb, async (n, step, fresh, seed) => {
+        // Every third gradient 0: with fresh (zero) moments those elements take atan2(0, 0).
+        const grads = seeded(seed, n, -2, 2).map((g, i) => (i % 3 === 0 ? 0 : g));
+        const h = { lr: 0.01, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, step };
+        const { simd, plain } = await bothWays(() => {
+          const [p, m, v] = [
+            store('f32', seeded(seed + 1, n)),
+            store('f32', fresh ? new Array(n).fill(0) : seeded(seed + 2, n)),
+            store('f32', fresh ? new Array(n).fill(0) : seeded(seed + 3, n, 0, 1)),
+          ];
+          backend.adamATan2Update(p, store('f32', grads), m, v, h);
+          return [p, m, v];
+        });
+        // f32 arithmetic against f64 rounded once: within a few f32 ulp of the terms (p's update is
+        // up to lr / (1 - beta1^t) = 0.1, so a few ulp of 0.1 absolute).
+        for (let i = 0; i < 3; i++) expectClose(simd[i]!, plain[i]!, { rtol: 1e-6, atol: 1e-7 });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('rmsNorm forward and backward', async () => {
     await fc.assert(
       fc.asyncProperty(rowsArb, widthArb, fc.constantFrom(1e-5, 1e-6, 0.5), seedArb, async (rows, cols, eps, seed) => {

@@ -15,6 +15,7 @@
 import type { AttentionParams } from '../../../backend.js';
 import { attentionFunctions } from './attention-kernel.js';
 import { relaxedSimdSupported } from './features.js';
+import { adamAtan2Function } from './adam-atan2.js';
 import { moveHeadsFunction } from './head-layout.js';
 import { ModuleBuilder, type FunctionBuilder, type Local } from './emitter.js';
 import { EXP_CONSTANTS, emitExp, expTemps } from './exp-f32x4.js';
@@ -453,6 +454,7 @@ function softmaxRowsFunction(module: ModuleBuilder): number {
 
 interface Exports extends Record<`${SimdArithmetic}_f32`, (x: number, y: number, out: number, n: number) => void> {
   swiglu(gateUp: number, out: number, rows: number, inter: number): void;
+  adam_atan2(p: number, g: number, m: number, v: number, n: number, decay: number, mRate: number, vRate: number, stepSize: number, vScale: number): void;
   rms_norm(x: number, y: number, invRms: number, rows: number, cols: number, eps: number): void;
   rms_norm_backward(dy: number, x: number, invRms: number, dx: number, rows: number, cols: number): void;
   swiglu_backward(gateUp: number, dOut: number, dGateUp: number, rows: number, inter: number): void;
@@ -463,6 +465,15 @@ interface Exports extends Record<`${SimdArithmetic}_f32`, (x: number, y: number,
 }
 
 const PAGE = 65536;
+
+/** AdamATan2's per-step constants: decay = 1 - lr wd, mRate = 1 - beta1, vRate = 1 - beta2, the bias-corrected step size and sqrt(1 - beta2^t). */
+export interface AdamAtan2Constants {
+  decay: number;
+  mRate: number;
+  vRate: number;
+  stepSize: number;
+  vScale: number;
+}
 
 /** move_heads modes (head-layout.ts). */
 const [COPY, ROPE, ROPE_ADJOINT] = [0, 1, 2];
@@ -524,6 +535,23 @@ class RowKernels {
     this.put(yAt!, y);
     this.exports[`${op}_f32`](xAt!, yAt!, outAt!, out.length);
     this.take(outAt!, out);
+  }
+
+  /**
+   * AdamATan2 in place on the first `count` elements (a multiple of 4) of p, m and v (adam-atan2.ts);
+   * the rest of the arrays is copied in and out unchanged.
+   */
+  adamAtan2(state: { p: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }, count: number, h: AdamAtan2Constants): void {
+    const { p, g, m, v } = state;
+    const [pAt, gAt, mAt, vAt] = this.regions(p.length, g.length, m.length, v.length);
+    this.put(pAt!, p);
+    this.put(gAt!, g);
+    this.put(mAt!, m);
+    this.put(vAt!, v);
+    this.exports.adam_atan2(pAt!, gAt!, mAt!, vAt!, count, h.decay, h.mRate, h.vRate, h.stepSize, h.vScale);
+    this.take(pAt!, p);
+    this.take(mAt!, m);
+    this.take(vAt!, v);
   }
 
   /** RMSNorm of x's rows into y, 1/rms per row into invRms. */
@@ -743,6 +771,7 @@ export function rowKernels(): RowKernels {
   if (!kernels) {
     const module = new ModuleBuilder().importMemory('env', 'memory', { initial: 16 });
     arithmeticFunctions(module);
+    adamAtan2Function(module);
     rmsNormFunctions(module);
     swigluFunction(module);
     swigluBackwardFunction(module);
