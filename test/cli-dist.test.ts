@@ -1,12 +1,14 @@
 /**
  * The built `hrm` bin (what `npm run demo` and users run), not the sources: every command's help,
- * and a data build that exercises the bundled dependencies (the progress display).
+ * a data build that exercises the bundled dependencies (the progress display), and a training run
+ * stopped by a real signal.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TINY_TRAIN_FLAGS } from './hrm-cli.js';
 
 const bin = 'packages/hrm/dist/cli.js';
 const work = mkdtempSync(join(tmpdir(), 'hrm-dist-'));
@@ -26,4 +28,26 @@ describe('built hrm bin', () => {
     expect(existsSync(join(out, 'train', 'dataset.json'))).toBe(true);
     expect(hrm('data', 'show', out, '-n', '1')).toMatch(/\d/);
   });
+
+  it('saves a checkpoint and exits 143 when a real SIGTERM arrives mid-training', async () => {
+    const data = join(work, 'sudoku4-signal');
+    hrm('data', 'build', 'sudoku', '--generate', '40', '--size', '4', '--out', data);
+    const out = join(work, 'signalled');
+    const child = spawn(process.execPath, [bin, 'train', '--data', data, '--out', out, ...TINY_TRAIN_FLAGS, '--steps', '100000'], {
+      env: { ...process.env, HRM_CPU_THREADS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      // The signal goes in once the loop is running: the first logged step.
+      if (/train \d+\//.test(output) && child.signalCode === null && !child.killed) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, output).toBe(143);
+    expect(output).toMatch(/stopped by SIGTERM after saving step_\d+/);
+    expect(readdirSync(out).filter((f) => f.endsWith('.safetensors')).length).toBe(2);
+  }, 60_000);
 });

@@ -230,6 +230,9 @@ export async function runTraining(opts: RunOptions): Promise<RunResult> {
     progress.update(trainer.step, { loss: '-', exact: '-', eval: lastEvalText });
     while (!trainer.done) {
       await trainer.advance();
+      // A step on the CPU backend settles only microtasks and the log is appended synchronously:
+      // without a turn of the event loop a real SIGINT/SIGTERM would never reach its handler.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       stepTimes.push(now());
       const atEval = evalEvery > 0 && trainer.step % evalEvery === 0;
       const atCheckpoint = atEval || trainer.done || trainer.step === opts.stopAtStep;
