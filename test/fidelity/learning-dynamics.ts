@@ -11,8 +11,11 @@
  *
  * Usage: node --import tsx --import ./scripts/register-wgsl.mjs test/fidelity/learning-dynamics.ts
  *          [--steps 300] [--seed 0] [--dtype f32|f64] [--out docs/fidelity]
- * writes learning-dynamics.json and learning-dynamics.svg (-f64 before the extension in float64)
- * to --out and prints the summary.
+ *          [--data DIR --preset NAME] [--batch N] [--lr X]
+ * writes learning-dynamics.json and learning-dynamics.svg (-f64 before the extension in float64,
+ * -NAME with a preset) to --out and prints the summary. By default both sides train the demo's
+ * model on generated 4x4 puzzles; `--data` (a built dataset folder, its train split) with
+ * `--preset` (e.g. sudoku9) compares a task recipe at its own size instead.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,11 +25,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setBackend } from '@hrm-webgpu/tensor';
 import { writeSafetensorsFile } from '@hrm-webgpu/tensor/node';
+import { demoSudoku4x4Config, type HRMConfig, validateConfig } from '../../packages/hrm/src/config.js';
+import type { PuzzleDataset } from '../../packages/hrm/src/data/dataset.js';
 import { generateDemoData } from '../../packages/hrm/src/data/demo.js';
-import { demoSudoku4x4Config, type HRMConfig } from '../../packages/hrm/src/config.js';
+import { readDataset } from '../../packages/hrm/src/data/node/datasetFiles.js';
 import { trainBatches } from '../../packages/hrm/src/data/batching.js';
 import { type ActMetrics, reduceMetrics } from '../../packages/hrm/src/losses.js';
 import { type FloatDType, HRM } from '../../packages/hrm/src/model/hrm.js';
+import { PRESETS, type Preset, presetArch, presetTraining } from '../../packages/hrm/src/presets.js';
 import { lineChart } from '../../packages/hrm/src/report/svg.js';
 import { weightEntries } from '../../packages/hrm/src/train/checkpoint.js';
 import { stackSvgs, windowMeans } from '../../packages/hrm/src/train/plot.js';
@@ -45,6 +51,10 @@ export interface DynamicsOptions {
   training?: Partial<TrainingSettings>;
   /** Both sides in float64 (default f32): tells rounding amplification from a real difference. */
   dtype?: FloatDType;
+  /** Training examples (default: 2000 generated 4x4 puzzles with 10 givens). */
+  train?: PuzzleDataset;
+  /** A task recipe's model and training settings in place of the demo's (`train` must fit it). */
+  preset?: Preset;
 }
 
 /** The demo's model at the paper's cycle structure (2 x 2, deep supervision over 2 segments). */
@@ -132,15 +142,19 @@ function runReference(args: string[]): Promise<{ steps: { lr: number; metrics: A
 /** Trains both sides (the reference in a child process, at the same time) and compares them. */
 export async function runLearningDynamics(opts: DynamicsOptions): Promise<DynamicsResult> {
   await setBackend('cpu');
-  const training = validateTrainingConfig({ ...DYNAMICS_TRAINING, ...opts.training, steps: opts.steps, seed: opts.seed });
+  const train = opts.train ?? generateDemoData({ trainPuzzles: 2000, testPuzzles: 0, augmentations: 0, seed: opts.seed, givens: 10 }).train;
+  const recipe = opts.preset ? presetTraining(opts.preset) : DYNAMICS_TRAINING;
+  const training = validateTrainingConfig({ ...recipe, eval_every: 0, ...opts.training, steps: opts.steps, seed: opts.seed });
   const B = training.global_batch_size;
-  const arch = demoSudoku4x4Config({ ...DYNAMICS_ARCH, ...opts.arch, batch_size: B });
-  const data = generateDemoData({ trainPuzzles: 2000, testPuzzles: 0, augmentations: 0, seed: opts.seed, givens: 10 });
+  // Exploration off on both sides: the random minimum segment counts would not match.
+  const arch = opts.preset
+    ? validateConfig({ ...presetArch(opts.preset, train.metadata), ...opts.arch, halt_exploration_prob: 0, batch_size: B }, `preset ${opts.preset}`)
+    : demoSudoku4x4Config({ ...DYNAMICS_ARCH, ...opts.arch, batch_size: B });
   const dtype = opts.dtype ?? 'f32';
   const model = new HRM(arch, { seed: streamSeeds(training.seed).init, dtype });
 
   // The batches the trainer will draw: the same stream, seeded alike.
-  const stream = trainBatches(data.train, { globalBatchSize: B, seed: streamSeeds(training.seed).data });
+  const stream = trainBatches(train, { globalBatchSize: B, seed: streamSeeds(training.seed).data });
   const S = arch.seq_len;
   const inputs = new Int32Array(opts.steps * B * S);
   const labels = new Int32Array(opts.steps * B * S);
@@ -168,7 +182,7 @@ export async function runLearningDynamics(opts: DynamicsOptions): Promise<Dynami
     const reference = runReference(['--checkpoint', files.checkpoint, '--config', files.config, '--batches', files.batches, '--dtype', dtype]);
 
     const started = performance.now();
-    const trainer = Trainer.start(model, data.train, training);
+    const trainer = Trainer.start(model, train, training);
     const ours: StepRecord[] = [];
     while (!trainer.done) {
       const r = await trainer.next();
@@ -277,14 +291,29 @@ export function dynamicsSummary(r: DynamicsResult): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { steps: { type: 'string' }, seed: { type: 'string' }, dtype: { type: 'string' }, out: { type: 'string' } } });
+  const text = { type: 'string' } as const;
+  const { values } = parseArgs({ options: { steps: text, seed: text, dtype: text, out: text, data: text, preset: text, batch: text, lr: text } });
   const steps = Number(values.steps ?? 300);
   const seed = Number(values.seed ?? 0);
   const out = values.out ?? 'docs/fidelity';
   const dtype = values.dtype ?? 'f32';
   if (dtype !== 'f32' && dtype !== 'f64') throw new Error(`--dtype must be f32 or f64, got '${dtype}'`);
-  const result = await runLearningDynamics({ steps, seed, dtype });
-  const name = `learning-dynamics${dtype === 'f64' ? '-f64' : ''}`;
+  const preset = values.preset;
+  if (preset !== undefined && !(PRESETS as readonly string[]).includes(preset)) throw new Error(`--preset must be one of ${PRESETS.join(', ')}, got '${preset}'`);
+  if ((values.data === undefined) !== (preset === undefined)) throw new Error('--data and --preset go together: a recipe and the dataset it trains on');
+  const training: Partial<TrainingSettings> = {
+    ...(values.batch ? { global_batch_size: Number(values.batch) } : {}),
+    ...(values.lr ? { lr: Number(values.lr), puzzle_emb_lr: Number(values.lr) } : {}),
+  };
+  const result = await runLearningDynamics({
+    steps,
+    seed,
+    dtype,
+    training,
+    ...(values.data ? { train: readDataset(values.data, 'train') } : {}),
+    ...(preset ? { preset: preset as Preset } : {}),
+  });
+  const name = `learning-dynamics${dtype === 'f64' ? '-f64' : ''}${preset ? `-${preset}` : ''}`;
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${name}.json`), JSON.stringify(result) + '\n');
   writeFileSync(join(out, `${name}.svg`), dynamicsSvg(result));
