@@ -299,7 +299,8 @@ async function main(): Promise<void> {
   const dtype = values.dtype ?? 'f32';
   if (dtype !== 'f32' && dtype !== 'f64') throw new Error(`--dtype must be f32 or f64, got '${dtype}'`);
   const preset = values.preset;
-  if (preset !== undefined && !(PRESETS as readonly string[]).includes(preset)) throw new Error(`--preset must be one of ${PRESETS.join(', ')}, got '${preset}'`);
+  if (preset !== undefined && !(PRESETS as readonly string[]).includes(preset))
+    throw new Error(`--preset must be one of ${PRESETS.join(', ')}, got '${preset}'`);
   if ((values.data === undefined) !== (preset === undefined)) throw new Error('--data and --preset go together: a recipe and the dataset it trains on');
   const training: Partial<TrainingSettings> = {
     ...(values.batch ? { global_batch_size: Number(values.batch) } : {}),
