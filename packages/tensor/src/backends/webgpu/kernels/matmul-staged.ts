@@ -10,8 +10,6 @@ import { matmulGrid } from './matmul-grid.js';
 import { elementDefines, stagedKernel } from './matmul-kernels.js';
 import { stridedCopy } from './movement.js';
 
-/** Invocations per workgroup: rows of C per workgroup. */
-const LANES = 256;
 /**
  * Columns of C per workgroup (a multiple of 4), by variant: `staged` amortises each lane's loads of
  * its row of A over 64 columns; `staged-narrow` keeps half the accumulators, which llvmpipe can hold
@@ -20,8 +18,49 @@ const LANES = 256;
  */
 export const STAGED_COLS = { staged: 64, 'staged-narrow': 32 } as const;
 export type StagedVariant = keyof typeof STAGED_COLS;
-/** Depth of k per dispatch where workgroup memory allows (a multiple of 4). */
-const MAX_DEPTH = 128;
+/** Rows of C per workgroup (one per invocation) the shape may choose from. */
+const LANE_CHOICES = [256, 128, 64] as const;
+/** Depths of k per dispatch the shape may choose from besides the deepest that fits (multiples of 4). */
+const DEPTH_CHOICES = [116, 108, 96, 64, 32] as const;
+/**
+ * Fixed costs of a workgroup and of a k slice, in the units they are weighed against (rows of C
+ * and depths of k): each workgroup stages its own tile of B, each slice reloads every lane's row of
+ * A and re-reads and re-writes C. Measured on lavapipe (process CPU time): the weight gradient
+ * [128, 1312] x [1312, 384] runs 1.42x as fast at 128 rows as at 256 (half of those idle), 64 rows
+ * gain less (1.33x); `staged-narrow` on the step's [1312, 128] x [128, 1024] projection gains 1.18x
+ * at 128 rows (7% idle instead of 15%), `staged` 1.40-1.55x on the projections with two slices of 64
+ * instead of 124 + 4; slices of 96-124 cost the same within noise when they divide k alike.
+ */
+const WORKGROUP_COST_ROWS = 16;
+const SLICE_COST_DEPTH = 24;
+
+export interface StagedShape {
+  /** Rows of C per workgroup: the workgroup size. */
+  lanes: number;
+  /** Depth of k per dispatch (unrolled in the shader). */
+  depth: number;
+}
+
+/**
+ * The workgroup height and slice depth for a product: the fewest rows and depths computed in vain
+ * (past m, past k), weighed against the fixed cost of each workgroup and slice. A handful of choices
+ * only: each (lanes, depth) pair is a pipeline of its own, and llvmpipe takes seconds to compile one.
+ */
+export function stagedShape(engine: WebGpuEngine, variant: StagedVariant, m: number, k: number): StagedShape {
+  const cols = STAGED_COLS[variant];
+  const lanes = cheapest(LANE_CHOICES, (l) => Math.ceil(m / l) * (l + WORKGROUP_COST_ROWS));
+  const maxDepth = stagedDepth(engine, cols, lanes);
+  const depths = [maxDepth, ...DEPTH_CHOICES.filter((d) => d < maxDepth)];
+  const depth = cheapest(depths, (d) => Math.max(1, Math.ceil(k / d)) * (d + SLICE_COST_DEPTH));
+  return { lanes, depth };
+}
+
+/** The choice of least cost; ties go to the earliest (the largest). */
+function cheapest(choices: readonly number[], cost: (choice: number) => number): number {
+  let best = choices[0]!;
+  for (const c of choices) if (cost(c) < cost(best)) best = c;
+  return best;
+}
 
 /**
  * Whether timed trials should consider `staged` on this adapter: it was built for llvmpipe's code
@@ -32,10 +71,10 @@ export function stagedSuits(engine: WebGpuEngine): boolean {
   return /llvmpipe|lavapipe/i.test(engine.description);
 }
 
-/** The deepest slice whose tile of `cols` columns (plus the shader's sink, one f32 per lane) fits in workgroup memory. */
-export function stagedDepth(engine: WebGpuEngine, cols: number = STAGED_COLS.staged): number {
-  const fit = Math.floor((engine.limits.maxComputeWorkgroupStorageSize - LANES * 4) / (cols * 4));
-  return Math.min(MAX_DEPTH, fit - (fit % 4));
+/** The deepest slice (a multiple of 4, at most 128) whose tile of `cols` columns, plus the shader's sink of one f32 per lane, fits in workgroup memory. */
+export function stagedDepth(engine: WebGpuEngine, cols: number, lanes: number): number {
+  const fit = Math.floor((engine.limits.maxComputeWorkgroupStorageSize - lanes * 4) / (cols * 4));
+  return Math.min(128, fit - (fit % 4));
 }
 
 /** The unrolled hot part: per 4 depths, one vec4 of the row of A times `cols` staged values per depth. */
@@ -55,10 +94,24 @@ function products(depth: number, cols: number): string {
 
 const productsByShape = new Map<string, string>();
 
-/** Encodes C = op(A) op(B) into `out` with one of the staged variants (see the shader for the layout). */
-export function encodeStagedMatmul(engine: WebGpuEngine, variant: StagedVariant, a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
+/**
+ * Encodes C = op(A) op(B) into `out` with one of the staged variants (see the shader for the
+ * layout); `shape` overrides the workgroup height and slice depth `stagedShape` would choose.
+ */
+export function encodeStagedMatmul(
+  engine: WebGpuEngine,
+  variant: StagedVariant,
+  a: Storage,
+  b: Storage,
+  out: Storage,
+  p: MatmulParams,
+  shape: StagedShape = stagedShape(engine, variant, p.m, p.k),
+): void {
   const cols = STAGED_COLS[variant];
-  const depth = stagedDepth(engine, cols);
+  const { lanes, depth } = shape;
+  if (depth % 4 !== 0 || depth < 4 || depth > stagedDepth(engine, cols, lanes)) {
+    throw new Error(`webgpu matmul: ${variant} slice depth ${depth} must be a multiple of 4 from 4 to ${stagedDepth(engine, cols, lanes)} at ${lanes} rows`);
+  }
   let body = productsByShape.get(`${depth}/${cols}`);
   if (!body) productsByShape.set(`${depth}/${cols}`, (body = products(depth, cols)));
   // Transposed A: copy to [M, K] (once per distinct matrix: a broadcast A stays broadcast).
@@ -66,13 +119,13 @@ export function encodeStagedMatmul(engine: WebGpuEngine, variant: StagedVariant,
   const rows = p.transA ? stridedCopy(engine, a, { shape: [items, p.m, p.k], strides: [p.aBatchStride, 1, p.m], offset: 0 }) : a;
   const aBatchStride = p.transA && p.aBatchStride !== 0 ? p.m * p.k : p.aBatchStride;
   const vec4 = [p.n, p.k, aBatchStride, p.bBatchStride].every((v) => v % 4 === 0);
-  const { x, y, batchSlices } = matmulGrid(engine, p, LANES, cols);
+  const { x, y, batchSlices } = matmulGrid(engine, p, lanes, cols);
   for (const slice of batchSlices) {
     // k = 0 still takes one dispatch: it writes the zeros.
     for (let k0 = 0; k0 < Math.max(p.k, 1); k0 += depth) {
       engine.dispatch(stagedKernel, {
         suffix: `${cols === STAGED_COLS.staged ? '' : '_narrow'}${vec4 ? '_vec4' : ''}`,
-        defines: { ...elementDefines(vec4), LANES, COLS: cols, DEPTH: depth, PRODUCTS: body },
+        defines: { ...elementDefines(vec4), LANES: lanes, COLS: cols, DEPTH: depth, PRODUCTS: body },
         overrides: { TRANS_B: Number(p.transB) },
         workgroups: [x, y, slice.count],
         inputs: { a: rows, b },
